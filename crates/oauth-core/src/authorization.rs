@@ -1,0 +1,303 @@
+//! The authorization code flow's first half: building the authorization URL
+//! (state, PKCE) and checking the callback it comes back with.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{CallbackError, Error, ServerError};
+use crate::secret::{AuthorizationCode, CsrfState, PkceCodeVerifier};
+use crate::url_policy::{display_without_query, same_redirect_target};
+
+/// Parameters the builder sets itself and will not let a caller override.
+const RESERVED: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Builds an authorization URL; see [`Client::authorization_url`].
+#[derive(Debug)]
+#[must_use = "call `build` to get the URL"]
+pub struct AuthorizationRequest<'a> {
+    client: &'a Client,
+    scopes: Vec<String>,
+    params: Vec<(String, String)>,
+    pkce: bool,
+}
+
+impl<'a> AuthorizationRequest<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        AuthorizationRequest {
+            client,
+            scopes: Vec::new(),
+            params: Vec::new(),
+            pkce: client.provider().pkce(),
+        }
+    }
+
+    /// Asks for one more scope.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.push(scope.into());
+        self
+    }
+
+    /// Asks for these scopes too.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a parameter the provider understands (`prompt`, `nonce`,
+    /// `access_type`, …). The parameters this builder sets itself are
+    /// refused by [`build`](Self::build).
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Turns PKCE on or off for this request, whatever the provider's
+    /// default.
+    pub fn pkce(mut self, on: bool) -> Self {
+        self.pkce = on;
+        self
+    }
+
+    /// The URL to send the user to, and what the callback must be checked
+    /// against. Keep the [`PendingAuthorization`] (it serialises) until the
+    /// callback comes.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the client has no redirect URI, a parameter
+    /// would override one this builder sets, or no randomness is available.
+    pub fn build(self) -> Result<(Url, PendingAuthorization), Error> {
+        let redirect_uri = self
+            .client
+            .redirect_uri()
+            .ok_or_else(|| {
+                Error::Config("the authorization code flow needs a redirect URI".into())
+            })?
+            .clone();
+        if let Some((name, _)) = self
+            .params
+            .iter()
+            .find(|(name, _)| RESERVED.contains(&name.as_str()))
+        {
+            return Err(Error::Config(format!(
+                "parameter `{name}` is set by the authorization request itself"
+            )));
+        }
+        let state = CsrfState::new(random_token(16)?);
+        let verifier = if self.pkce {
+            Some(PkceCodeVerifier::new(random_token(32)?))
+        } else {
+            None
+        };
+
+        let mut url = self.client.provider().endpoints().authorization().clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", self.client.client_id())
+                .append_pair("redirect_uri", redirect_uri.as_str());
+            if !self.scopes.is_empty() {
+                let separator = self.client.provider().scope_separator();
+                query.append_pair("scope", &self.scopes.join(separator));
+            }
+            query.append_pair("state", state.secret());
+            if let Some(verifier) = &verifier {
+                query
+                    .append_pair("code_challenge", &pkce_challenge(verifier))
+                    .append_pair("code_challenge_method", "S256");
+            }
+            for (name, value) in &self.params {
+                query.append_pair(name, value);
+            }
+        }
+        let pending = PendingAuthorization {
+            state,
+            pkce_verifier: verifier,
+            redirect_uri,
+            scopes: self.scopes,
+        };
+        Ok((url, pending))
+    }
+}
+
+/// An authorization under way: what the callback is checked against and
+/// what the code exchange needs.
+///
+/// It serialises with serde, so a web app can keep it in the user's session
+/// between the redirect and the callback. It is consumed when completed.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    state: CsrfState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pkce_verifier: Option<PkceCodeVerifier>,
+    redirect_uri: Url,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+impl fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingAuthorization")
+            .field("state", &self.state)
+            .field("pkce_verifier", &self.pkce_verifier)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+impl PendingAuthorization {
+    /// The `state` sent with the request.
+    #[must_use]
+    pub fn state(&self) -> &CsrfState {
+        &self.state
+    }
+
+    /// The PKCE verifier, when PKCE is used.
+    #[must_use]
+    pub fn pkce_verifier(&self) -> Option<&PkceCodeVerifier> {
+        self.pkce_verifier.as_ref()
+    }
+
+    /// The redirect URI the request named.
+    #[must_use]
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// The scopes requested.
+    #[must_use]
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Checks a callback URL (the full URL the user's browser was sent to)
+    /// and returns its code.
+    ///
+    /// # Errors
+    /// [`Error::Callback`] when the URL is not one to this redirect URI or
+    /// lacks `code` or `state`; [`Error::StateMismatch`]; and
+    /// [`Error::AuthorizationDenied`] when it carries an `error`.
+    pub(crate) fn code_from_callback(
+        &self,
+        callback_url: &str,
+    ) -> Result<AuthorizationCode, Error> {
+        let url = Url::parse(callback_url)
+            .map_err(|e| Error::Callback(CallbackError::InvalidUrl(e.to_string())))?;
+        if !same_redirect_target(&self.redirect_uri, &url) {
+            return Err(Error::Callback(CallbackError::RedirectMismatch {
+                expected: display_without_query(&self.redirect_uri),
+                actual: display_without_query(&url),
+            }));
+        }
+        let mut code = None;
+        let mut state = None;
+        let mut error = None;
+        let mut error_description = None;
+        let mut error_uri = None;
+        for (name, value) in url.query_pairs() {
+            let (slot, name) = match name.as_ref() {
+                "code" => (&mut code, "code"),
+                "state" => (&mut state, "state"),
+                "error" => (&mut error, "error"),
+                "error_description" => (&mut error_description, "error_description"),
+                "error_uri" => (&mut error_uri, "error_uri"),
+                _ => continue,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(Error::Callback(CallbackError::DuplicateParameter(name)));
+            }
+        }
+        if let Some(error) = error {
+            // An error answer echoes the state too; a wrong one means the
+            // callback is not an answer to this request.
+            if state.as_deref().is_some_and(|s| !self.state_matches(s)) {
+                return Err(Error::StateMismatch);
+            }
+            return Err(Error::AuthorizationDenied(ServerError {
+                error: error.as_str().into(),
+                error_description,
+                error_uri,
+            }));
+        }
+        self.code_from_parts(code.as_deref(), state.as_deref())
+    }
+
+    /// Checks `state` and returns the code.
+    pub(crate) fn code_from_parts(
+        &self,
+        code: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<AuthorizationCode, Error> {
+        let state = state.ok_or(Error::Callback(CallbackError::MissingState))?;
+        if !self.state_matches(state) {
+            return Err(Error::StateMismatch);
+        }
+        match code {
+            Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+            _ => Err(Error::Callback(CallbackError::MissingCode)),
+        }
+    }
+
+    fn state_matches(&self, state: &str) -> bool {
+        self.state.ct_eq(&CsrfState::new(state))
+    }
+}
+
+/// The RFC 7636 S256 challenge of a verifier: BASE64URL(SHA256(verifier)).
+#[must_use]
+pub fn pkce_challenge(verifier: &PkceCodeVerifier) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()))
+}
+
+/// `bytes` random bytes from the OS, base64url-encoded.
+pub(crate) fn random_token(bytes: usize) -> Result<String, Error> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| Error::Config(format!("the operating system gave no randomness: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_matches_rfc_7636_appendix_b() {
+        let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(
+            pkce_challenge(&verifier),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn random_tokens_are_long_and_distinct() {
+        let a = random_token(32).expect("randomness");
+        let b = random_token(32).expect("randomness");
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+    }
+}

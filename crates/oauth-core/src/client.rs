@@ -1,0 +1,439 @@
+//! The OAuth client: a provider, the app's credentials, a redirect URI and a
+//! transport; and every grant that runs through them.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderValue, Method};
+use url::Url;
+use url::form_urlencoded;
+
+use crate::authorization::{AuthorizationRequest, PendingAuthorization};
+use crate::error::{Endpoint, Error};
+use crate::provider::{ClientAuth, Provider};
+use crate::secret::{AuthorizationCode, ClientSecret, RefreshToken};
+use crate::token::{Token, parse_token_response};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+
+/// An OAuth 2.0 client of one provider. Cheap to clone; clones share
+/// everything.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), oauth_core::Error> {
+/// use oauth_core::{Client, GenericProvider};
+///
+/// let provider = GenericProvider::new(
+///     "https://auth.example.com/authorize",
+///     "https://auth.example.com/token",
+/// )?;
+/// let client = Client::builder(provider, "my-client-id")
+///     .client_secret("my-client-secret")
+///     .build()?;
+/// let token = client.client_credentials(&["read"]).await?;
+/// # let _ = token;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    provider: Arc<dyn Provider>,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    redirect_uri: Option<Url>,
+    transport: Arc<dyn HttpTransport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &self.inner.provider)
+            .field("client_id", &self.inner.client_id)
+            .field("client_secret", &self.inner.client_secret)
+            .field(
+                "redirect_uri",
+                &self.inner.redirect_uri.as_ref().map(Url::as_str),
+            )
+            .field("transport", &self.inner.transport)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+#[must_use = "call `build` to get the client"]
+pub struct ClientBuilder {
+    provider: Arc<dyn Provider>,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    redirect_uri: Option<String>,
+    transport: Option<Arc<dyn HttpTransport>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("provider", &self.provider)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The client secret of a confidential client. Without one the client
+    /// is public and sends only its id.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(ClientSecret::new(secret));
+        self
+    }
+
+    /// The redirect URI registered with the provider, exactly as registered.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// The transport to send requests with. Default: [`ReqwestTransport`]
+    /// with the `reqwest` feature, else [`HyperTransport`] with `hyper`.
+    ///
+    /// [`ReqwestTransport`]: crate::transport::ReqwestTransport
+    /// [`HyperTransport`]: crate::transport::HyperTransport
+    pub fn transport(self, transport: impl HttpTransport + 'static) -> Self {
+        self.shared_transport(Arc::new(transport))
+    }
+
+    /// A transport already shared with other clients.
+    pub fn shared_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an empty client id, an invalid redirect URI
+    /// (not absolute, or with a fragment), or no transport when the crate
+    /// was built without one.
+    pub fn build(self) -> Result<Client, Error> {
+        if self.client_id.is_empty() {
+            return Err(Error::Config("the client id is empty".into()));
+        }
+        let redirect_uri = self
+            .redirect_uri
+            .map(|uri| parse_redirect_uri(&uri))
+            .transpose()?;
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => default_transport()?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                provider: self.provider,
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                redirect_uri,
+                transport,
+            }),
+        })
+    }
+}
+
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+fn default_transport() -> Result<Arc<dyn HttpTransport>, Error> {
+    crate::transport::default_transport()
+}
+
+#[cfg(not(any(feature = "reqwest", feature = "hyper")))]
+fn default_transport() -> Result<Arc<dyn HttpTransport>, Error> {
+    Err(Error::Config(
+        "no transport given, and oauth-core was built without the `reqwest` or `hyper` feature"
+            .into(),
+    ))
+}
+
+fn parse_redirect_uri(uri: &str) -> Result<Url, Error> {
+    let url =
+        Url::parse(uri).map_err(|e| Error::Config(format!("invalid redirect URI `{uri}`: {e}")))?;
+    if url.fragment().is_some() {
+        // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
+        return Err(Error::Config(format!(
+            "the redirect URI `{uri}` has a fragment, which RFC 6749 forbids"
+        )));
+    }
+    Ok(url)
+}
+
+impl Client {
+    /// Starts building a client of `provider` with this client id.
+    pub fn builder(
+        provider: impl Provider + 'static,
+        client_id: impl Into<String>,
+    ) -> ClientBuilder {
+        Self::builder_shared(Arc::new(provider), client_id)
+    }
+
+    /// As [`Client::builder`], with a provider shared elsewhere.
+    pub fn builder_shared(
+        provider: Arc<dyn Provider>,
+        client_id: impl Into<String>,
+    ) -> ClientBuilder {
+        ClientBuilder {
+            provider,
+            client_id: client_id.into(),
+            client_secret: None,
+            redirect_uri: None,
+            transport: None,
+        }
+    }
+
+    /// The provider.
+    #[must_use]
+    pub fn provider(&self) -> &dyn Provider {
+        &*self.inner.provider
+    }
+
+    /// The client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The redirect URI, if the client has one.
+    #[must_use]
+    pub fn redirect_uri(&self) -> Option<&Url> {
+        self.inner.redirect_uri.as_ref()
+    }
+
+    /// The transport, for API calls that should share its connections.
+    #[must_use]
+    pub fn transport(&self) -> &Arc<dyn HttpTransport> {
+        &self.inner.transport
+    }
+
+    /// Starts an authorization code request (RFC 6749 §4.1) with a random
+    /// `state` and, unless the provider turns it off, PKCE S256.
+    pub fn authorization_url(&self) -> AuthorizationRequest<'_> {
+        AuthorizationRequest::new(self)
+    }
+
+    /// Completes an authorization from the full callback URL the browser
+    /// was sent to: checks it goes to the redirect URI, checks `state`,
+    /// and exchanges the code.
+    ///
+    /// # Errors
+    /// The callback's own errors ([`Error::Callback`],
+    /// [`Error::StateMismatch`], [`Error::AuthorizationDenied`]) before any
+    /// request is made; then those of the token request.
+    pub async fn exchange_callback(
+        &self,
+        pending: PendingAuthorization,
+        callback_url: &str,
+    ) -> Result<Token, Error> {
+        let code = pending.code_from_callback(callback_url)?;
+        self.exchange_code(&pending, &code).await
+    }
+
+    /// Completes an authorization from the `code` and `state` parameters of
+    /// the callback, as a web framework hands them over.
+    ///
+    /// # Errors
+    /// As [`Client::exchange_callback`].
+    pub async fn exchange_code_with_state(
+        &self,
+        pending: PendingAuthorization,
+        code: &str,
+        state: &str,
+    ) -> Result<Token, Error> {
+        let code = pending.code_from_parts(Some(code), Some(state))?;
+        self.exchange_code(&pending, &code).await
+    }
+
+    async fn exchange_code(
+        &self,
+        pending: &PendingAuthorization,
+        code: &AuthorizationCode,
+    ) -> Result<Token, Error> {
+        let mut params = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.secret()),
+            ("redirect_uri", pending.redirect_uri().as_str()),
+        ];
+        if let Some(verifier) = pending.pkce_verifier() {
+            params.push(("code_verifier", verifier.secret()));
+        }
+        self.request_token(&params).await
+    }
+
+    /// The client credentials grant (RFC 6749 §4.4): a token for the app
+    /// itself.
+    ///
+    /// # Errors
+    /// Transport, HTTP, server and parse errors of the token request.
+    pub async fn client_credentials(&self, scopes: &[&str]) -> Result<Token, Error> {
+        let scope = scopes.join(self.provider().scope_separator());
+        let mut params = vec![("grant_type", "client_credentials")];
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        self.request_token(&params).await
+    }
+
+    /// The refresh grant (RFC 6749 §6). When the answer brings no new
+    /// refresh token, the returned token keeps `refresh_token`.
+    ///
+    /// # Errors
+    /// Transport, HTTP, server and parse errors of the token request; an
+    /// `invalid_grant` server error means the user must authorize again.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, Error> {
+        let params = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.secret()),
+        ];
+        let mut token = self.request_token(&params).await?;
+        token.keep_refresh_token(refresh_token);
+        Ok(token)
+    }
+
+    /// The resource owner password grant (RFC 6749 §4.3). Only for
+    /// first-party clients of servers that still allow it.
+    ///
+    /// # Errors
+    /// Transport, HTTP, server and parse errors of the token request.
+    #[cfg(feature = "password-grant")]
+    pub async fn password(
+        &self,
+        username: &str,
+        password: &crate::secret::Password,
+        scopes: &[&str],
+    ) -> Result<Token, Error> {
+        let scope = scopes.join(self.provider().scope_separator());
+        let mut params = vec![
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password.secret()),
+        ];
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        self.request_token(&params).await
+    }
+
+    /// Sends a token request with these form parameters (plus client
+    /// authentication) and parses the answer: for grants this crate does not
+    /// name.
+    ///
+    /// # Errors
+    /// Transport, HTTP, server and parse errors of the token request.
+    pub async fn request_token(&self, params: &[(&str, &str)]) -> Result<Token, Error> {
+        let url = self.provider().endpoints().token();
+        let endpoint = Endpoint::new("token", url);
+        let request = self.token_request(url, params)?;
+        let response = self.send(&endpoint, request).await?;
+        let response = self.provider().adapt_token_response(response);
+        parse_token_response(&endpoint, &response)
+    }
+
+    /// Builds a form POST to `url` with this client's authentication.
+    pub(crate) fn token_request(
+        &self,
+        url: &Url,
+        params: &[(&str, &str)],
+    ) -> Result<HttpRequest, Error> {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(params.iter().copied());
+        let mut builder = http::Request::builder()
+            .method(Method::POST)
+            .uri(url.as_str())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json");
+        match (&self.inner.client_secret, self.provider().client_auth()) {
+            (None, _) => {
+                form.append_pair("client_id", &self.inner.client_id);
+            }
+            (Some(secret), ClientAuth::RequestBody) => {
+                form.append_pair("client_id", &self.inner.client_id)
+                    .append_pair("client_secret", secret.secret());
+            }
+            (Some(secret), ClientAuth::Basic) => {
+                builder = builder.header(AUTHORIZATION, basic_auth(&self.inner.client_id, secret)?);
+            }
+        }
+        builder
+            .body(form.finish().into_bytes())
+            .map_err(|e| Error::Config(format!("cannot build a request to {url}: {e}")))
+    }
+
+    /// Sends a request through the transport, with a trace event that names
+    /// the endpoint, status and duration (never a body or header).
+    pub(crate) async fn send(
+        &self,
+        endpoint: &Endpoint,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, Error> {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let result = self.inner.transport.send(request).await;
+        let elapsed_ms = started.elapsed().as_millis();
+        match &result {
+            Ok(response) => tracing::debug!(
+                endpoint = endpoint.name,
+                url = %endpoint.url,
+                %method,
+                status = response.status().as_u16(),
+                elapsed_ms,
+                "oauth request"
+            ),
+            Err(error) => tracing::debug!(
+                endpoint = endpoint.name,
+                url = %endpoint.url,
+                %method,
+                %error,
+                elapsed_ms,
+                "oauth request failed"
+            ),
+        }
+        result.map_err(|source| Error::Transport {
+            endpoint: endpoint.clone(),
+            source,
+        })
+    }
+}
+
+/// The `Authorization: Basic` value of RFC 6749 §2.3.1: id and secret are
+/// form-encoded before they are joined and base64-encoded, so a `:` or a
+/// non-ASCII character in either survives.
+fn basic_auth(client_id: &str, secret: &ClientSecret) -> Result<HeaderValue, Error> {
+    let id: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    let secret: String = form_urlencoded::byte_serialize(secret.secret().as_bytes()).collect();
+    // Base64 output is always a valid header value.
+    let mut value = HeaderValue::try_from(format!(
+        "Basic {}",
+        STANDARD.encode(format!("{id}:{secret}"))
+    ))
+    .map_err(|_| Error::Config("cannot encode the client credentials".into()))?;
+    // Keeps the value out of HTTP/2 header compression tables and debug output.
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_form_encodes_before_base64() {
+        let value = basic_auth("client id", &ClientSecret::new("p@ss w:rd/+%&=?")).expect("header");
+        let encoded = value.to_str().expect("ascii").trim_start_matches("Basic ");
+        let decoded = String::from_utf8(STANDARD.decode(encoded).expect("base64")).expect("utf-8");
+        assert_eq!(decoded, "client+id:p%40ss+w%3Ard%2F%2B%25%26%3D%3F");
+        assert!(value.is_sensitive());
+        assert_eq!(format!("{value:?}"), "Sensitive");
+    }
+}

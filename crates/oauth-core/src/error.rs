@@ -1,0 +1,386 @@
+//! The one error type of the crate, and the server's own error words, typed.
+
+use std::fmt;
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Every way an OAuth operation can fail.
+///
+/// No variant ever holds a secret: token and password values are redacted
+/// from body excerpts, and URLs are shown without their query.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request never produced an HTTP answer (connect, TLS, timeout,
+    /// body too large, or the transport's own failure).
+    #[error("{endpoint}: {source}")]
+    Transport {
+        /// Which endpoint was being called.
+        endpoint: Endpoint,
+        /// What the transport reported.
+        #[source]
+        source: TransportError,
+    },
+    /// The server answered with a status this operation cannot use and no
+    /// OAuth error body.
+    #[error("{endpoint}: unexpected HTTP status {status}{}", excerpt_suffix(.excerpt))]
+    Http {
+        /// Which endpoint was being called.
+        endpoint: Endpoint,
+        /// The status received.
+        status: StatusCode,
+        /// A short, redacted excerpt of the body.
+        excerpt: String,
+    },
+    /// The server answered with an RFC 6749 §5.2 error.
+    #[error("{endpoint}: server answered {status} with {error}")]
+    Server {
+        /// Which endpoint was being called.
+        endpoint: Endpoint,
+        /// The status received (an error body with HTTP 200 keeps its 200).
+        status: StatusCode,
+        /// The server's error, typed.
+        error: ServerError,
+    },
+    /// The server's answer could not be understood.
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    /// The `state` in the callback is not the one this authorization sent.
+    #[error("state mismatch: the callback's state is not the one this authorization sent")]
+    StateMismatch,
+    /// The authorization server redirected back with an error, such as
+    /// `access_denied` when the user declined.
+    #[error("authorization failed: {0}")]
+    AuthorizationDenied(ServerError),
+    /// The callback URL is not a valid answer to this authorization.
+    #[error("invalid callback: {0}")]
+    Callback(CallbackError),
+    /// The client or provider is configured in a way that cannot work.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// An endpoint URL is refused (for example plain `http` off loopback).
+    #[error("insecure endpoint {url}: {reason}")]
+    InsecureUrl {
+        /// The refused URL, without its query.
+        url: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The token has expired and there is no refresh token to renew it:
+    /// the user must authorize again.
+    #[error("the access token has expired and there is no refresh token; authorize again")]
+    ExpiredWithoutRefresh,
+    /// A token store failed to load, save or remove a token.
+    #[error("token store: {0}")]
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// The RFC 6749 error code, when the server sent one (in a token answer
+    /// or in the authorization callback).
+    #[must_use]
+    pub fn server_error(&self) -> Option<&ServerError> {
+        match self {
+            Error::Server { error, .. } | Error::AuthorizationDenied(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer that caused this error, if there was one.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Http { status, .. } | Error::Server { status, .. } => Some(*status),
+            Error::Parse(parse) => Some(parse.status),
+            _ => None,
+        }
+    }
+}
+
+fn excerpt_suffix(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        " and an empty body".to_owned()
+    } else {
+        format!(": {excerpt}")
+    }
+}
+
+/// Names the endpoint an error came from: its role and its URL without query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The role, such as `token` or `userinfo`.
+    pub name: &'static str,
+    /// The URL without query or fragment.
+    pub url: String,
+}
+
+impl Endpoint {
+    pub(crate) fn new(name: &'static str, url: &url::Url) -> Self {
+        Endpoint {
+            name,
+            url: crate::url_policy::display_without_query(url),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} endpoint {}", self.name, self.url)
+    }
+}
+
+/// A failure below HTTP: no answer came, or it could not be read in full.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}{}", source_suffix(.source.as_deref()))]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+fn source_suffix(source: Option<&(dyn std::error::Error + Send + Sync)>) -> String {
+    source.map_or_else(String::new, |s| format!(": {s}"))
+}
+
+impl TransportError {
+    /// A transport error of this kind, with the underlying cause.
+    pub fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        TransportError {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    /// A transport error of this kind with no further cause.
+    #[must_use]
+    pub fn from_kind(kind: TransportErrorKind) -> Self {
+        TransportError { kind, source: None }
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+/// The kinds of [`TransportError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, DNS, TLS handshake).
+    Connect,
+    /// The connect or total timeout passed.
+    Timeout,
+    /// The answer's body is larger than the configured cap.
+    BodyTooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// The connection failed while the request or answer was under way
+    /// (reset, closed early, truncated body).
+    Io,
+    /// The request could not be built or sent as given.
+    InvalidRequest,
+    /// Anything else, such as a user transport's own failure.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportErrorKind::Connect => f.write_str("could not connect"),
+            TransportErrorKind::Timeout => f.write_str("timed out"),
+            TransportErrorKind::BodyTooLarge { limit } => {
+                write!(f, "answer body larger than the {limit}-byte limit")
+            }
+            TransportErrorKind::Io => f.write_str("connection failed mid-exchange"),
+            TransportErrorKind::InvalidRequest => f.write_str("invalid request"),
+            TransportErrorKind::Other => f.write_str("transport failed"),
+        }
+    }
+}
+
+/// An answer that could not be parsed, with where and why.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error(
+    "{endpoint}: cannot parse the {status} answer{}: {message}{}",
+    field_suffix(.field),
+    body_suffix(.excerpt)
+)]
+pub struct ParseError {
+    /// Which endpoint answered.
+    pub endpoint: Endpoint,
+    /// The HTTP status of the answer.
+    pub status: StatusCode,
+    /// The path of the offending field (`expires_in`, `scope[2]`), if one.
+    pub field: Option<String>,
+    /// What was expected and what came.
+    pub message: String,
+    /// A short excerpt of the body with secret values redacted.
+    pub excerpt: String,
+}
+
+fn field_suffix(field: &Option<String>) -> String {
+    field
+        .as_ref()
+        .map_or_else(String::new, |f| format!(" at `{f}`"))
+}
+
+fn body_suffix(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        " (empty body)".to_owned()
+    } else {
+        format!(" (body: {excerpt})")
+    }
+}
+
+/// Why a callback URL was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// The callback is not a valid absolute URL.
+    #[error("not a valid URL: {0}")]
+    InvalidUrl(String),
+    /// The callback does not go to the redirect URI this authorization used.
+    #[error("expected a redirect to {expected}, got {actual}")]
+    RedirectMismatch {
+        /// The registered redirect URI.
+        expected: String,
+        /// Where the callback went, without its query.
+        actual: String,
+    },
+    /// The callback carries neither `code` nor `error`.
+    #[error("no `code` parameter")]
+    MissingCode,
+    /// The callback has no `state` parameter.
+    #[error("no `state` parameter")]
+    MissingState,
+    /// A parameter appears more than once.
+    #[error("parameter `{0}` appears more than once")]
+    DuplicateParameter(&'static str),
+}
+
+/// An RFC 6749 §4.1.2.1 / §5.2 error from the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerError {
+    /// The `error` code.
+    pub error: ErrorCode,
+    /// The `error_description`, if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// The `error_uri`, if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.error)?;
+        if let Some(description) = &self.error_description {
+            write!(f, " ({description})")?;
+        }
+        if let Some(uri) = &self.error_uri {
+            write!(f, " see {uri}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
+        /// The `error` values of RFC 6749, 6750, 8628 and OpenID Connect; any
+        /// other value is kept in [`ErrorCode::Other`].
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+            /// A code this crate does not know, as sent.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// The code as it appears on the wire.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                    ErrorCode::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for ErrorCode {
+            fn from(code: &str) -> Self {
+                match code {
+                    $($text => ErrorCode::$variant,)*
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// `invalid_request`
+    InvalidRequest => "invalid_request",
+    /// `invalid_client`
+    InvalidClient => "invalid_client",
+    /// `invalid_grant`: the code, refresh token or credentials are not valid.
+    InvalidGrant => "invalid_grant",
+    /// `unauthorized_client`
+    UnauthorizedClient => "unauthorized_client",
+    /// `unsupported_grant_type`
+    UnsupportedGrantType => "unsupported_grant_type",
+    /// `invalid_scope`
+    InvalidScope => "invalid_scope",
+    /// `access_denied`: the user or server declined.
+    AccessDenied => "access_denied",
+    /// `unsupported_response_type`
+    UnsupportedResponseType => "unsupported_response_type",
+    /// `server_error`
+    ServerError => "server_error",
+    /// `temporarily_unavailable`
+    TemporarilyUnavailable => "temporarily_unavailable",
+    /// `interaction_required` (OpenID Connect)
+    InteractionRequired => "interaction_required",
+    /// `login_required` (OpenID Connect)
+    LoginRequired => "login_required",
+    /// `consent_required` (OpenID Connect)
+    ConsentRequired => "consent_required",
+    /// `invalid_token` (RFC 6750)
+    InvalidToken => "invalid_token",
+    /// `insufficient_scope` (RFC 6750)
+    InsufficientScope => "insufficient_scope",
+    /// `authorization_pending` (RFC 8628)
+    AuthorizationPending => "authorization_pending",
+    /// `slow_down` (RFC 8628)
+    SlowDown => "slow_down",
+    /// `expired_token` (RFC 8628)
+    ExpiredToken => "expired_token",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Ok(ErrorCode::from(code.as_str()))
+    }
+}

@@ -1,0 +1,97 @@
+//! Provider-agnostic OAuth 2.0 client: a pluggable HTTP transport, every
+//! grant, tokens with secret types, and typed errors.
+//!
+//! `oauth-core` never names a provider. Provider crates (`battlenet`,
+//! `ringplus`) and your own implement [`Provider`]; most standard servers
+//! need only a [`GenericProvider`] built from their URLs.
+//!
+//! # Example: the authorization code flow
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), oauth_core::Error> {
+//! use oauth_core::{Client, GenericProvider};
+//!
+//! let provider = GenericProvider::new(
+//!     "https://auth.example.com/authorize",
+//!     "https://auth.example.com/token",
+//! )?;
+//! let client = Client::builder(provider, "my-client-id")
+//!     .client_secret("my-client-secret")
+//!     .redirect_uri("https://app.example.com/callback")
+//!     .build()?;
+//!
+//! // 1. Send the user to `url`; keep `pending` (it serialises) in their session.
+//! let (url, pending) = client.authorization_url().scope("profile").build()?;
+//! # let _ = url;
+//! // 2. The browser comes back to the redirect URI: hand over the full URL.
+//! let callback = "https://app.example.com/callback?code=…&state=…";
+//! let token = client.exchange_callback(pending, callback).await?;
+//! # let _ = token;
+//! # Ok(()) }
+//! ```
+//!
+//! # Example: an app token
+//!
+//! ```no_run
+//! # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+//! let token = client.client_credentials(&[]).await?;
+//! println!("valid for {:?}", token.expires_in());
+//! # Ok(()) }
+//! ```
+//!
+//! # Transports
+//! Requests go through an [`HttpTransport`]: one async method from
+//! `http::Request<Vec<u8>>` to `http::Response<Vec<u8>>`. The built-in
+//! adapters follow no redirects, cap answer bodies (1 MiB by default) and
+//! apply a connect timeout (10 s) and a total timeout (30 s); see
+//! [`TransportConfig`]. A closure becomes a transport with
+//! [`transport_fn`](transport::transport_fn).
+//!
+//! # Security
+//! - Secrets ([`AccessToken`], [`RefreshToken`], [`ClientSecret`], …) are
+//!   newtypes with a redacted `Debug` and no `Display`.
+//! - Endpoints must be `https`, or `http` on a loopback host.
+//! - No token is ever put in a URL, a log event or an error message.
+//! - `state` is random and compared in constant time; PKCE S256 is on by default.
+//!
+//! # Feature flags
+//! - `reqwest` (default): [`ReqwestTransport`](transport::ReqwestTransport),
+//!   reqwest with rustls on `ring`.
+//! - `hyper`: [`HyperTransport`](transport::HyperTransport), hyper 1 with
+//!   hyper-util's client and rustls on `ring`.
+//! - `password-grant`: [`Client::password`], the resource owner password
+//!   grant. Off by default: current security advice forbids it.
+//!
+//! With no default features the crate builds without any HTTP client; bring
+//! your own transport.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod authorization;
+mod client;
+mod error;
+mod provider;
+mod redact;
+mod secret;
+mod token;
+pub mod transport;
+mod url_policy;
+
+pub use http;
+pub use url;
+
+pub use crate::authorization::{AuthorizationRequest, PendingAuthorization, pkce_challenge};
+pub use crate::client::{Client, ClientBuilder};
+pub use crate::error::{
+    CallbackError, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
+    TransportErrorKind,
+};
+pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
+pub use crate::secret::{
+    AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Password, PkceCodeVerifier,
+    RefreshToken,
+};
+pub use crate::token::{Token, TokenType};
+pub use crate::transport::{HttpTransport, TransportConfig};
+pub use crate::url_policy::{check_endpoint, is_loopback};

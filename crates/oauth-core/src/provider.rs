@@ -1,0 +1,265 @@
+//! What the core needs to know about an authorization server: the
+//! [`Provider`] trait, its [`Endpoints`], and [`GenericProvider`].
+
+use std::fmt;
+
+use url::Url;
+
+use crate::Error;
+use crate::transport::HttpResponse;
+use crate::url_policy::{check_endpoint, parse_endpoint};
+
+/// An OAuth 2.0 authorization server, as the core sees it.
+///
+/// Provider crates implement this once; every grant, refresh, store and
+/// error handling then comes from the core. Only [`endpoints`] is required.
+///
+/// [`endpoints`]: Provider::endpoints
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// The server's endpoints.
+    fn endpoints(&self) -> &Endpoints;
+
+    /// How a confidential client authenticates at the token endpoint.
+    /// Default: HTTP Basic, which RFC 6749 §2.3.1 requires servers to support.
+    fn client_auth(&self) -> ClientAuth {
+        ClientAuth::Basic
+    }
+
+    /// What joins scopes in the `scope` parameter. Default: a space.
+    fn scope_separator(&self) -> &str {
+        " "
+    }
+
+    /// Whether authorization requests carry a PKCE S256 challenge.
+    /// Default: yes; turn off only for servers that reject the parameters.
+    fn pkce(&self) -> bool {
+        true
+    }
+
+    /// Adapts a token endpoint answer that bends the standard before it is
+    /// parsed. Default: unchanged.
+    fn adapt_token_response(&self, response: HttpResponse) -> HttpResponse {
+        response
+    }
+}
+
+/// How a confidential client proves its identity at the token endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// `Authorization: Basic` with id and secret form-encoded first
+    /// (RFC 6749 §2.3.1).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    RequestBody,
+}
+
+/// The URLs of an authorization server. Each is `https`, or `http` on a
+/// loopback host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    authorization: Url,
+    token: Url,
+    userinfo: Option<Url>,
+    revocation: Option<Url>,
+    introspection: Option<Url>,
+    device_authorization: Option<Url>,
+}
+
+impl Endpoints {
+    /// Endpoints from the authorization and token URLs.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid URL; [`Error::InsecureUrl`] for one
+    /// that is neither `https` nor loopback `http`.
+    pub fn new(authorization: &str, token: &str) -> Result<Self, Error> {
+        Ok(Endpoints {
+            authorization: parse_endpoint(authorization)?,
+            token: parse_endpoint(token)?,
+            userinfo: None,
+            revocation: None,
+            introspection: None,
+            device_authorization: None,
+        })
+    }
+
+    /// Endpoints from parsed URLs.
+    ///
+    /// # Errors
+    /// [`Error::InsecureUrl`] for a URL that is neither `https` nor loopback
+    /// `http`.
+    pub fn from_urls(authorization: Url, token: Url) -> Result<Self, Error> {
+        check_endpoint(&authorization)?;
+        check_endpoint(&token)?;
+        Ok(Endpoints {
+            authorization,
+            token,
+            userinfo: None,
+            revocation: None,
+            introspection: None,
+            device_authorization: None,
+        })
+    }
+
+    /// Adds the OpenID Connect userinfo endpoint.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn with_userinfo(mut self, url: &str) -> Result<Self, Error> {
+        self.userinfo = Some(parse_endpoint(url)?);
+        Ok(self)
+    }
+
+    /// Adds the RFC 7009 revocation endpoint.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn with_revocation(mut self, url: &str) -> Result<Self, Error> {
+        self.revocation = Some(parse_endpoint(url)?);
+        Ok(self)
+    }
+
+    /// Adds the RFC 7662 introspection endpoint.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn with_introspection(mut self, url: &str) -> Result<Self, Error> {
+        self.introspection = Some(parse_endpoint(url)?);
+        Ok(self)
+    }
+
+    /// Adds the RFC 8628 device authorization endpoint.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn with_device_authorization(mut self, url: &str) -> Result<Self, Error> {
+        self.device_authorization = Some(parse_endpoint(url)?);
+        Ok(self)
+    }
+
+    /// The authorization endpoint.
+    #[must_use]
+    pub fn authorization(&self) -> &Url {
+        &self.authorization
+    }
+
+    /// The token endpoint.
+    #[must_use]
+    pub fn token(&self) -> &Url {
+        &self.token
+    }
+
+    /// The userinfo endpoint, if known.
+    #[must_use]
+    pub fn userinfo(&self) -> Option<&Url> {
+        self.userinfo.as_ref()
+    }
+
+    /// The revocation endpoint, if known.
+    #[must_use]
+    pub fn revocation(&self) -> Option<&Url> {
+        self.revocation.as_ref()
+    }
+
+    /// The introspection endpoint, if known.
+    #[must_use]
+    pub fn introspection(&self) -> Option<&Url> {
+        self.introspection.as_ref()
+    }
+
+    /// The device authorization endpoint, if known.
+    #[must_use]
+    pub fn device_authorization(&self) -> Option<&Url> {
+        self.device_authorization.as_ref()
+    }
+}
+
+/// A provider described entirely by data: endpoints and a few choices.
+/// Covers most standard servers without a crate of their own.
+///
+/// ```
+/// use oauth_core::{ClientAuth, GenericProvider};
+///
+/// let provider = GenericProvider::new(
+///     "https://auth.example.com/authorize",
+///     "https://auth.example.com/token",
+/// )?
+/// .with_client_auth(ClientAuth::RequestBody);
+/// # Ok::<(), oauth_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GenericProvider {
+    endpoints: Endpoints,
+    client_auth: ClientAuth,
+    scope_separator: String,
+    pkce: bool,
+}
+
+impl GenericProvider {
+    /// A provider with these authorization and token URLs, HTTP Basic client
+    /// authentication, space-separated scopes and PKCE on.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn new(authorization: &str, token: &str) -> Result<Self, Error> {
+        Ok(Self::from_endpoints(Endpoints::new(authorization, token)?))
+    }
+
+    /// A provider with these endpoints and the defaults of [`GenericProvider::new`].
+    #[must_use]
+    pub fn from_endpoints(endpoints: Endpoints) -> Self {
+        GenericProvider {
+            endpoints,
+            client_auth: ClientAuth::Basic,
+            scope_separator: " ".to_owned(),
+            pkce: true,
+        }
+    }
+
+    /// Sets how the client authenticates at the token endpoint.
+    #[must_use]
+    pub fn with_client_auth(mut self, client_auth: ClientAuth) -> Self {
+        self.client_auth = client_auth;
+        self
+    }
+
+    /// Sets what joins scopes.
+    #[must_use]
+    pub fn with_scope_separator(mut self, separator: impl Into<String>) -> Self {
+        self.scope_separator = separator.into();
+        self
+    }
+
+    /// Turns PKCE on or off.
+    #[must_use]
+    pub fn with_pkce(mut self, pkce: bool) -> Self {
+        self.pkce = pkce;
+        self
+    }
+
+    /// Replaces the endpoints.
+    #[must_use]
+    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+}
+
+impl Provider for GenericProvider {
+    fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    fn client_auth(&self) -> ClientAuth {
+        self.client_auth
+    }
+
+    fn scope_separator(&self) -> &str {
+        &self.scope_separator
+    }
+
+    fn pkce(&self) -> bool {
+        self.pkce
+    }
+}

@@ -1,0 +1,1 @@
+//! Workspace integration tests; the tests live in `tests/`.

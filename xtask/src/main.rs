@@ -1,0 +1,154 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! `cargo xtask test` is what CI runs: formatting, lints, every test, the
+//! feature combinations users can pick, examples and documentation.
+
+// A command-line tool: what it prints is its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::env;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test    everything CI checks: rustfmt, clippy (warnings denied), the tests of
+          the whole workspace with all features, oauth-core with no default
+          features and with each transport alone, doc tests, examples, rustdoc
+  ci      the same as `test`
+  help    this text
+";
+
+fn main() -> ExitCode {
+    let command = env::args().nth(1);
+    let result = match command.as_deref() {
+        Some("test" | "ci") => test(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One step of a check: a cargo invocation with a name and optional env.
+struct Step {
+    name: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const TEST_STEPS: &[Step] = &[
+    Step {
+        name: "rustfmt",
+        args: &["fmt", "--all", "--", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "clippy, all targets and features",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "clippy, oauth-core without default features",
+        args: &[
+            "clippy",
+            "-p",
+            "oauth-core",
+            "--no-default-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "tests of the workspace with all features (examples built, doc tests run)",
+        args: &["test", "--workspace", "--all-features", "--all-targets"],
+        env: &[],
+    },
+    Step {
+        name: "doc tests",
+        args: &["test", "--workspace", "--all-features", "--doc"],
+        env: &[],
+    },
+    Step {
+        name: "oauth-core tests without default features",
+        args: &["test", "-p", "oauth-core", "--no-default-features"],
+        env: &[],
+    },
+    Step {
+        name: "oauth-core tests with reqwest alone",
+        args: &[
+            "test",
+            "-p",
+            "oauth-core",
+            "--no-default-features",
+            "--features",
+            "reqwest",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "oauth-core tests with hyper alone",
+        args: &[
+            "test",
+            "-p",
+            "oauth-core",
+            "--no-default-features",
+            "--features",
+            "hyper",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "rustdoc, warnings denied",
+        args: &["doc", "--workspace", "--no-deps", "--all-features"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
+];
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    for step in TEST_STEPS {
+        run(step)?;
+    }
+    eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+fn run(step: &Step) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("xtask: == {} ==", step.name);
+    eprintln!("xtask: $ cargo {}", step.args.join(" "));
+    let started = Instant::now();
+    let status = Command::new(&cargo)
+        .args(step.args)
+        .envs(step.env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        eprintln!("xtask: ok ({:.1?})", started.elapsed());
+        Ok(())
+    } else {
+        Err(format!("step failed: {} ({status})", step.name))
+    }
+}
