@@ -143,7 +143,7 @@ impl<'a> AuthorizationRequest<'a> {
 ///
 /// It serialises with serde, so a web app can keep it in the user's session
 /// between the redirect and the callback. It is consumed when completed.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct PendingAuthorization {
     state: CsrfState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
