@@ -1,0 +1,113 @@
+//! The crate's errors: bad input, Battle.net's own answers, and the core's
+//! errors wrapped.
+
+use oauth_core::http::StatusCode;
+
+use crate::locale::Locale;
+use crate::region::Region;
+
+/// Input that is not a valid region, locale, namespace or endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// Not one of `us`, `eu`, `kr`, `tw`, `cn`.
+    #[error("unknown region `{0}`: expected one of us, eu, kr, tw, cn")]
+    UnknownRegion(String),
+    /// Not a Battle.net locale.
+    #[error("unknown locale `{0}`: expected a Battle.net locale such as en_US")]
+    UnknownLocale(String),
+    /// A locale the region's API does not serve.
+    #[error("locale {locale} is not served in region {region} (it serves {})", served(*.region))]
+    LocaleNotServed {
+        /// The locale asked for.
+        locale: Locale,
+        /// The region asked.
+        region: Region,
+    },
+    /// Not a namespace.
+    #[error(
+        "invalid namespace `{0}`: expected static-REGION, dynamic-REGION, profile-REGION (optionally with a classic release) or letters, digits, `-`, `_`, `.`"
+    )]
+    InvalidNamespace(String),
+    /// An endpoint that is neither a path nor a URL on an allowed host.
+    #[error("invalid endpoint `{endpoint}`: {reason}")]
+    InvalidEndpoint {
+        /// The endpoint as given (without query).
+        endpoint: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+fn served(region: Region) -> String {
+    region
+        .locales()
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Everything that can go wrong talking to Battle.net.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An OAuth or transport failure, from the core (boxed: it is large).
+    #[error(transparent)]
+    OAuth(Box<oauth_core::Error>),
+    /// Bad input.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The API has no such resource (HTTP 404).
+    #[error("not found: {path}{}", detail_suffix(.detail.as_deref()))]
+    NotFound {
+        /// The path asked for.
+        path: String,
+        /// Battle.net's `detail`, if sent.
+        detail: Option<String>,
+    },
+    /// The API answered with an error status.
+    #[error("battle.net API answered {status} for {path}: {excerpt}")]
+    Api {
+        /// The path asked for.
+        path: String,
+        /// The status received.
+        status: StatusCode,
+        /// A short excerpt of the body.
+        excerpt: String,
+    },
+    /// The answer was not the JSON expected.
+    #[error("cannot parse the answer from {path}: {source}")]
+    Json {
+        /// The path asked for.
+        path: String,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The operation needs the user workflow (a redirect URI and a user
+    /// token), or the credential workflow, and the client is in the other.
+    #[error("{0}")]
+    Workflow(&'static str),
+}
+
+fn detail_suffix(detail: Option<&str>) -> String {
+    detail.map_or_else(String::new, |d| format!(" ({d})"))
+}
+
+impl From<oauth_core::Error> for Error {
+    fn from(error: oauth_core::Error) -> Self {
+        Error::OAuth(Box::new(error))
+    }
+}
+
+impl Error {
+    /// The core's error, when this is one.
+    #[must_use]
+    pub fn oauth(&self) -> Option<&oauth_core::Error> {
+        match self {
+            Error::OAuth(error) => Some(error),
+            _ => None,
+        }
+    }
+}
