@@ -334,18 +334,19 @@ impl Client {
     pub async fn request_token(&self, params: &[(&str, &str)]) -> Result<Token, Error> {
         let url = self.provider().endpoints().token();
         let endpoint = Endpoint::new("token", url);
-        let request = self.token_request(url, params)?;
+        let request = self.form_request(url, params)?;
         let response = self.send(&endpoint, request).await?;
         let response = self.provider().adapt_token_response(response);
         parse_token_response(&endpoint, &response)
     }
 
-    /// Builds a form POST to `url` with this client's authentication.
-    pub(crate) fn token_request(
-        &self,
-        url: &Url,
-        params: &[(&str, &str)],
-    ) -> Result<HttpRequest, Error> {
+    /// Builds a form POST to `url` with these parameters and this client's
+    /// authentication (as for the token endpoint): for a provider's own
+    /// endpoints, such as a token check or revocation.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the request cannot be built.
+    pub fn form_request(&self, url: &Url, params: &[(&str, &str)]) -> Result<HttpRequest, Error> {
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.extend_pairs(params.iter().copied());
         let mut builder = http::Request::builder()
@@ -368,6 +369,23 @@ impl Client {
         builder
             .body(form.finish().into_bytes())
             .map_err(|e| Error::Config(format!("cannot build a request to {url}: {e}")))
+    }
+
+    /// Sends a request through the transport with a trace event naming
+    /// `endpoint` (its role) and the URL without query, the status and the
+    /// duration; never a body or header. A transport failure becomes
+    /// [`Error::Transport`] naming the endpoint.
+    ///
+    /// # Errors
+    /// [`Error::Transport`].
+    pub async fn send_to(
+        &self,
+        endpoint: &'static str,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, Error> {
+        let url = Url::parse(&request.uri().to_string())
+            .map_err(|e| Error::Config(format!("invalid request URI: {e}")))?;
+        self.send(&Endpoint::new(endpoint, &url), request).await
     }
 
     /// Sends a request through the transport, with a trace event that names
