@@ -8,7 +8,7 @@ mod support;
 use base64::Engine as _;
 use oauth_core::{ClientAuth, Error, ErrorCode, RefreshToken, pkce_challenge};
 use oauth_sandbox::browser::{self, Decision};
-use oauth_sandbox::{ClientAuth as ServerAuth, ClientConfig, Grant};
+use oauth_sandbox::{ClientAuth as ServerAuth, ClientConfig};
 use support::*;
 
 fn basic_credentials(request: &oauth_sandbox::RecordedRequest) -> String {
@@ -303,6 +303,7 @@ async fn refresh_without_rotation_keeps_the_refresh_token() {
 #[tokio::test]
 async fn password_grant_only_for_clients_allowed_it() {
     use oauth_core::Password;
+    use oauth_sandbox::Grant;
     let (_, transport) = transports().remove(0);
     let sandbox = oauth_sandbox::Sandbox::builder()
         .client(
