@@ -59,9 +59,8 @@ impl Region {
     /// `https://oauth.battlenet.com.cn` in China.
     ///
     /// Some Chinese client ids are reported to work only at the legacy
-    /// `https://www.battlenet.com.cn/oauth/`; override the OAuth base with
-    /// [`BattleNetClientBuilder::oauth_base`](crate::BattleNetClientBuilder::oauth_base)
-    /// when that applies.
+    /// `https://www.battlenet.com.cn/oauth/`; every host is data that the
+    /// client's builder can override when that applies.
     #[must_use]
     pub fn oauth_host(self) -> Url {
         parse_known(match self {
