@@ -74,6 +74,15 @@ pub enum Error {
     /// A token store failed to load, save or remove a token.
     #[error("token store: {0}")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The server rejected the refresh token (`invalid_grant`): it expired,
+    /// was revoked, or was already used. A session has removed it from its
+    /// store; the user must authorize again.
+    #[error("the refresh token was rejected with {0}; authorize again")]
+    RefreshTokenRejected(ServerError),
+    /// A session has no token yet and its source cannot get one without the
+    /// user: authorize first, then give the session the token.
+    #[error("the session has no token and its source cannot get one; authorize first")]
+    NoToken,
 }
 
 impl Error {
@@ -82,9 +91,22 @@ impl Error {
     #[must_use]
     pub fn server_error(&self) -> Option<&ServerError> {
         match self {
-            Error::Server { error, .. } | Error::AuthorizationDenied(error) => Some(error),
+            Error::Server { error, .. }
+            | Error::AuthorizationDenied(error)
+            | Error::RefreshTokenRejected(error) => Some(error),
             _ => None,
         }
+    }
+
+    /// Whether the user must authorize again before the app can get a
+    /// token: the refresh token was rejected, has expired without a refresh
+    /// token, or there never was a token.
+    #[must_use]
+    pub fn needs_authorization(&self) -> bool {
+        matches!(
+            self,
+            Error::RefreshTokenRejected(_) | Error::ExpiredWithoutRefresh | Error::NoToken
+        )
     }
 
     /// The HTTP status of the answer that caused this error, if there was one.

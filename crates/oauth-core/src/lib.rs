@@ -70,28 +70,48 @@
 
 mod authorization;
 mod client;
+mod clock;
 mod error;
 mod provider;
+mod rate_limit;
 mod redact;
+mod retry;
 mod secret;
+pub mod session;
+pub mod store;
 mod token;
 pub mod transport;
 mod url_policy;
+
+/// The attribute that implements this crate's async traits
+/// ([`HttpTransport`], [`TokenStore`], [`TokenSource`]), re-exported so
+/// implementations use the same version.
+pub use async_trait::async_trait;
 
 pub use http;
 pub use url;
 
 pub use crate::authorization::{AuthorizationRequest, PendingAuthorization, pkce_challenge};
 pub use crate::client::{Client, ClientBuilder};
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::error::{
     CallbackError, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
     TransportErrorKind,
 };
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
+pub use crate::rate_limit::RateLimiter;
+pub use crate::retry::RetryPolicy;
 pub use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Password, PkceCodeVerifier,
     RefreshToken,
 };
+pub use crate::session::{
+    ApiRequest, ClientCredentialsSource, CurrentToken, RefreshTokenSource, Session, SessionBuilder,
+    TokenSource,
+};
+#[cfg(feature = "file-store")]
+pub use crate::store::{FileStore, FileStoreError};
+pub use crate::store::{MemoryStore, TokenStore};
 pub use crate::token::{Token, TokenType};
 pub use crate::transport::{HttpTransport, TransportConfig};
 pub use crate::url_policy::{check_endpoint, is_loopback};

@@ -1,0 +1,698 @@
+//! Authorized sessions: a token that renews itself, kept in a store, and
+//! attached to API requests with retries and rate limiting.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use http::header::AUTHORIZATION;
+use http::{HeaderValue, StatusCode};
+use tokio::sync::watch;
+use url::Url;
+
+use crate::client::Client;
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Endpoint, Error, TransportError};
+use crate::rate_limit::RateLimiter;
+use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+use crate::secret::AccessToken;
+use crate::store::{MemoryStore, TokenStore};
+use crate::token::Token;
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+use crate::url_policy::check_endpoint;
+
+mod request;
+mod source;
+
+pub use self::request::ApiRequest;
+pub use self::source::{ClientCredentialsSource, RefreshTokenSource, TokenSource};
+
+/// The store key of a session that is given none.
+pub const DEFAULT_KEY: &str = "default";
+
+/// How long before expiry a session renews its token, unless told otherwise.
+pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
+
+/// An authorized client: a token that renews itself, and API calls that
+/// carry it.
+///
+/// A session owns a [`TokenSource`] (client credentials, a refresh token,
+/// or your own), a [`TokenStore`] and the transport. It
+///
+/// - hands out its cached token without locking or allocating while the
+///   token is valid for longer than the skew (default 60 s);
+/// - lets exactly one renewal run when many tasks find the token stale;
+///   they all get its result, success or failure, and the next call after
+///   a failure tries again;
+/// - saves every new token to the store **before** using it, fails the
+///   call if the save fails (keeping the old token), and keeps the old
+///   refresh token when the server sends no new one;
+/// - removes a refresh token the server rejects (`invalid_grant`) and
+///   reports [`Error::RefreshTokenRejected`]: authorize again;
+/// - on a 401 from the API, renews the token once and sends once more;
+/// - retries idempotent requests on 429, 502, 503 and 504 after the
+///   server's `Retry-After` or a jittered backoff ([`RetryPolicy`]);
+/// - waits for an optional [`RateLimiter`] before every send.
+///
+/// Clones share everything; a session is `Send + Sync` and cheap to clone.
+/// Retries and the rate limiter wait on tokio's timer.
+///
+/// ```no_run
+/// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+/// use oauth_core::Session;
+///
+/// let session = Session::client_credentials(&client, &[]).build()?;
+/// let answer = session
+///     .get("https://api.example.com/data/wow/token/index")
+///     .query(&[("namespace", "dynamic-us")])
+///     .send()
+///     .await?;
+/// println!("{}", answer.status());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+type TokenHook = Arc<dyn Fn(&Token) + Send + Sync>;
+
+struct Inner {
+    source: Arc<dyn TokenSource>,
+    store: Arc<dyn TokenStore>,
+    key: String,
+    transport: Arc<dyn HttpTransport>,
+    clock: Arc<dyn Clock>,
+    skew: Duration,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    on_token_change: Option<TokenHook>,
+    /// The token in use: `None` until loaded or fetched, and after the
+    /// store's token was rejected.
+    current: ArcSwapOption<Cached>,
+    /// The renewal under way, if one is. Held only to look and to swap,
+    /// never across an await.
+    flight: Mutex<Option<watch::Receiver<Option<Outcome>>>>,
+}
+
+/// What a renewal hands its waiters.
+type Outcome = Result<Arc<Cached>, Arc<Error>>;
+
+/// A token with what the fast path needs ready-made.
+struct Cached {
+    token: Token,
+    /// `Bearer …`, marked sensitive.
+    authorization: HeaderValue,
+    /// When the token counts as stale: its expiry less the skew.
+    stale_at: Option<SystemTime>,
+}
+
+impl Cached {
+    fn new(token: Token, skew: Duration) -> Result<Self, Error> {
+        let mut authorization =
+            HeaderValue::try_from(format!("Bearer {}", token.access_token().secret())).map_err(
+                |_| Error::Config("the access token holds characters a header cannot carry".into()),
+            )?;
+        authorization.set_sensitive(true);
+        let stale_at = token
+            .expires_at()
+            .map(|at| at.checked_sub(skew).unwrap_or(SystemTime::UNIX_EPOCH));
+        Ok(Cached {
+            token,
+            authorization,
+            stale_at,
+        })
+    }
+
+    fn is_fresh(&self, now: SystemTime) -> bool {
+        self.stale_at.is_none_or(|at| now < at)
+    }
+}
+
+/// The session's current token: a cheap handle (one reference count) that
+/// stays valid however the session's token changes afterwards.
+#[derive(Clone)]
+pub struct CurrentToken(Arc<Cached>);
+
+impl CurrentToken {
+    /// The access token.
+    #[must_use]
+    pub fn access_token(&self) -> &AccessToken {
+        self.0.token.access_token()
+    }
+
+    /// The whole token: expiry, scopes, refresh token.
+    #[must_use]
+    pub fn token(&self) -> &Token {
+        &self.0.token
+    }
+
+    /// The `Authorization: Bearer …` header value, marked sensitive.
+    #[must_use]
+    pub fn authorization(&self) -> &HeaderValue {
+        &self.0.authorization
+    }
+}
+
+impl fmt::Debug for CurrentToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CurrentToken").field(&self.0.token).finish()
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Session")
+            .field("source", &inner.source)
+            .field("store", &inner.store)
+            .field("key", &inner.key)
+            .field("transport", &inner.transport)
+            .field("clock", &inner.clock)
+            .field("skew", &inner.skew)
+            .field("retry", &inner.retry)
+            .field("rate_limiter", &inner.limiter)
+            .field("on_token_change", &inner.on_token_change.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Session`]; see [`Session::builder`].
+#[must_use = "call `build` to get the session"]
+pub struct SessionBuilder {
+    source: Arc<dyn TokenSource>,
+    transport: Arc<dyn HttpTransport>,
+    store: Arc<dyn TokenStore>,
+    key: String,
+    clock: Arc<dyn Clock>,
+    skew: Duration,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    on_token_change: Option<TokenHook>,
+    token: Option<Token>,
+}
+
+impl fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("source", &self.source)
+            .field("store", &self.store)
+            .field("key", &self.key)
+            .field("skew", &self.skew)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBuilder {
+    /// Where tokens are kept. Default: a fresh [`MemoryStore`].
+    pub fn store(self, store: impl TokenStore + 'static) -> Self {
+        self.shared_store(Arc::new(store))
+    }
+
+    /// A store shared with other sessions (each with its own key).
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// The key the token is kept under in the store, such as a user id.
+    /// Default: [`DEFAULT_KEY`].
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// A token to start with, such as the one an authorization just
+    /// returned. It is used as is; it reaches the store with the first
+    /// renewal, or at once through [`Session::set_token`].
+    pub fn token(mut self, token: Token) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// How long before its expiry a token is renewed. Default: 60 seconds.
+    pub fn skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    /// How API requests are retried. Default: [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Paces API requests (not token requests). Pass a clone to share one
+    /// budget among sessions. Default: none.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Called with every new token from the source, after it is saved and
+    /// before it is used. Keep it short: it runs on the renewing task.
+    pub fn on_token_change(mut self, hook: impl Fn(&Token) + Send + Sync + 'static) -> Self {
+        self.on_token_change = Some(Arc::new(hook));
+        self
+    }
+
+    /// Where the session reads the time to judge expiry. Default: the
+    /// system clock.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The transport for API requests. Default: the client's, for sessions
+    /// made from a [`Client`].
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// The session.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the starting token cannot be sent in a header.
+    pub fn build(self) -> Result<Session, Error> {
+        let current = self
+            .token
+            .map(|token| Cached::new(token, self.skew).map(Arc::new))
+            .transpose()?;
+        Ok(Session {
+            inner: Arc::new(Inner {
+                source: self.source,
+                store: self.store,
+                key: self.key,
+                transport: self.transport,
+                clock: self.clock,
+                skew: self.skew,
+                retry: self.retry,
+                limiter: self.limiter,
+                on_token_change: self.on_token_change,
+                current: ArcSwapOption::new(current),
+                flight: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+impl Session {
+    /// Starts building a session around any token source.
+    pub fn builder(
+        source: impl TokenSource + 'static,
+        transport: Arc<dyn HttpTransport>,
+    ) -> SessionBuilder {
+        SessionBuilder {
+            source: Arc::new(source),
+            transport,
+            store: Arc::new(MemoryStore::new()),
+            key: DEFAULT_KEY.to_owned(),
+            clock: Arc::new(SystemClock),
+            skew: DEFAULT_SKEW,
+            retry: RetryPolicy::default(),
+            limiter: None,
+            on_token_change: None,
+            token: None,
+        }
+    }
+
+    /// A session on an app token: the client credentials grant, run again
+    /// whenever the token is about to expire.
+    pub fn client_credentials(client: &Client, scopes: &[&str]) -> SessionBuilder {
+        Self::builder(
+            ClientCredentialsSource::new(client.clone(), scopes),
+            Arc::clone(client.transport()),
+        )
+    }
+
+    /// A session on a user's token, renewed with its refresh token. Give it
+    /// the token with [`SessionBuilder::token`] or [`Session::set_token`],
+    /// or a store that already holds it.
+    pub fn refreshing(client: &Client) -> SessionBuilder {
+        Self::builder(
+            RefreshTokenSource::new(client.clone()),
+            Arc::clone(client.transport()),
+        )
+    }
+
+    /// The store key of this session's token.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.inner.key
+    }
+
+    /// A valid access token: the cached one while it is fresh, else one
+    /// loaded from the store or fetched from the source.
+    ///
+    /// # Errors
+    /// Those of the store and of the source; [`Error::RefreshTokenRejected`]
+    /// or [`Error::NoToken`] when the user must authorize (again).
+    pub async fn access_token(&self) -> Result<CurrentToken, Error> {
+        if let Some(token) = self.fresh_cached(None) {
+            return Ok(token);
+        }
+        self.renew(None).await
+    }
+
+    /// Replaces the token now, even if it is still valid.
+    ///
+    /// # Errors
+    /// As [`Session::access_token`].
+    pub async fn refresh(&self) -> Result<CurrentToken, Error> {
+        match self.inner.current.load_full() {
+            Some(current) => self.renew(Some(&CurrentToken(current))).await,
+            None => self.renew(None).await,
+        }
+    }
+
+    /// Takes `token` as the session's token (after an authorization, say):
+    /// saves it to the store, then uses it, then calls the
+    /// `on_token_change` hook.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when it cannot be saved (the old token stays);
+    /// [`Error::Config`] when it cannot be sent in a header.
+    pub async fn set_token(&self, token: Token) -> Result<CurrentToken, Error> {
+        let cached = Arc::new(Cached::new(token, self.inner.skew)?);
+        self.inner
+            .store
+            .save(&self.inner.key, &cached.token)
+            .await?;
+        self.install(&cached, true);
+        Ok(CurrentToken(cached))
+    }
+
+    /// Forgets the token, in the session and in the store (a sign-out).
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store cannot remove it.
+    pub async fn clear_token(&self) -> Result<(), Error> {
+        self.inner.current.store(None);
+        self.inner.store.remove(&self.inner.key).await
+    }
+
+    /// A GET request to `url`; finish it with [`ApiRequest::send`] or
+    /// [`ApiRequest::json`].
+    pub fn get(&self, url: impl AsRef<str>) -> ApiRequest {
+        self.request(http::Method::GET, url)
+    }
+
+    /// A POST request to `url`. It is not retried on 429/5xx unless marked
+    /// [`retry_safe`](ApiRequest::retry_safe).
+    pub fn post(&self, url: impl AsRef<str>) -> ApiRequest {
+        self.request(http::Method::POST, url)
+    }
+
+    /// A PUT request to `url`.
+    pub fn put(&self, url: impl AsRef<str>) -> ApiRequest {
+        self.request(http::Method::PUT, url)
+    }
+
+    /// A DELETE request to `url`.
+    pub fn delete(&self, url: impl AsRef<str>) -> ApiRequest {
+        self.request(http::Method::DELETE, url)
+    }
+
+    /// A request with any method to `url`.
+    pub fn request(&self, method: http::Method, url: impl AsRef<str>) -> ApiRequest {
+        ApiRequest::new(self.clone(), method, url.as_ref())
+    }
+
+    /// Sends `request` with the session's token, retrying as the session's
+    /// policy says (a POST is not retried; see [`ApiRequest::retry_safe`]).
+    /// Any `Authorization` header is replaced; request extensions are not
+    /// sent.
+    ///
+    /// Returns the answer whatever its status, once retries are over.
+    ///
+    /// # Errors
+    /// [`Error::InsecureUrl`] for an URL that is neither `https` nor
+    /// loopback `http`, [`Error::Config`] for a relative one; transport
+    /// errors; the token's errors as [`Session::access_token`].
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        self.execute(request, false).await
+    }
+
+    pub(crate) async fn execute(
+        &self,
+        request: HttpRequest,
+        retry_safe: bool,
+    ) -> Result<HttpResponse, Error> {
+        let (parts, body) = request.into_parts();
+        let url = Url::parse(&parts.uri.to_string())
+            .map_err(|e| Error::Config(format!("the request URL is not absolute: {e}")))?;
+        check_endpoint(&url)?;
+        let endpoint = Endpoint::new("api", &url);
+        let may_retry = retry_safe || is_idempotent(&parts.method);
+        let policy = &self.inner.retry;
+        let started = tokio::time::Instant::now();
+
+        let mut token = self.access_token().await?;
+        let mut attempt: u32 = 1;
+        let mut renewed_after_401 = false;
+        loop {
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.acquire().await;
+            }
+            let mut request = http::Request::new(body.clone());
+            *request.method_mut() = parts.method.clone();
+            *request.uri_mut() = parts.uri.clone();
+            *request.version_mut() = parts.version;
+            *request.headers_mut() = parts.headers.clone();
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, token.authorization().clone());
+
+            let result = self.inner.transport.send(request).await;
+            let response = match result {
+                Ok(response) => response,
+                Err(source) => {
+                    tracing::debug!(url = %endpoint.url, method = %parts.method, attempt, error = %source, "api request failed");
+                    return Err(Error::Transport { endpoint, source });
+                }
+            };
+            let status = response.status();
+            tracing::debug!(url = %endpoint.url, method = %parts.method, attempt, status = status.as_u16(), "api request");
+
+            if status == StatusCode::UNAUTHORIZED && !renewed_after_401 {
+                // A token we believed valid was refused (revoked, or the
+                // server's clock runs ahead): renew once, send once more.
+                renewed_after_401 = true;
+                token = self.renew(Some(&token)).await?;
+                continue;
+            }
+            if may_retry && is_retryable_status(status) && attempt < policy.max_attempts {
+                let wait = retry_after(response.headers(), self.inner.clock.now())
+                    .unwrap_or_else(|| policy.jittered_backoff(attempt));
+                if started.elapsed().saturating_add(wait) <= policy.max_elapsed {
+                    tracing::debug!(url = %endpoint.url, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "api request will be retried");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    token = self.access_token().await?;
+                    continue;
+                }
+            }
+            return Ok(response);
+        }
+    }
+
+    /// The cached token if it is fresh and is not `rejected`.
+    fn fresh_cached(&self, rejected: Option<&CurrentToken>) -> Option<CurrentToken> {
+        let guard = self.inner.current.load();
+        let cached = guard.as_ref()?;
+        if !cached.is_fresh(self.inner.clock.now()) {
+            return None;
+        }
+        if rejected.is_some_and(|r| Arc::ptr_eq(&r.0, cached)) {
+            return None;
+        }
+        Some(CurrentToken(Arc::clone(cached)))
+    }
+
+    /// Gets a fresh token other than `rejected`, with at most one renewal
+    /// under way at a time: the first caller runs it, the others wait for
+    /// its outcome.
+    async fn renew(&self, rejected: Option<&CurrentToken>) -> Result<CurrentToken, Error> {
+        loop {
+            let role = {
+                let mut flight = self
+                    .inner
+                    .flight
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                // A renewal may have finished since the caller looked.
+                if let Some(token) = self.fresh_cached(rejected) {
+                    return Ok(token);
+                }
+                match &*flight {
+                    Some(waiting) => Err(waiting.clone()),
+                    None => {
+                        let (sender, receiver) = watch::channel(None);
+                        *flight = Some(receiver);
+                        Ok(sender)
+                    }
+                }
+            };
+            match role {
+                Ok(sender) => {
+                    // Clears the flight even if this task is cancelled
+                    // mid-renewal; the waiters then start over.
+                    let flight = FlightGuard(&self.inner.flight);
+                    let result = self.renew_now(rejected).await;
+                    let outcome = match &result {
+                        Ok(cached) => Ok(Arc::clone(cached)),
+                        Err(error) => Err(Arc::new(duplicate(error))),
+                    };
+                    drop(flight);
+                    // No receiver left is fine: nobody was waiting.
+                    let _ = sender.send(Some(outcome));
+                    return result.map(CurrentToken);
+                }
+                Err(mut receiver) => {
+                    let outcome = match receiver.wait_for(Option::is_some).await {
+                        Ok(outcome) => outcome.clone(),
+                        // The renewing task was cancelled: try again.
+                        Err(_) => continue,
+                    };
+                    return match outcome {
+                        Some(Ok(cached)) => Ok(CurrentToken(cached)),
+                        Some(Err(error)) => Err(duplicate(&error)),
+                        None => continue,
+                    };
+                }
+            }
+        }
+    }
+
+    /// The renewal itself: the store's token if it is fresh and not
+    /// `rejected`, else a new one from the source, saved before use.
+    async fn renew_now(&self, rejected: Option<&CurrentToken>) -> Result<Arc<Cached>, Error> {
+        let inner = &self.inner;
+        let stored = inner.store.load(&inner.key).await?;
+        if let Some(stored) = stored.as_ref() {
+            // Another process (or an earlier run) may have renewed already.
+            let is_rejected =
+                rejected.is_some_and(|r| r.access_token().ct_eq(stored.access_token()));
+            let cached = Cached::new(stored.clone(), inner.skew)?;
+            if !is_rejected && cached.is_fresh(inner.clock.now()) {
+                let cached = Arc::new(cached);
+                self.install(&cached, false);
+                return Ok(cached);
+            }
+        }
+        // The store's token is the latest word on the refresh token.
+        let current = stored.or_else(|| inner.current.load_full().map(|c| c.token.clone()));
+        let token = match inner.source.fetch(current.as_ref()).await {
+            Ok(token) => token,
+            Err(error @ Error::RefreshTokenRejected(_)) => {
+                inner.current.store(None);
+                if let Err(remove) = inner.store.remove(&inner.key).await {
+                    tracing::warn!(error = %remove, "could not remove a rejected token from the store");
+                }
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
+        let cached = Arc::new(Cached::new(token, inner.skew)?);
+        // Saved before use: a rotated refresh token must never live only
+        // in memory. A failed save fails the call and keeps the old token.
+        inner.store.save(&inner.key, &cached.token).await?;
+        self.install(&cached, true);
+        Ok(cached)
+    }
+
+    fn install(&self, cached: &Arc<Cached>, notify: bool) {
+        self.inner.current.store(Some(Arc::clone(cached)));
+        if notify && let Some(hook) = &self.inner.on_token_change {
+            hook(&cached.token);
+        }
+    }
+}
+
+/// Ends a renewal's flight when dropped, whether it finished or not.
+struct FlightGuard<'a>(&'a Mutex<Option<watch::Receiver<Option<Outcome>>>>);
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// The same error for a renewal's waiters. Most variants clone; a
+/// transport or store cause is shared, with its message and source chain.
+fn duplicate(error: &Error) -> Error {
+    match error {
+        Error::Transport { endpoint, source } => Error::Transport {
+            endpoint: endpoint.clone(),
+            source: match std::error::Error::source(source) {
+                Some(cause) => TransportError::new(source.kind(), SharedCause::of(cause)),
+                None => TransportError::from_kind(source.kind()),
+            },
+        },
+        Error::Http {
+            endpoint,
+            status,
+            excerpt,
+        } => Error::Http {
+            endpoint: endpoint.clone(),
+            status: *status,
+            excerpt: excerpt.clone(),
+        },
+        Error::Server {
+            endpoint,
+            status,
+            error,
+        } => Error::Server {
+            endpoint: endpoint.clone(),
+            status: *status,
+            error: error.clone(),
+        },
+        Error::Parse(parse) => Error::Parse(parse.clone()),
+        Error::StateMismatch => Error::StateMismatch,
+        Error::AuthorizationDenied(error) => Error::AuthorizationDenied(error.clone()),
+        Error::Callback(callback) => Error::Callback(callback.clone()),
+        Error::Config(message) => Error::Config(message.clone()),
+        Error::InsecureUrl { url, reason } => Error::InsecureUrl {
+            url: url.clone(),
+            reason,
+        },
+        Error::ExpiredWithoutRefresh => Error::ExpiredWithoutRefresh,
+        Error::Store(cause) => Error::Store(Box::new(SharedCause::of(cause.as_ref()))),
+        Error::RefreshTokenRejected(error) => Error::RefreshTokenRejected(error.clone()),
+        Error::NoToken => Error::NoToken,
+    }
+}
+
+/// An error cause passed on by message, with its chain.
+#[derive(Debug)]
+struct SharedCause {
+    message: String,
+    source: Option<Box<SharedCause>>,
+}
+
+impl SharedCause {
+    fn of(error: &(dyn std::error::Error + 'static)) -> Self {
+        SharedCause {
+            message: error.to_string(),
+            source: error.source().map(|s| Box::new(SharedCause::of(s))),
+        }
+    }
+}
+
+impl fmt::Display for SharedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SharedCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as _)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,549 @@
+//! Session behaviour against scripted token sources and transports: no
+//! network, time under the test's control.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::error::{ErrorCode, ServerError, TransportErrorKind};
+use crate::secret::RefreshToken;
+use crate::transport::transport_fn;
+
+/// A token source that counts its calls and can be told to fail.
+#[derive(Debug)]
+struct Scripted {
+    clock: Arc<ManualClock>,
+    lifetime: Duration,
+    calls: AtomicUsize,
+    delay: Duration,
+    fail: Mutex<VecDeque<Error>>,
+}
+
+impl Scripted {
+    fn new(clock: &Arc<ManualClock>) -> Arc<Self> {
+        Arc::new(Scripted {
+            clock: Arc::clone(clock),
+            lifetime: Duration::from_secs(3600),
+            calls: AtomicUsize::new(0),
+            delay: Duration::ZERO,
+            fail: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    fn slow(clock: &Arc<ManualClock>, delay: Duration) -> Arc<Self> {
+        let mut source = Arc::into_inner(Self::new(clock)).expect("sole owner");
+        source.delay = delay;
+        Arc::new(source)
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn fail_next(&self, error: Error) {
+        self.fail.lock().expect("lock").push_back(error);
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenSource for Scripted {
+    async fn fetch(&self, _current: Option<&Token>) -> Result<Token, Error> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        if let Some(error) = self.fail.lock().expect("lock").pop_front() {
+            return Err(error);
+        }
+        Ok(Token::bearer(AccessToken::new(format!("access-{n}")))
+            .with_expires_at(self.clock.now() + self.lifetime)
+            .with_refresh_token(RefreshToken::new(format!("refresh-{n}"))))
+    }
+}
+
+/// The answers a scripted API gives, in order; 200 once they run out.
+type Script = Arc<Mutex<VecDeque<HttpResponse>>>;
+/// The `Authorization` header and method of every request the API saw.
+type Seen = Arc<Mutex<Vec<(Method, String)>>>;
+
+fn api(script: Vec<HttpResponse>) -> (Arc<dyn HttpTransport>, Seen) {
+    let script: Script = Arc::new(Mutex::new(script.into()));
+    let seen: Seen = Arc::default();
+    let log = Arc::clone(&seen);
+    let transport = transport_fn(move |request: HttpRequest| {
+        let auth = request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .unwrap_or_default();
+        log.lock()
+            .expect("lock")
+            .push((request.method().clone(), auth));
+        let answer = script
+            .lock()
+            .expect("lock")
+            .pop_front()
+            .unwrap_or_else(|| response(200, &[]));
+        async move { Ok(answer) }
+    });
+    (Arc::new(transport), seen)
+}
+
+fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(b"{}".to_vec()).expect("response")
+}
+
+fn session(source: &Arc<Scripted>, transport: Arc<dyn HttpTransport>) -> SessionBuilder {
+    Session::builder(Arc::clone(source), transport)
+        .clock(Arc::clone(&source.clock))
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_secs(1))
+                .max_backoff(Duration::from_secs(4)),
+        )
+}
+
+/// A store whose saves fail while `broken` is set.
+#[derive(Debug, Default)]
+struct FlakyStore {
+    inner: MemoryStore,
+    broken: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for FlakyStore {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        self.inner.load(key).await
+    }
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(Error::Store("disk full".into()));
+        }
+        self.inner.save(key, token).await
+    }
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        self.inner.remove(key).await
+    }
+}
+
+const URL: &str = "https://api.example.com/v1/me";
+
+#[tokio::test]
+async fn renews_ahead_of_expiry_by_the_skew() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+
+    let first = session.access_token().await.expect("token");
+    assert_eq!(first.access_token().secret(), "access-1");
+    assert_eq!(source.calls(), 1);
+
+    clock.advance(Duration::from_secs(3600 - 61));
+    let same = session.access_token().await.expect("token");
+    assert_eq!(same.access_token().secret(), "access-1");
+    assert_eq!(source.calls(), 1, "61 s before expiry is outside the skew");
+
+    clock.advance(Duration::from_secs(2));
+    let renewed = session.access_token().await.expect("token");
+    assert_eq!(renewed.access_token().secret(), "access-2");
+    assert_eq!(source.calls(), 2, "59 s before expiry is inside the skew");
+}
+
+#[tokio::test]
+async fn a_custom_skew_is_honoured() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport)
+        .skew(Duration::from_secs(600))
+        .build()
+        .expect("session");
+    session.access_token().await.expect("token");
+    clock.advance(Duration::from_secs(3000));
+    session.access_token().await.expect("token");
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_on_a_stale_token_make_one_request() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::slow(&clock, Duration::from_millis(50));
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+
+    let tasks: Vec<_> = (0..500)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.access_token().await })
+        })
+        .collect();
+    for task in tasks {
+        let token = task.await.expect("task").expect("token");
+        assert_eq!(token.access_token().secret(), "access-1");
+    }
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_renewal_reaches_every_waiter_and_the_next_call_retries() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::slow(&clock, Duration::from_millis(50));
+    source.fail_next(Error::Transport {
+        endpoint: Endpoint {
+            name: "token",
+            url: "https://auth.example.com/token".into(),
+        },
+        source: TransportError::new(TransportErrorKind::Connect, "connection refused"),
+    });
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.access_token().await })
+        })
+        .collect();
+    for task in tasks {
+        let error = task.await.expect("task").expect_err("the renewal failed");
+        assert!(
+            matches!(&error, Error::Transport { source, .. } if source.kind() == TransportErrorKind::Connect),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "token endpoint https://auth.example.com/token: could not connect: connection refused"
+        );
+    }
+    assert_eq!(source.calls(), 1, "waiters share the one failed renewal");
+
+    let token = session.access_token().await.expect("recovers");
+    assert_eq!(token.access_token().secret(), "access-2");
+}
+
+#[tokio::test]
+async fn a_cancelled_renewal_does_not_wedge_the_session() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::slow(&clock, Duration::from_millis(200));
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+
+    let abandoned = tokio::time::timeout(Duration::from_millis(20), session.access_token()).await;
+    assert!(abandoned.is_err(), "timed out mid-renewal");
+    let token = session.access_token().await.expect("a new renewal runs");
+    assert_eq!(token.access_token().secret(), "access-2");
+}
+
+#[tokio::test]
+async fn a_new_token_is_saved_before_use_and_a_failed_save_keeps_the_old() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let store = Arc::new(FlakyStore::default());
+    let changes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&changes);
+    let (transport, seen) = api(vec![]);
+    let session = session(&source, transport)
+        .shared_store(store.clone())
+        .key("alice")
+        .on_token_change(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .expect("session");
+
+    session.access_token().await.expect("token");
+    let stored = store.load("alice").await.expect("load").expect("saved");
+    assert_eq!(stored.access_token().secret(), "access-1");
+    assert_eq!(changes.load(Ordering::SeqCst), 1);
+
+    clock.advance(Duration::from_secs(3590));
+    store.broken.store(true, Ordering::SeqCst);
+    let error = session.get(URL).send().await.expect_err("save failed");
+    assert!(matches!(error, Error::Store(_)), "{error:?}");
+    assert!(seen.lock().expect("lock").is_empty(), "nothing was sent");
+    assert_eq!(changes.load(Ordering::SeqCst), 1, "no change announced");
+    let kept = store.load("alice").await.expect("load").expect("kept");
+    assert_eq!(kept.refresh_token().expect("rt").secret(), "refresh-1");
+    let cached = session.inner.current.load_full().expect("cached");
+    assert_eq!(cached.token.access_token().secret(), "access-1");
+
+    store.broken.store(false, Ordering::SeqCst);
+    session.get(URL).send().await.expect("sent");
+    let saved = store.load("alice").await.expect("load").expect("saved");
+    assert_eq!(saved.refresh_token().expect("rt").secret(), "refresh-3");
+    assert_eq!(
+        seen.lock().expect("lock").as_slice(),
+        [(Method::GET, "Bearer access-3".to_owned())]
+    );
+    assert_eq!(changes.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_rejected_refresh_token_is_removed_and_reported() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let store = Arc::new(MemoryStore::new());
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport)
+        .shared_store(store.clone())
+        .build()
+        .expect("session");
+    session.access_token().await.expect("token");
+
+    clock.advance(Duration::from_secs(3600));
+    source.fail_next(Error::RefreshTokenRejected(ServerError {
+        error: ErrorCode::InvalidGrant,
+        error_description: Some("refresh token revoked".into()),
+        error_uri: None,
+    }));
+    let error = session.access_token().await.expect_err("rejected");
+    assert!(error.needs_authorization());
+    assert_eq!(
+        error.to_string(),
+        "the refresh token was rejected with `invalid_grant` (refresh token revoked); authorize again"
+    );
+    assert!(store.load(DEFAULT_KEY).await.expect("load").is_none());
+    assert!(session.inner.current.load().is_none());
+}
+
+#[tokio::test]
+async fn a_fresh_token_in_the_store_is_used_without_a_request() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let store = Arc::new(MemoryStore::new());
+    let token = Token::bearer(AccessToken::new("stored"))
+        .with_expires_at(clock.now() + Duration::from_secs(600));
+    store.save("bob", &token).await.expect("save");
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport)
+        .shared_store(store)
+        .key("bob")
+        .build()
+        .expect("session");
+    let token = session.access_token().await.expect("token");
+    assert_eq!(token.access_token().secret(), "stored");
+    assert_eq!(source.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_401_renews_once_and_sends_once_more() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let unauthorized = || {
+        response(
+            401,
+            &[("www-authenticate", "Bearer error=\"invalid_token\"")],
+        )
+    };
+    let (transport, seen) = api(vec![unauthorized(), unauthorized(), unauthorized()]);
+    let session = session(&source, transport).build().expect("session");
+
+    let answer = session.get(URL).send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "one retry only");
+    assert_eq!(
+        seen.lock().expect("lock").as_slice(),
+        [
+            (Method::GET, "Bearer access-1".to_owned()),
+            (Method::GET, "Bearer access-2".to_owned()),
+        ]
+    );
+    assert_eq!(source.calls(), 2);
+
+    // A POST is sent again after a 401 too: the server refused it unread.
+    let answer = session.post(URL).body("x").send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(seen.lock().expect("lock").len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_seconds_and_dates_are_honoured() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let date = httpdate::fmt_http_date(clock.now() + Duration::from_secs(7));
+    let (transport, seen) = api(vec![
+        response(429, &[("retry-after", "3")]),
+        response(503, &[("retry-after", &date)]),
+    ]);
+    let session = session(&source, transport)
+        .retry(RetryPolicy::default().max_elapsed(Duration::from_secs(60)))
+        .build()
+        .expect("session");
+    let start = tokio::time::Instant::now();
+    let answer = session.get(URL).send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(seen.lock().expect("lock").len(), 3);
+    // Seconds are exact; the date loses its sub-second part.
+    let waited = start.elapsed();
+    assert!(
+        (Duration::from_secs(9)..=Duration::from_secs(10)).contains(&waited),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_is_bounded_by_attempts_and_jittered() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, seen) = api(vec![
+        response(502, &[]),
+        response(503, &[]),
+        response(504, &[]),
+        response(503, &[]),
+        response(503, &[]),
+    ]);
+    let session = session(&source, transport).build().expect("session");
+    let start = tokio::time::Instant::now();
+    let answer = session.get(URL).send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(seen.lock().expect("lock").len(), 4, "max_attempts is 4");
+    // Ceilings 1 s, 2 s, 4 s; each wait in the upper half of its ceiling.
+    let waited = start.elapsed();
+    assert!(
+        (Duration::from_millis(3500)..=Duration::from_secs(7)).contains(&waited),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_stop_at_the_time_budget() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, seen) = api(vec![response(429, &[("retry-after", "120")])]);
+    let session = session(&source, transport).build().expect("session");
+    let start = tokio::time::Instant::now();
+    let answer = session.get(URL).send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(seen.lock().expect("lock").len(), 1);
+    assert_eq!(start.elapsed(), Duration::ZERO, "no pointless wait");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_is_retried_only_when_marked_safe() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, seen) = api(vec![response(503, &[]), response(503, &[])]);
+    let session = session(&source, transport).build().expect("session");
+
+    let answer = session.post(URL).send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(seen.lock().expect("lock").len(), 1);
+
+    let answer = session.post(URL).retry_safe().send().await.expect("answer");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(seen.lock().expect("lock").len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_rate_limiter_paces_every_send() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, seen) = api(vec![]);
+    let session = session(&source, transport)
+        .rate_limiter(RateLimiter::with_burst(10, Duration::from_secs(1), 1))
+        .build()
+        .expect("session");
+    let start = tokio::time::Instant::now();
+    let clone = session.clone();
+    for _ in 0..3 {
+        session.get(URL).send().await.expect("answer");
+        clone.get(URL).send().await.expect("answer");
+    }
+    assert_eq!(seen.lock().expect("lock").len(), 6);
+    assert_eq!(start.elapsed(), Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn insecure_and_relative_urls_are_refused_unsent() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, seen) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+    let error = session
+        .get("http://api.example.com/v1/me")
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, Error::InsecureUrl { .. }), "{error:?}");
+    let error = session.get("/v1/me").send().await.expect_err("refused");
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert!(seen.lock().expect("lock").is_empty());
+    session
+        .get("http://127.0.0.1:8080/v1/me")
+        .send()
+        .await
+        .expect("loopback http is fine");
+}
+
+#[tokio::test]
+async fn json_parses_success_and_types_failures() {
+    #[derive(serde::Deserialize, Debug)]
+    struct Me {
+        id: u64,
+        #[serde(default)]
+        access_token: u64,
+    }
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let ok = http::Response::builder()
+        .status(200)
+        .body(br#"{"id": 7}"#.to_vec())
+        .expect("response");
+    let wrong = http::Response::builder()
+        .status(200)
+        .body(br#"{"id": 1, "access_token": "sekrit"}"#.to_vec())
+        .expect("response");
+    let (transport, _) = api(vec![ok, wrong, response(404, &[])]);
+    let session = session(&source, transport).build().expect("session");
+
+    let me: Me = session.get(URL).json().await.expect("parsed");
+    assert_eq!((me.id, me.access_token), (7, 0));
+    let error = session.get(URL).json::<Me>().await.expect_err("wrong type");
+    assert!(matches!(error, Error::Parse(_)), "{error:?}");
+    assert!(
+        !error.to_string().contains("sekrit"),
+        "no quoted value: {error}"
+    );
+    let error = session.get(URL).json::<Me>().await.expect_err("404");
+    assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
+}
+
+#[test]
+fn the_bearer_header_is_sensitive_and_nothing_leaks() {
+    let cached =
+        Cached::new(Token::bearer(AccessToken::new("top-secret")), DEFAULT_SKEW).expect("cached");
+    let current = CurrentToken(Arc::new(cached));
+    assert!(current.authorization().is_sensitive());
+    assert_eq!(
+        current.authorization().to_str().ok(),
+        Some("Bearer top-secret")
+    );
+    assert!(!format!("{current:?}").contains("top-secret"));
+    assert!(matches!(
+        Cached::new(Token::bearer(AccessToken::new("a\nb")), DEFAULT_SKEW),
+        Err(Error::Config(_))
+    ));
+}
+
+#[test]
+fn waiters_get_an_equal_error() {
+    let store = Error::Store(Box::new(std::io::Error::other("disk full")));
+    let copy = duplicate(&store);
+    assert!(matches!(copy, Error::Store(_)));
+    assert_eq!(copy.to_string(), store.to_string());
+    let server = Error::RefreshTokenRejected(ServerError {
+        error: ErrorCode::InvalidGrant,
+        error_description: None,
+        error_uri: None,
+    });
+    assert_eq!(duplicate(&server).to_string(), server.to_string());
+}

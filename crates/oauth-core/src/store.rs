@@ -1,0 +1,166 @@
+//! Where sessions keep their tokens: the [`TokenStore`] trait, the
+//! in-memory default and, with the `file-store` feature, a JSON file.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use crate::error::Error;
+use crate::token::Token;
+
+#[cfg(feature = "file-store")]
+mod file;
+
+#[cfg(feature = "file-store")]
+pub use self::file::{FileStore, FileStoreError};
+
+/// Keeps tokens under a key, so one store can serve many users (a key per
+/// user) or many apps.
+///
+/// A [`Session`](crate::Session) loads its token from the store before it
+/// asks for a new one, and saves every new token **before** it uses it: a
+/// rotated refresh token is never only in memory. A failed save fails the
+/// call that caused it.
+///
+/// Implementations report their own failures as [`Error::Store`].
+///
+/// ```
+/// use oauth_core::{Error, Token, TokenStore};
+///
+/// #[derive(Debug)]
+/// struct Nowhere;
+///
+/// #[oauth_core::async_trait]
+/// impl TokenStore for Nowhere {
+///     async fn load(&self, _key: &str) -> Result<Option<Token>, Error> {
+///         Ok(None)
+///     }
+///     async fn save(&self, _key: &str, _token: &Token) -> Result<(), Error> {
+///         Err(Error::Store("read-only store".into()))
+///     }
+///     async fn remove(&self, _key: &str) -> Result<(), Error> {
+///         Ok(())
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// The token stored under `key`, or `None` when there is none.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store cannot be read or holds something
+    /// that is not a token.
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error>;
+
+    /// Stores `token` under `key`, replacing what was there. When this
+    /// returns `Ok`, the token must survive whatever the store promises to
+    /// survive (a restart, for a file).
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the token could not be kept.
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error>;
+
+    /// Forgets the token under `key`; nothing stored is not an error.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store cannot be changed.
+    async fn remove(&self, key: &str) -> Result<(), Error>;
+}
+
+/// Tokens in memory, lost when the process ends. The default store of a
+/// session.
+#[derive(Default)]
+pub struct MemoryStore {
+    tokens: Mutex<HashMap<String, Token>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, Token>> {
+        // A panic elsewhere cannot leave the map half-changed: every change
+        // is one insert or remove.
+        self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys may name users; show only how many there are.
+        f.debug_struct("MemoryStore")
+            .field("tokens", &self.tokens().len())
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for MemoryStore {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        Ok(self.tokens().get(key).cloned())
+    }
+
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        self.tokens().insert(key.to_owned(), token.clone());
+        Ok(())
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        self.tokens().remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        (**self).load(key).await
+    }
+
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        (**self).save(key, token).await
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        (**self).remove(key).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::AccessToken;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn memory_store_keeps_tokens_by_key() {
+        block_on(async {
+            let store = MemoryStore::new();
+            assert!(store.load("alice").await.expect("load").is_none());
+            store
+                .save("alice", &Token::bearer(AccessToken::new("a")))
+                .await
+                .expect("save");
+            store
+                .save("bob", &Token::bearer(AccessToken::new("b")))
+                .await
+                .expect("save");
+            let alice = store.load("alice").await.expect("load").expect("stored");
+            assert_eq!(alice.access_token().secret(), "a");
+            store.remove("alice").await.expect("remove");
+            store.remove("alice").await.expect("removing twice is fine");
+            assert!(store.load("alice").await.expect("load").is_none());
+            assert!(store.load("bob").await.expect("load").is_some());
+            assert_eq!(format!("{store:?}"), "MemoryStore { tokens: 1 }");
+        });
+    }
+}

@@ -1,0 +1,262 @@
+//! A token store in one JSON file, replaced atomically on every change.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+
+use super::TokenStore;
+use crate::error::Error;
+use crate::token::Token;
+
+/// Tokens in a JSON file, one entry per key.
+///
+/// - Every change writes a temporary file in the same directory, flushes it
+///   to disk (`fsync`), and renames it over the old file: a crash at any
+///   moment leaves either the old file or the new one, never a mix.
+/// - On Unix the file is created with mode `0600` (owner only).
+/// - A file that is not a token file is an error
+///   ([`FileStoreError::Corrupt`]), never silently treated as empty, so a
+///   damaged file cannot cost a user their refresh token unnoticed.
+/// - Changes from one process are serialised; two processes writing the
+///   same file may lose each other's changes to other keys.
+///
+/// File I/O runs on tokio's blocking thread pool, so use it inside a tokio
+/// runtime.
+#[derive(Clone)]
+pub struct FileStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    // Serialises read-modify-write cycles of this process.
+    lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+/// Why a [`FileStore`] failed. Reaches the caller as
+/// [`Error::Store`]; use `downcast_ref::<FileStoreError>()` on its source
+/// to tell the cases apart.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileStoreError {
+    /// The file or its directory could not be read or written.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `rename`, …).
+        action: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file exists but is not a token file written by this store. It is
+    /// left as it is: fix or delete it.
+    #[error(
+        "{} is not a valid token file: {problem} at line {line}, column {column}; fix or delete it",
+        .path.display()
+    )]
+    Corrupt {
+        /// The file concerned.
+        path: PathBuf,
+        /// What kind of problem (never the file's content, which holds secrets).
+        problem: &'static str,
+        /// Where in the file, counted from 1.
+        line: usize,
+        /// Where in the line, counted from 1.
+        column: usize,
+    },
+}
+
+/// The file's layout. Versioned so a later format can be told apart.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileContents {
+    version: u32,
+    tokens: BTreeMap<String, Token>,
+}
+
+const VERSION: u32 = 1;
+
+impl FileStore {
+    /// A store kept at `path`. The file need not exist yet; its directory
+    /// must.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore {
+            inner: Arc::new(Inner {
+                path: path.into(),
+                lock: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Where the tokens are kept.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn blocking<T, F>(&self, job: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, FileStoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _guard = inner.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            job(&inner)
+        })
+        .await
+        .map_err(|join| Error::Store(Box::new(join)))?
+        .map_err(|e| Error::Store(Box::new(e)))
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for FileStore {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        let key = key.to_owned();
+        self.blocking(move |inner| Ok(read(&inner.path)?.tokens.remove(&key)))
+            .await
+    }
+
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        let key = key.to_owned();
+        let token = token.clone();
+        self.blocking(move |inner| {
+            let mut contents = read(&inner.path)?;
+            contents.tokens.insert(key, token);
+            write(&inner.path, &contents)
+        })
+        .await
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        let key = key.to_owned();
+        self.blocking(move |inner| {
+            let mut contents = read(&inner.path)?;
+            if contents.tokens.remove(&key).is_some() {
+                write(&inner.path, &contents)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FileStoreError {
+    let path = path.to_owned();
+    move |source| FileStoreError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+fn read(path: &Path) -> Result<FileContents, FileStoreError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(FileContents {
+                version: VERSION,
+                tokens: BTreeMap::new(),
+            });
+        }
+        Err(e) => return Err(io_error("read", path)(e)),
+    };
+    let contents: FileContents =
+        serde_json::from_slice(&bytes).map_err(|e| FileStoreError::Corrupt {
+            path: path.to_owned(),
+            // serde_json's message may quote the file's content (a token):
+            // keep only its category and position.
+            problem: match e.classify() {
+                serde_json::error::Category::Io => "unreadable",
+                serde_json::error::Category::Syntax => "invalid JSON",
+                serde_json::error::Category::Data => "unexpected data",
+                serde_json::error::Category::Eof => "truncated JSON",
+            },
+            line: e.line(),
+            column: e.column(),
+        })?;
+    if contents.version != VERSION {
+        return Err(FileStoreError::Corrupt {
+            path: path.to_owned(),
+            problem: "unsupported format version",
+            line: 1,
+            column: 1,
+        });
+    }
+    Ok(contents)
+}
+
+fn write(path: &Path, contents: &FileContents) -> Result<(), FileStoreError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| {
+            io_error("write", path)(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the path names no file",
+            ))
+        })?
+        .to_string_lossy();
+    // Same directory, so the rename stays on one file system and is atomic.
+    let temp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        getrandom::u32().unwrap_or(0)
+    ));
+    let json = serde_json::to_vec_pretty(contents).map_err(|e| {
+        io_error("serialise tokens for", path)(io::Error::new(io::ErrorKind::InvalidData, e))
+    })?;
+    let result = write_synced(&temp, &json)
+        .and_then(|()| fs::rename(&temp, path).map_err(io_error("rename", &temp)));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result?;
+    sync_dir(dir)
+}
+
+fn write_synced(temp: &Path, json: &[u8]) -> Result<(), FileStoreError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // Owner only, from the first byte on.
+        options.mode(0o600);
+    }
+    let mut file = options.open(temp).map_err(io_error("create", temp))?;
+    file.write_all(json).map_err(io_error("write", temp))?;
+    file.sync_all().map_err(io_error("flush", temp))
+}
+
+/// Makes the rename itself durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<(), FileStoreError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("flush directory", dir))
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)] // Same signature as the Unix version.
+fn sync_dir(_dir: &Path) -> Result<(), FileStoreError> {
+    Ok(())
+}
