@@ -280,7 +280,7 @@ async fn prompt_none_without_a_session_asks_for_login() {
 
 // ---------------------------------------------------------- sign-in pages
 
-/// Walks authorize → sign-in → consent by hand and returns the agent.
+/// Walks authorize → sign-in → consent by hand, checking every page.
 #[tokio::test]
 async fn sign_in_and_consent_by_hand() {
     let sandbox = generic().await;

@@ -194,7 +194,7 @@ pub fn authorize_url(sandbox: &Sandbox, params: &[(&str, &str)]) -> Url {
 }
 
 /// The usual parameters of a code request by the standard client.
-pub fn code_params<'a>(scope: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn code_params(scope: &str) -> Vec<(&str, &str)> {
     vec![
         ("response_type", "code"),
         ("client_id", CLIENT),
