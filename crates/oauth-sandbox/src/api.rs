@@ -161,7 +161,7 @@ pub(crate) fn rate(shared: &Shared, client_id: &str) -> Option<RateStatus> {
     let limit = shared.rate_limit?;
     let elapsed = shared.clock.elapsed();
     let result = shared.state().take_rate(client_id, limit, elapsed);
-    let reset = shared.clock.epoch() + 1;
+    let reset = shared.clock.epoch().saturating_add(1);
     Some(match result {
         Ok(remaining) => RateStatus {
             limit,

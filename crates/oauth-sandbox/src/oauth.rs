@@ -385,7 +385,7 @@ fn code_redirect(shared: &Shared, state: &mut State, request: AuthRequest, user:
         Code {
             request,
             user,
-            expires_at: shared.clock.elapsed() + CODE_LIFETIME,
+            expires_at: shared.clock.elapsed().saturating_add(CODE_LIFETIME),
             used: false,
             family,
         },

@@ -102,12 +102,14 @@ impl Clock {
 
     /// Time since the sandbox started, advances included.
     pub(crate) fn elapsed(&self) -> Duration {
-        self.start.elapsed() + self.offset()
+        self.start.elapsed().saturating_add(self.offset())
     }
 
     /// The sandbox's idea of the wall-clock time.
     pub(crate) fn wall(&self) -> SystemTime {
-        self.start_wall + self.elapsed()
+        self.start_wall
+            .checked_add(self.elapsed())
+            .unwrap_or(self.start_wall)
     }
 
     /// The sandbox's wall-clock time in seconds since the Unix epoch.
@@ -297,7 +299,10 @@ impl State {
                 user,
                 scopes: scopes.to_vec(),
                 issued_at: shared.clock.epoch(),
-                expires_at: shared.clock.elapsed() + shared.access_lifetime,
+                expires_at: shared
+                    .clock
+                    .elapsed()
+                    .saturating_add(shared.access_lifetime),
                 family,
             },
         );

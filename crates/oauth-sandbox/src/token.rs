@@ -627,7 +627,7 @@ fn id_token(
         "sub": sub.to_string(),
         "aud": client_id,
         "iat": now,
-        "exp": now + shared.access_lifetime.as_secs(),
+        "exp": now.saturating_add(shared.access_lifetime.as_secs()),
     });
     if let Some(map) = claims.as_object_mut() {
         if let Some(nonce) = nonce {
@@ -719,7 +719,7 @@ pub(crate) fn introspect(shared: &Shared, request: &Request) -> Reply {
             "client_id": record.client_id,
             "scope": record.scopes.join(" "),
             "iat": record.issued_at,
-            "exp": shared.clock.epoch() + remaining,
+            "exp": shared.clock.epoch().saturating_add(remaining),
             "iss": shared.issuer(),
             "sub": user.map_or_else(|| record.client_id.clone(), |u| u.id.to_string()),
         });
@@ -826,7 +826,7 @@ pub(crate) fn check_token(shared: &Shared, request: &Request) -> Reply {
     };
     let mut body = json!({
         "scope": record.scopes,
-        "exp": shared.clock.epoch() + remaining,
+        "exp": shared.clock.epoch().saturating_add(remaining),
         "client_id": record.client_id,
         "authorities": authorities,
         "account_authorities": [],

@@ -1825,3 +1825,16 @@ async fn dropping_the_sandbox_closes_its_listeners() {
     }
     panic!("the listener at {addr} still accepts connections");
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Sandbox>();
+    send_sync::<oauth_sandbox::RecordedRequest>();
+    send_sync::<oauth_sandbox::FaultRule>();
+    send_sync::<BrowserError>();
+    let url = oauth_sandbox::url::Url::parse("http://127.0.0.1:1/").unwrap();
+    send(&browser::sign_in(&url, "a", "b", Decision::Approve));
+    send(&Sandbox::builder().start());
+}
