@@ -1838,3 +1838,86 @@ fn public_types_are_send_and_sync() {
     send(&browser::sign_in(&url, "a", "b", Decision::Approve));
     send(&Sandbox::builder().start());
 }
+
+// ------------------------------------------------------------- the binary
+
+#[test]
+fn the_binary_documents_its_flags_and_rejects_bad_ones() {
+    use std::process::Command;
+    let binary = env!("CARGO_BIN_EXE_oauth-sandbox");
+    let output = Command::new(binary).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--provider",
+        "--port",
+        "--api-port",
+        "--client-id",
+        "--client-secret",
+        "--redirect-uri",
+        "--user",
+        "--password",
+        "--rate-limit",
+        "--token-lifetime",
+        "--help",
+    ] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
+    }
+
+    let output = Command::new(binary)
+        .args(["--port", "http"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "oauth-sandbox: --port expects a port number from 0 to 65535, got http\n\
+         Try 'oauth-sandbox --help' for the options.\n"
+    );
+}
+
+#[test]
+fn the_binary_serves_until_stopped() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-sandbox"))
+        .args(["--provider", "ringplus", "--user", "carol@example.com"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("press Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = banner.join("\n");
+    assert!(text.contains("oauth-sandbox emulating ringplus"), "{text}");
+    assert!(
+        text.contains("  login:          carol@example.com"),
+        "{text}"
+    );
+    assert!(text.contains("  secret:         sandbox-secret"), "{text}");
+    let oauth = banner
+        .iter()
+        .find_map(|l| l.strip_prefix("  oauth base:     "))
+        .unwrap();
+    let addr = oauth
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /users/sign_in HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.contains("name=\"user[email]\""));
+}
