@@ -1,79 +1,95 @@
-//! The main job, end to end on an embedded sandbox (no network needed):
-//! an app token by client credentials, a user signed in through the
-//! authorization code flow with PKCE, a refresh, and an API call.
+//! The main job, end to end: Battle.net's credential workflow, then the WoW
+//! token price and a playable class in a chosen locale.
 //!
-//! Run it with `cargo run --example quickstart`.
+//! By default it runs against an embedded sandbox that emulates Battle.net,
+//! so it needs no network and no account. With `BATTLENET_CLIENT_ID` and
+//! `BATTLENET_CLIENT_SECRET` set it talks to the real Battle.net (region
+//! `BATTLENET_REGION`, default `us`).
+//!
+//! `cargo run --example quickstart [locale]` — the locale in any spelling
+//! (`en_US`, `enus`, `en-us`); default `en_US`.
 
 // An example program: what it prints is its output.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use oauth_core::http::{Method, Request, header};
-use oauth_core::{Client, GenericProvider};
-use oauth_sandbox::browser::{self, Decision};
-use oauth_sandbox::{ClientConfig, Profile, Sandbox, UserConfig};
-
-const CLIENT_ID: &str = "quickstart";
-const CLIENT_SECRET: &str = "quickstart-secret";
-const REDIRECT_URI: &str = "http://127.0.0.1:8080/callback";
+use battlenet::{BattleNetClient, Locale, Namespace, Region};
+use oauth_sandbox::{ClientConfig, Profile, Sandbox};
+use serde_json::Value;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // An authorization server on 127.0.0.1, emulating a standard provider.
-    let sandbox = Sandbox::builder()
-        .profile(Profile::Generic)
-        .client(ClientConfig::confidential(CLIENT_ID, CLIENT_SECRET).redirect_uri(REDIRECT_URI))
-        .user(UserConfig::new("alice", "wonderland"))
-        .start()
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let locale: Locale = std::env::args()
+        .nth(1)
+        .as_deref()
+        .unwrap_or("en_US")
+        .parse()?;
+
+    // Kept alive while the program runs.
+    let mut _sandbox = None;
+    let client = match (
+        std::env::var("BATTLENET_CLIENT_ID"),
+        std::env::var("BATTLENET_CLIENT_SECRET"),
+    ) {
+        (Ok(id), Ok(secret)) => {
+            let region = std::env::var("BATTLENET_REGION").unwrap_or_else(|_| "us".into());
+            println!("Using the real Battle.net, region {region}");
+            BattleNetClient::new(&region, "", None, &id, &secret)?
+        }
+        _ => {
+            let sandbox = Sandbox::builder()
+                .profile(Profile::BattleNet)
+                .client(ClientConfig::confidential(
+                    "quickstart",
+                    "quickstart-secret",
+                ))
+                .start()
+                .await?;
+            println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
+            let client = BattleNetClient::builder(Region::Us, "quickstart", "quickstart-secret")
+                .oauth_base(sandbox.oauth_url().clone())
+                .api_base(sandbox.api_url().clone())
+                .build()?;
+            _sandbox = Some(sandbox);
+            client
+        }
+    };
+    let region = client.region();
+    // The tutorial's `locale` checked against the region before any request.
+    let locale = locale.check_region(region)?;
+
+    // The credential workflow: the app token is fetched on this first call.
+    let token: Value = client
+        .get("/data/wow/token/index", locale, Namespace::dynamic(region))
         .await?;
-    println!("sandbox authorization server at {}", sandbox.oauth_url());
-
-    let provider = GenericProvider::new(
-        sandbox.oauth_url().join("authorize")?.as_str(),
-        sandbox.oauth_url().join("token")?.as_str(),
-    )?;
-    let client = Client::builder(provider, CLIENT_ID)
-        .client_secret(CLIENT_SECRET)
-        .redirect_uri(REDIRECT_URI)
-        .build()?;
-
-    // 1. A backend job's token: client credentials.
-    let app_token = client.client_credentials(&[]).await?;
+    let price = token["price"].as_u64().unwrap_or_default();
     println!(
-        "app token: {:?}, expires in {:?}",
-        app_token.access_token(),
-        app_token.expires_in()
+        "WoW token price in {region}: {} gold {} silver {} copper",
+        price / 10_000,
+        price / 100 % 100,
+        price % 100
     );
 
-    // 2. A user signs in: send them to `url`, keep `pending` until they return.
-    let (url, pending) = client.authorization_url().scope("profile").build()?;
-    println!("authorization URL: {url}");
-    // A browser would do this part; the sandbox's scripted browser signs in
-    // as alice and approves, and hands back where it was redirected.
-    let callback = browser::sign_in(&url, "alice", "wonderland", Decision::Approve).await?;
-    let user_token = client.exchange_callback(pending, callback.as_str()).await?;
-    println!("user token: {user_token:?}");
-
-    // 3. Refresh it, as a long-running app does before it expires.
-    let refresh_token = user_token
-        .refresh_token()
-        .ok_or("the sandbox issues refresh tokens")?;
-    let user_token = client.refresh(refresh_token).await?;
-    println!("refreshed; scopes granted: {:?}", user_token.scopes());
-
-    // 4. Call the API with the bearer token.
-    let request = Request::builder()
-        .method(Method::GET)
-        .uri(sandbox.api_url().join("api/me")?.as_str())
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", user_token.access_token().secret()),
+    let class: Value = client
+        .get(
+            "/data/wow/playable-class/7",
+            locale,
+            Namespace::static_data(region),
         )
-        .body(Vec::new())?;
-    let response = client.transport().send(request).await?;
+        .await?;
     println!(
-        "GET /api/me -> {} {}",
-        response.status(),
-        String::from_utf8_lossy(response.body())
+        "Playable class {} in {locale}: {}",
+        class["id"],
+        class["name"].as_str().unwrap_or("?")
     );
     Ok(())
 }

@@ -1,0 +1,658 @@
+//! `BattleNetClient`: both workflows of the tutorial, and `get`/`post` by
+//! locale and namespace.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::http::Method;
+use oauth_core::transport::HttpTransport;
+use oauth_core::url::Url;
+use oauth_core::{
+    Client, PendingAuthorization, Provider as _, RateLimiter, RetryPolicy, Session, SessionBuilder,
+    Token,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::locale::Locale;
+use crate::models::{TokenInfo, UserInfo};
+use crate::namespace::Namespace;
+use crate::provider::{BattleNetProvider, Hosts};
+use crate::region::Region;
+use crate::request::{ApiCall, NamespacePlacement, read_answer, resolve};
+
+/// A Battle.net client of one region, in the credential workflow (no
+/// redirect URI: an app token, fetched on first use and renewed on expiry)
+/// or the user workflow (a redirect URI: the user signs in, then calls go
+/// with their token).
+///
+/// Cheap to clone; clones share the token and connections.
+#[derive(Clone)]
+pub struct BattleNetClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    region: Region,
+    hosts: Hosts,
+    allowed_hosts: Vec<String>,
+    oauth: Client,
+    provider: Arc<BattleNetProvider>,
+    scopes: Vec<String>,
+    default_locale: Option<Locale>,
+    placement: NamespacePlacement,
+    /// The app token's session (credential workflow) or the user's (a
+    /// client returned by `complete_authorization` or `with_user_token`).
+    session: Option<Session>,
+    session_config: SessionConfig,
+}
+
+#[derive(Clone, Debug)]
+struct SessionConfig {
+    skew: Duration,
+    /// Shared by every session of this client and its user clients: the
+    /// quota is per client id.
+    limiter: Option<RateLimiter>,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for BattleNetClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BattleNetClient")
+            .field("region", &self.inner.region)
+            .field("hosts", &self.inner.hosts)
+            .field("oauth", &self.inner.oauth)
+            .field("scopes", &self.inner.scopes)
+            .field("default_locale", &self.inner.default_locale)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`BattleNetClient`]; see [`BattleNetClient::builder`].
+#[must_use = "call `build` to get the client"]
+pub struct BattleNetClientBuilder {
+    region: Region,
+    client_id: String,
+    client_secret: String,
+    scopes: Vec<String>,
+    redirect_uri: Option<String>,
+    hosts: Hosts,
+    extra_hosts: Vec<String>,
+    transport: Option<Arc<dyn HttpTransport>>,
+    default_locale: Option<Locale>,
+    placement: NamespacePlacement,
+    pkce: bool,
+    session: SessionConfig,
+}
+
+impl fmt::Debug for BattleNetClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BattleNetClientBuilder")
+            .field("region", &self.region)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("hosts", &self.hosts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BattleNetClientBuilder {
+    /// Scopes to ask for in the user workflow (`openid`, `wow.profile`, …);
+    /// space- or comma-separated.
+    pub fn scope(mut self, scope: &str) -> Self {
+        self.scopes.extend(
+            scope
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
+        self
+    }
+
+    /// The redirect URI registered for the app: turns on the user workflow.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// Where the OAuth endpoints are (default: the region's OAuth host). For
+    /// China's legacy host, `https://www.battlenet.com.cn/oauth/`.
+    pub fn oauth_base(mut self, base: Url) -> Self {
+        self.hosts.oauth_base = with_trailing_slash(base);
+        self
+    }
+
+    /// Where the API is (default: the region's API host).
+    pub fn api_base(mut self, base: Url) -> Self {
+        self.hosts.api_base = with_trailing_slash(base);
+        self
+    }
+
+    /// One more host that full-URL endpoints may name (a proxy, say).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.extra_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// The transport (default: oauth-core's default transport).
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The locale used when a call names none.
+    pub fn default_locale(mut self, locale: Locale) -> Self {
+        self.default_locale = Some(locale);
+        self
+    }
+
+    /// Sends the namespace as the `Battlenet-Namespace` header instead of
+    /// the `namespace` query parameter.
+    pub fn namespace_placement(mut self, placement: NamespacePlacement) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// Turns PKCE off for the user workflow (it is on by default).
+    pub fn pkce(mut self, on: bool) -> Self {
+        self.pkce = on;
+        self
+    }
+
+    /// How long before expiry a token is renewed (default 60 s).
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.session.skew = skew;
+        self
+    }
+
+    /// A client-side limit in requests per second, shared by every clone,
+    /// so a busy job stays under Battle.net's 100 per second instead of
+    /// collecting 429s. Default: off.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.session.limiter = Some(RateLimiter::new(per_second, Duration::from_secs(1)));
+        self
+    }
+
+    /// How 429 and 5xx answers are retried (default: oauth-core's
+    /// [`RetryPolicy::default`], which honours `Retry-After`).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.session.retry = policy;
+        self
+    }
+
+    /// The client. Does no I/O.
+    ///
+    /// # Errors
+    /// [`Error::OAuth`] with a configuration error for an invalid redirect
+    /// URI or host, or no transport.
+    pub fn build(self) -> Result<BattleNetClient, Error> {
+        let provider = Arc::new(BattleNetProvider::new(&self.hosts.oauth_base, self.pkce)?);
+        let mut oauth = Client::builder_shared(provider.clone(), self.client_id)
+            .client_secret(self.client_secret);
+        if let Some(uri) = self.redirect_uri {
+            oauth = oauth.redirect_uri(uri);
+        }
+        if let Some(transport) = self.transport {
+            oauth = oauth.shared_transport(transport);
+        }
+        let oauth = oauth.build()?;
+        oauth_core::check_endpoint(&self.hosts.api_base)?;
+
+        let mut allowed_hosts: Vec<String> = Region::ALL
+            .iter()
+            .filter_map(|r| r.api_host().host_str().map(str::to_owned))
+            .collect();
+        allowed_hosts.extend(self.hosts.api_base.host_str().map(str::to_owned));
+        allowed_hosts.extend(self.extra_hosts);
+
+        // Credential workflow: the session fetches the app token on first
+        // use, so building the client does no I/O.
+        let session = match oauth.redirect_uri() {
+            None => {
+                Some(configure(Session::client_credentials(&oauth, &[]), &self.session).build()?)
+            }
+            Some(_) => None,
+        };
+        Ok(BattleNetClient {
+            inner: Arc::new(Inner {
+                region: self.region,
+                hosts: self.hosts,
+                allowed_hosts,
+                oauth,
+                provider,
+                scopes: self.scopes,
+                default_locale: self.default_locale,
+                placement: self.placement,
+                session,
+                session_config: self.session,
+            }),
+        })
+    }
+}
+
+fn configure(builder: SessionBuilder, config: &SessionConfig) -> SessionBuilder {
+    let builder = builder.skew(config.skew).retry(config.retry.clone());
+    match &config.limiter {
+        Some(limiter) => builder.rate_limiter(limiter.clone()),
+        None => builder,
+    }
+}
+
+fn with_trailing_slash(mut base: Url) -> Url {
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base
+}
+
+impl BattleNetClient {
+    /// A client as in the tutorial:
+    /// `BattleNetClient::new("us", "wow.profile", Some(redirect), id, secret)`.
+    /// Without a redirect URI it uses the credential workflow.
+    ///
+    /// # Errors
+    /// [`InputError::UnknownRegion`], and those of
+    /// [`BattleNetClientBuilder::build`].
+    pub fn new(
+        region: &str,
+        scope: &str,
+        redirect_uri: Option<&str>,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Self, Error> {
+        let region: Region = region.parse()?;
+        let mut builder = Self::builder(region, client_id, client_secret).scope(scope);
+        if let Some(uri) = redirect_uri {
+            builder = builder.redirect_uri(uri);
+        }
+        builder.build()
+    }
+
+    /// Starts building a client of `region`.
+    pub fn builder(
+        region: Region,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> BattleNetClientBuilder {
+        BattleNetClientBuilder {
+            region,
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            scopes: Vec::new(),
+            redirect_uri: None,
+            hosts: Hosts::of(region),
+            extra_hosts: Vec::new(),
+            transport: None,
+            default_locale: None,
+            placement: NamespacePlacement::default(),
+            pkce: true,
+            session: SessionConfig {
+                skew: Duration::from_secs(60),
+                limiter: None,
+                retry: RetryPolicy::default(),
+            },
+        }
+    }
+
+    /// The region.
+    #[must_use]
+    pub fn region(&self) -> Region {
+        self.inner.region
+    }
+
+    /// The hosts in use.
+    #[must_use]
+    pub fn hosts(&self) -> &Hosts {
+        &self.inner.hosts
+    }
+
+    /// The underlying OAuth client.
+    #[must_use]
+    pub fn oauth(&self) -> &Client {
+        &self.inner.oauth
+    }
+
+    /// The user workflow's first step: the URL to send the user to, and
+    /// what completing it needs (keep it server-side, per browser session).
+    ///
+    /// # Errors
+    /// [`Error::Workflow`] in the credential workflow (no redirect URI).
+    pub fn authorization_url(&self) -> Result<(Url, PendingAuthorization), Error> {
+        if self.inner.oauth.redirect_uri().is_none() {
+            return Err(Error::Workflow(
+                "the authorization URL needs a redirect URI (the user workflow)",
+            ));
+        }
+        Ok(self
+            .inner
+            .oauth
+            .authorization_url()
+            .scopes(self.inner.scopes.iter().cloned())
+            .build()?)
+    }
+
+    /// Completes the user workflow from the full callback URL: checks
+    /// `state`, exchanges the code, and returns a client that calls the API
+    /// with the user's token.
+    ///
+    /// # Errors
+    /// The callback's and the token request's errors.
+    pub async fn complete_authorization(
+        &self,
+        pending: PendingAuthorization,
+        callback_url: &str,
+    ) -> Result<BattleNetClient, Error> {
+        let token = self
+            .inner
+            .oauth
+            .exchange_callback(pending, callback_url)
+            .await?;
+        self.with_user_token(token).await
+    }
+
+    /// As [`complete_authorization`](Self::complete_authorization), from the
+    /// callback's `code` and `state` parameters.
+    ///
+    /// # Errors
+    /// As [`complete_authorization`](Self::complete_authorization).
+    pub async fn complete_authorization_with_code(
+        &self,
+        pending: PendingAuthorization,
+        code: &str,
+        state: &str,
+    ) -> Result<BattleNetClient, Error> {
+        let token = self
+            .inner
+            .oauth
+            .exchange_code_with_state(pending, code, state)
+            .await?;
+        self.with_user_token(token).await
+    }
+
+    /// A client like this one that calls the API with `token`, a user token
+    /// kept from an earlier sign-in: for web apps, one per signed-in user.
+    ///
+    /// Battle.net issues no refresh tokens: when the user token expires,
+    /// calls fail with an error whose
+    /// [`needs_authorization`](oauth_core::Error::needs_authorization) is
+    /// true, and the user signs in again.
+    ///
+    /// # Errors
+    /// A store error when the token cannot be kept.
+    pub async fn with_user_token(&self, token: Token) -> Result<BattleNetClient, Error> {
+        let session = configure(
+            Session::refreshing(&self.inner.oauth),
+            &self.inner.session_config,
+        )
+        .build()?;
+        session.set_token(token).await?;
+        Ok(BattleNetClient {
+            inner: Arc::new(Inner {
+                region: self.inner.region,
+                hosts: self.inner.hosts.clone(),
+                allowed_hosts: self.inner.allowed_hosts.clone(),
+                oauth: self.inner.oauth.clone(),
+                provider: self.inner.provider.clone(),
+                scopes: self.inner.scopes.clone(),
+                default_locale: self.inner.default_locale,
+                placement: self.inner.placement,
+                session: Some(session),
+                session_config: self.inner.session_config.clone(),
+            }),
+        })
+    }
+
+    fn session(&self) -> Result<&Session, Error> {
+        self.inner.session.as_ref().ok_or(Error::Workflow(
+            "no user has signed in with this client: call the API with the client that complete_authorization returned",
+        ))
+    }
+
+    /// The access token in use (the app token is fetched if needed).
+    ///
+    /// # Errors
+    /// The token request's errors.
+    pub async fn access_token(&self) -> Result<oauth_core::AccessToken, Error> {
+        Ok(self.session()?.access_token().await?.access_token().clone())
+    }
+
+    /// A GET of `endpoint` (a path such as `/data/wow/token/index`, or a
+    /// full URL on a Battle.net API host) with a locale and a namespace, as
+    /// in the tutorial. Await it for a [`serde_json::Value`], or call
+    /// [`json`](ApiRequest::json) for your own type.
+    pub fn get(
+        &self,
+        endpoint: &str,
+        locale: impl Into<Option<Locale>>,
+        namespace: impl Into<Option<Namespace>>,
+    ) -> ApiRequest<'_> {
+        ApiRequest::new(self, Method::GET, endpoint, locale.into(), namespace.into())
+    }
+
+    /// A POST of `endpoint`; see [`get`](Self::get). Add a JSON body with
+    /// [`ApiRequest::body`].
+    pub fn post(
+        &self,
+        endpoint: &str,
+        locale: impl Into<Option<Locale>>,
+        namespace: impl Into<Option<Namespace>>,
+    ) -> ApiRequest<'_> {
+        ApiRequest::new(
+            self,
+            Method::POST,
+            endpoint,
+            locale.into(),
+            namespace.into(),
+        )
+    }
+
+    /// The signed-in user (user workflow).
+    ///
+    /// # Errors
+    /// [`Error::Workflow`] before sign-in; API and parse errors.
+    pub async fn user_info(&self) -> Result<UserInfo, Error> {
+        let url = self
+            .inner
+            .provider
+            .endpoints()
+            .userinfo()
+            .cloned()
+            .ok_or(Error::Workflow("no userinfo endpoint"))?;
+        let request = oauth_core::http::Request::builder()
+            .method(Method::GET)
+            .uri(url.as_str())
+            .header(oauth_core::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let response = self.session()?.send(request).await?;
+        read_answer(url.path(), &response)
+    }
+
+    /// What Battle.net says about the token in use (`check_token`).
+    ///
+    /// # Errors
+    /// Token, API and parse errors.
+    pub async fn check_token(&self) -> Result<TokenInfo, Error> {
+        let token = self.access_token().await?;
+        let url = self.inner.provider.check_token_url().clone();
+        let request = self
+            .inner
+            .oauth
+            .form_request(&url, &[("token", token.secret())])?;
+        let response = self.inner.oauth.send_to("check_token", request).await?;
+        read_answer(url.path(), &response)
+    }
+
+    async fn execute<T: DeserializeOwned>(&self, call: ApiCall) -> Result<T, Error> {
+        let session = self.session()?;
+        let (path, request) = call.into_request()?;
+        let response = session.send(request).await?;
+        read_answer(&path, &response)
+    }
+}
+
+/// One API call under construction; await it for JSON.
+#[must_use = "an API request does nothing until awaited"]
+pub struct ApiRequest<'a> {
+    client: &'a BattleNetClient,
+    method: Method,
+    endpoint: String,
+    locale: Option<Locale>,
+    namespace: Option<Namespace>,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for ApiRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("endpoint", &self.endpoint)
+            .field("locale", &self.locale)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ApiRequest<'a> {
+    fn new(
+        client: &'a BattleNetClient,
+        method: Method,
+        endpoint: &str,
+        locale: Option<Locale>,
+        namespace: Option<Namespace>,
+    ) -> Self {
+        ApiRequest {
+            client,
+            method,
+            endpoint: endpoint.to_owned(),
+            locale,
+            namespace,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a query parameter (`locale`, `namespace` and `access_token` are
+    /// refused: the first two have their own arguments, and a token never
+    /// goes in a URL).
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// A JSON body.
+    ///
+    /// # Errors
+    /// When `body` cannot be serialised.
+    pub fn body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
+        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Json {
+            path: self.endpoint.clone(),
+            source,
+        })?);
+        Ok(self)
+    }
+
+    /// Sends the request and reads the answer as `T`.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a bad endpoint, locale or query before any I/O;
+    /// [`Error::NotFound`] on 404; [`Error::Api`] for other statuses;
+    /// [`Error::Json`] when the answer is not a `T`; the core's errors.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let client = self.client;
+        let url = resolve(
+            &self.endpoint,
+            &client.inner.hosts.api_base,
+            &client.inner.allowed_hosts,
+        )?;
+        let locale = self.locale.or(client.inner.default_locale);
+        if let Some(locale) = locale {
+            let region = self
+                .namespace
+                .as_ref()
+                .and_then(Namespace::region)
+                .unwrap_or(client.inner.region);
+            locale.check_region(region)?;
+        }
+        let mut call = ApiCall::new(
+            self.method,
+            url,
+            locale,
+            self.namespace.as_ref(),
+            client.inner.placement,
+            &self.query,
+        )?;
+        call.body = self.body;
+        client.execute(call).await
+    }
+}
+
+impl<'a> IntoFuture for ApiRequest<'a> {
+    type Output = Result<Value, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<BattleNetClient>();
+        is::<ApiRequest<'static>>();
+    }
+
+    #[test]
+    fn construction_does_no_io_and_validates() {
+        let client =
+            BattleNetClient::new("EU", "", None, "id", "secret").expect("credential workflow");
+        assert_eq!(client.region(), Region::Eu);
+        assert_eq!(
+            client.hosts().api_base.as_str(),
+            "https://eu.api.blizzard.com/"
+        );
+        assert!(matches!(
+            client.authorization_url(),
+            Err(Error::Workflow(_))
+        ));
+        let err = BattleNetClient::new("moon", "", None, "id", "secret").expect_err("bad region");
+        assert_eq!(
+            err.to_string(),
+            "unknown region `moon`: expected one of us, eu, kr, tw, cn"
+        );
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("secret\""), "{shown}");
+    }
+
+    #[test]
+    fn user_workflow_authorization_url() {
+        let client = BattleNetClient::new(
+            "us",
+            "openid wow.profile",
+            Some("https://app.example/cb"),
+            "id",
+            "secret",
+        )
+        .expect("user workflow");
+        let (url, pending) = client.authorization_url().expect("url");
+        assert_eq!(url.host_str(), Some("oauth.battle.net"));
+        assert_eq!(url.path(), "/authorize");
+        let scope = url
+            .query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned());
+        assert_eq!(scope.as_deref(), Some("openid wow.profile"));
+        assert_eq!(pending.redirect_uri().as_str(), "https://app.example/cb");
+    }
+}

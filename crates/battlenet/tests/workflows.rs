@@ -1,0 +1,471 @@
+//! Both Battle.net workflows against the sandbox's Battle.net profile,
+//! asserting the exact requests it received and the errors a user sees.
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use battlenet::{
+    BattleNetClient, Error, InputError, Locale, Namespace, NamespacePlacement, Region,
+};
+use oauth_sandbox::browser::{self, Decision};
+use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, Sandbox, UserConfig};
+use serde_json::Value;
+
+const ID: &str = "bnet-client";
+const SECRET: &str = "p@ss w:rd/+%&=?";
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .profile(Profile::BattleNet)
+        .client(ClientConfig::confidential(ID, SECRET).redirect_uri(REDIRECT))
+        .user(UserConfig::new("alice", "wonderland"))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn builder(sandbox: &Sandbox) -> battlenet::BattleNetClientBuilder {
+    BattleNetClient::builder(Region::Us, ID, SECRET)
+        .oauth_base(sandbox.oauth_url().clone())
+        .api_base(sandbox.api_url().clone())
+}
+
+fn requests_to(sandbox: &Sandbox, path: &str) -> Vec<oauth_sandbox::RecordedRequest> {
+    sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn credential_workflow_fetches_the_app_token_on_first_use() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    assert!(sandbox.requests().is_empty(), "construction does no I/O");
+
+    let index: Value = client
+        .get(
+            "/data/wow/token/index",
+            Locale::EnUs,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert!(index["price"].as_u64().is_some(), "{index}");
+
+    let token_requests = requests_to(&sandbox, "/token");
+    assert_eq!(token_requests.len(), 1);
+    let token_request = &token_requests[0];
+    assert_eq!(token_request.method, "POST");
+    assert_eq!(
+        token_request.form(),
+        vec![("grant_type".to_owned(), "client_credentials".to_owned())]
+    );
+    let basic = token_request
+        .header("authorization")
+        .unwrap()
+        .strip_prefix("Basic ")
+        .unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(decoded).unwrap(),
+        "bnet-client:p%40ss+w%3Ard%2F%2B%25%26%3D%3F"
+    );
+
+    let api = &requests_to(&sandbox, "/data/wow/token/index")[0];
+    assert_eq!(api.method, "GET");
+    assert_eq!(
+        api.query,
+        vec![
+            ("namespace".to_owned(), "dynamic-us".to_owned()),
+            ("locale".to_owned(), "en_US".to_owned())
+        ]
+    );
+    assert!(api.header("authorization").unwrap().starts_with("Bearer "));
+    for request in sandbox.requests() {
+        assert!(
+            request.query_value("access_token").is_none(),
+            "no token in any URL"
+        );
+    }
+
+    // The token is reused, not fetched again.
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert_eq!(requests_to(&sandbox, "/token").len(), 1);
+}
+
+#[tokio::test]
+async fn the_app_token_is_renewed_on_expiry() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    // The sandbox's token expires; the client's copy still looks valid, so
+    // the 401 makes it fetch a fresh token once and retry once.
+    sandbox.advance(Duration::from_secs(86_400));
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert_eq!(requests_to(&sandbox, "/token").len(), 2);
+    let statuses: Vec<_> = requests_to(&sandbox, "/data/wow/token/index")
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_owned))
+        .collect();
+    assert_eq!(statuses.len(), 3, "first call, the refused one, the retry");
+    assert_ne!(statuses[1], statuses[2], "the retry carries the new token");
+}
+
+#[tokio::test]
+async fn typed_answers_locales_and_namespace_header() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .namespace_placement(NamespacePlacement::Header)
+        .build()
+        .unwrap();
+    let class: Value = client
+        .get(
+            "/data/wow/playable-class/8",
+            Locale::EnUs,
+            Namespace::static_data(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert_eq!(class["name"], "Mage");
+    let request = requests_to(&sandbox, "/data/wow/playable-class/8")
+        .pop()
+        .unwrap();
+    assert_eq!(request.header("battlenet-namespace"), Some("static-us"));
+    assert_eq!(request.query_value("namespace"), None);
+
+    // Without a locale: every locale's name, keyed by locale.
+    let all: Value = client
+        .get(
+            "/data/wow/playable-class/8",
+            None,
+            Namespace::static_data(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert!(all["name"].is_object(), "{all}");
+    assert_eq!(all["name"]["en_US"], "Mage");
+
+    #[derive(serde::Deserialize)]
+    struct PlayableClass {
+        id: u32,
+        name: String,
+    }
+    let typed: PlayableClass = client
+        .get(
+            "/data/wow/playable-class/8",
+            Locale::EnUs,
+            Namespace::static_data(Region::Us),
+        )
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((typed.id, typed.name.as_str()), (8, "Mage"));
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    let err = client
+        .get(
+            "/data/wow/token/index",
+            Locale::FrFr,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "locale fr_FR is not served in region us (it serves en_US, es_MX, pt_BR)"
+    );
+    let err = client
+        .get("https://evil.example/data", None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Input(InputError::InvalidEndpoint { .. })),
+        "{err:?}"
+    );
+    let err = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .query("access_token", "x")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`access_token`"), "{err}");
+    assert!(sandbox.requests().is_empty());
+}
+
+#[tokio::test]
+async fn not_found_and_server_errors_are_typed() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    let err = client
+        .get(
+            "/data/wow/playable-class/999",
+            None,
+            Namespace::static_data(Region::Us),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NotFound { ref path, .. } if path == "/data/wow/playable-class/999"),
+        "{err:?}"
+    );
+
+    // Like the real API, a missing namespace is a 404 too.
+    let err = client
+        .get("/data/wow/token/index", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not found: /data/wow/token/index (Not Found)"
+    );
+
+    // A server error that outlasts the retries: the status and the body.
+    let client = builder(&sandbox)
+        .retry(battlenet::oauth_core::RetryPolicy::none())
+        .build()
+        .unwrap();
+    sandbox.inject(FaultRule::on(
+        "/data/wow/token/index",
+        Fault::HtmlErrorPage(500),
+    ));
+    let err = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap_err();
+    let Error::Api {
+        status,
+        path,
+        excerpt,
+    } = &err
+    else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!(
+        (status.as_u16(), path.as_str()),
+        (500, "/data/wow/token/index")
+    );
+    assert!(excerpt.starts_with('<'), "{excerpt}");
+}
+
+#[tokio::test]
+async fn rate_limited_requests_wait_for_retry_after() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    sandbox.inject(
+        FaultRule::on(
+            "/data/wow/token/index",
+            Fault::Status {
+                status: 429,
+                headers: vec![("retry-after".into(), "1".into())],
+                body: r#"{"code":429,"type":"BLZWEBAPI00000429","detail":"Too Many Requests"}"#
+                    .into(),
+            },
+        )
+        .times(1),
+    );
+    let started = std::time::Instant::now();
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was honoured"
+    );
+    assert_eq!(requests_to(&sandbox, "/data/wow/token/index").len(), 3);
+}
+
+#[tokio::test]
+async fn user_workflow_end_to_end() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .scope("openid wow.profile")
+        .redirect_uri(REDIRECT)
+        .build()
+        .unwrap();
+    // Before sign-in there is no user token to call with.
+    let err = client
+        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Workflow(_)), "{err:?}");
+
+    let (url, pending) = client.authorization_url().unwrap();
+    assert_eq!(
+        url.query_pairs().find(|(k, _)| k == "scope").unwrap().1,
+        "openid wow.profile"
+    );
+    let callback = browser::sign_in(&url, "alice", "wonderland", Decision::Approve)
+        .await
+        .unwrap();
+    let user = client
+        .complete_authorization(pending, callback.as_str())
+        .await
+        .unwrap();
+
+    let info = user.user_info().await.unwrap();
+    assert_eq!(info.battletag, "Alice#1234");
+    let profile: Value = user
+        .get(
+            "/profile/user/wow",
+            Locale::EnUs,
+            Namespace::profile(Region::Us),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        profile["wow_accounts"][0]["characters"][0]["name"],
+        "Alicemage"
+    );
+
+    let check = user.check_token().await.unwrap();
+    assert_eq!(check.client_id, ID);
+    assert_eq!(check.user_name.as_deref(), Some("Alice#1234"));
+    assert!(check.scope.contains(&"wow.profile".to_owned()));
+    let check_request = requests_to(&sandbox, "/check_token").pop().unwrap();
+    assert_eq!(check_request.method, "POST");
+    assert!(check_request.form_value("token").is_some());
+
+    let code_exchange = requests_to(&sandbox, "/token").pop().unwrap();
+    assert_eq!(
+        code_exchange.form_value("grant_type").as_deref(),
+        Some("authorization_code")
+    );
+    assert_eq!(
+        code_exchange.form_value("redirect_uri").as_deref(),
+        Some(REDIRECT)
+    );
+
+    // The user token expires after 24 hours and Battle.net has no refresh
+    // token: the error tells the app to sign the user in again.
+    sandbox.advance(Duration::from_secs(86_400));
+    let err = user
+        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
+        .await
+        .unwrap_err();
+    assert!(
+        err.oauth()
+            .is_some_and(battlenet::oauth_core::Error::needs_authorization),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn denied_consent_reaches_the_app() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).redirect_uri(REDIRECT).build().unwrap();
+    let (url, pending) = client.authorization_url().unwrap();
+    let callback = browser::sign_in(&url, "alice", "wonderland", Decision::Deny)
+        .await
+        .unwrap();
+    let err = client
+        .complete_authorization(pending, callback.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.oauth(),
+            Some(battlenet::oauth_core::Error::AuthorizationDenied(_))
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn authorization_urls_for_every_region() {
+    for region in Region::ALL {
+        let client = BattleNetClient::new(
+            region.as_str(),
+            "openid",
+            Some("https://app.example/cb"),
+            "id",
+            "secret",
+        )
+        .unwrap();
+        let (url, _) = client.authorization_url().unwrap();
+        let expected = if region == Region::Cn {
+            "oauth.battlenet.com.cn"
+        } else {
+            "oauth.battle.net"
+        };
+        assert_eq!(url.host_str(), Some(expected), "{region}");
+        assert_eq!(url.path(), "/authorize");
+        assert_eq!(url.scheme(), "https");
+        let params: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        assert_eq!(
+            params,
+            [
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method"
+            ]
+        );
+    }
+    // China's legacy host, as some client ids need.
+    let legacy = BattleNetClient::builder(Region::Cn, "id", "secret")
+        .redirect_uri("https://app.example/cb")
+        .oauth_base(
+            battlenet::oauth_core::url::Url::parse("https://www.battlenet.com.cn/oauth").unwrap(),
+        )
+        .build()
+        .unwrap();
+    let (url, _) = legacy.authorization_url().unwrap();
+    assert_eq!(
+        url.as_str().split('?').next(),
+        Some("https://www.battlenet.com.cn/oauth/authorize")
+    );
+}
