@@ -157,7 +157,10 @@ impl BattleNetClientBuilder {
         self
     }
 
-    /// Turns PKCE off for the user workflow (it is on by default).
+    /// Turns PKCE off for the user workflow. It is on by default, as the
+    /// OAuth 2.0 security best practice (RFC 9700) asks of every client;
+    /// servers that do not implement RFC 7636 ignore its parameters. Turn it
+    /// off only if the authorization server rejects them.
     pub fn pkce(mut self, on: bool) -> Self {
         self.pkce = on;
         self
@@ -169,11 +172,20 @@ impl BattleNetClientBuilder {
         self
     }
 
-    /// A client-side limit in requests per second, shared by every clone,
-    /// so a busy job stays under Battle.net's 100 per second instead of
-    /// collecting 429s. Default: off.
+    /// A client-side limit in requests per second, shared by every clone
+    /// and every user client made from this one, so a busy job stays under
+    /// Battle.net's quota (100 per second) instead of collecting 429s.
+    /// Default: off.
+    ///
+    /// Battle.net counts requests per calendar second, so the limiter spaces
+    /// requests evenly (no bursts): then no second ever holds more than
+    /// `per_second` of them.
     pub fn rate_limit(mut self, per_second: u32) -> Self {
-        self.session.limiter = Some(RateLimiter::new(per_second, Duration::from_secs(1)));
+        self.session.limiter = Some(RateLimiter::with_burst(
+            per_second,
+            Duration::from_secs(1),
+            1,
+        ));
         self
     }
 

@@ -469,3 +469,30 @@ fn authorization_urls_for_every_region() {
         Some("https://www.battlenet.com.cn/oauth/authorize")
     );
 }
+
+#[tokio::test]
+async fn the_rate_limiter_keeps_a_busy_job_under_the_quota() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .rate_limit(100)
+        .retry(battlenet::oauth_core::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let calls = (0..150).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .get(
+                    "/data/wow/token/index",
+                    None,
+                    Namespace::dynamic(Region::Us),
+                )
+                .await
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        // With retries off, a single 429 would fail its call.
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(requests_to(&sandbox, "/data/wow/token/index").len(), 150);
+}
