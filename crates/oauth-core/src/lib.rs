@@ -1,5 +1,6 @@
 //! Provider-agnostic OAuth 2.0 client: a pluggable HTTP transport, every
-//! grant, tokens with secret types, and typed errors.
+//! grant, tokens with secret types, sessions that renew their own tokens,
+//! token stores, and typed errors.
 //!
 //! `oauth-core` never names a provider. Provider crates (`battlenet`,
 //! `ringplus`) and your own implement [`Provider`]; most standard servers
@@ -39,6 +40,44 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Example: a session that renews its own token
+//!
+//! A [`Session`] holds a token source, a [`TokenStore`] and the transport.
+//! It renews the token ahead of expiry (one request however many tasks
+//! ask), saves every new token before using it, attaches it to API calls,
+//! renews once after a 401, and retries idempotent calls on 429/502/503/504.
+//!
+//! ```no_run
+//! # async fn run(client: oauth_core::Client, token: oauth_core::Token) -> Result<(), oauth_core::Error> {
+//! use std::time::Duration;
+//! use oauth_core::{RateLimiter, Session};
+//!
+//! // An app token, renewed by the client credentials grant.
+//! let session = Session::client_credentials(&client, &[])
+//!     .rate_limiter(RateLimiter::new(100, Duration::from_secs(1)))
+//!     .build()?;
+//! let index: serde_json::Value = session
+//!     .get("https://us.api.example.com/data/index")
+//!     .json()
+//!     .await?;
+//! # let _ = index;
+//!
+//! // A user's token, renewed with its refresh token and kept under their id.
+//! let user = Session::refreshing(&client).key("user-42").build()?;
+//! user.set_token(token).await?;
+//! let answer = match user.get("https://api.example.com/me").send().await {
+//!     // The refresh token is dead (and removed): send the user to sign in.
+//!     Err(e) if e.needs_authorization() => return Ok(()),
+//!     other => other?,
+//! };
+//! # let _ = answer;
+//! # Ok(()) }
+//! ```
+//!
+//! Stores: [`MemoryStore`] (the default) and, with `file-store`,
+//! [`FileStore`]; or implement [`TokenStore`] for your
+//! database. A [`Clock`] can be injected to test expiry without waiting.
+//!
 //! # Transports
 //! Requests go through an [`HttpTransport`]: one async method from
 //! `http::Request<Vec<u8>>` to `http::Response<Vec<u8>>`. The built-in
@@ -61,6 +100,9 @@
 //!   hyper-util's client and rustls on `ring`.
 //! - `password-grant`: [`Client::password`], the resource owner password
 //!   grant. Off by default: current security advice forbids it.
+//! - `file-store`: [`FileStore`], tokens in a JSON file
+//!   replaced atomically (temporary file, `fsync`, rename), mode 0600 on
+//!   Unix. Its file I/O runs on tokio's blocking pool.
 //!
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.
