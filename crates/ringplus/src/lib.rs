@@ -1,8 +1,99 @@
-//! RingPlus OAuth 2.0 client built on [`oauth_core`].
+//! RingPlus OAuth 2.0 client and API, built on [`oauth_core`].
 //!
-//! This crate is being filled in: today it re-exports the core so that
-//! applications can depend on it already.
+//! The crate follows RingPlus's authentication tutorial: an
+//! [`OAuthHandler`] made of the app's client id, client secret and
+//! redirect URI gives the URL to send the user to, fetches the token from
+//! the URL RingPlus redirects back to, keeps the token and refreshes it.
+//! Its [`Api`] then calls every RingPlus endpoint with typed answers.
+//!
+//! Unlike the Python original, the handler checks the `state` it sent
+//! (and a PKCE verifier), keeps the token it fetched, checks the status of
+//! every answer, and refreshes the token before it expires.
+//!
+//! # The tutorial, step by step
+//!
+//! RingPlus's API is no longer online, so this example runs against the
+//! RingPlus emulation of [`oauth-sandbox`](https://docs.rs/oauth-sandbox);
+//! for the real service, leave out the `oauth_base`, `api_base` and
+//! `transport` lines.
+//!
+//! ```
+//! # use oauth_sandbox::{browser, ClientConfig, Profile, Sandbox, UserConfig};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let redirect_uri = "https://www.ringplus.net/callback";
+//! # let sandbox = Sandbox::builder()
+//! #     .profile(Profile::RingPlus)
+//! #     .client(ClientConfig::confidential("client-id", "client-secret").redirect_uri(redirect_uri))
+//! #     .user(UserConfig::new("ann@example.com", "secret"))
+//! #     .start()
+//! #     .await?;
+//! use ringplus::OAuthHandler;
+//!
+//! // Create the handler with the app's id, secret and exact redirect URI.
+//! let auth = OAuthHandler::builder("client-id", "client-secret", "https://www.ringplus.net/callback")
+//!     .oauth_base(sandbox.oauth_url().as_str())
+//!     .api_base(sandbox.api_url().as_str())
+//!     .build()?;
+//!
+//! // 1. Direct the user to request RingPlus access.
+//! let auth_url = auth.authorization_url()?;
+//!
+//! // 2. RingPlus redirects the user to the redirect URI with a code.
+//! # let final_redirected_url =
+//! #     browser::sign_in(&auth_url, "ann@example.com", "secret", browser::Decision::Approve).await?;
+//!
+//! // 3. Exchange the code for a token, which the handler keeps.
+//! auth.fetch_token(final_redirected_url.as_str()).await?;
+//! let token = auth.token().expect("fetch_token keeps the token");
+//! println!("valid for {:?}", token.expires_in()); // 24 hours
+//!
+//! // The handler is ready for API calls.
+//! let accounts = auth.api().accounts().await?;
+//! println!("{} has {} account(s)", accounts[0].phone_number, accounts.len());
+//!
+//! // Tokens last 24 hours; refresh whenever you like (API calls also
+//! // refresh by themselves shortly before expiry).
+//! auth.refresh_token().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The token serialises with serde: save [`OAuthHandler::token`] and give
+//! it back with [`OAuthHandlerBuilder::token`] so the user need not sign in
+//! on every run.
+//!
+//! # Provider facts
+//! The hosts and paths are data with defaults ([`DEFAULT_OAUTH_BASE`],
+//! [`DEFAULT_API_BASE`], [`AUTHORIZE_PATH`], [`TOKEN_PATH`],
+//! [`MEDIA_TYPE`]), overridable on the [builder](OAuthHandlerBuilder).
+//!
+//! # Feature flags
+//! - `reqwest` (default): oauth-core's reqwest transport.
+//! - `hyper`: oauth-core's hyper transport.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod api;
+mod error;
+mod handler;
+mod provider;
 
 pub use oauth_core;
+pub use time;
+
+pub use crate::api::{
+    Account, AccountId, AccountRegistration, AccountRegistrationRequest,
+    AccountRegistrationRequestId, AccountUpdate, Api, CarrierService, DeviceChangeRequest,
+    DeviceChangeRequestId, Direction, FluidcallCredentials, Page, PageMeta, Pages, PhoneCall,
+    PhoneData, PhoneNumberChangeRequest, PhoneNumberChangeRequestId, PhoneText, RateLimit,
+    RequestStatus, UsageQuery, User, UserId, UserUpdate, VoicemailBoxId, VoicemailMessage,
+    VoicemailMessageId,
+};
+pub use crate::error::{ApiError, ApiErrorBody, Error, FieldError, FieldErrorCode};
+pub use crate::handler::{OAuthHandler, OAuthHandlerBuilder};
+pub use crate::provider::{
+    AUTHORIZE_PATH, DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, MEDIA_TYPE, RingPlusProvider, TOKEN_PATH,
+};
+pub use oauth_core::Token;

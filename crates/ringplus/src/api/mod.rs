@@ -1,0 +1,713 @@
+//! The typed RingPlus API: one method per endpoint, answers parsed into
+//! [models](self::models), pages walked, rate limits read and waited out,
+//! and RingPlus's error shapes turned into [`ApiError`](crate::ApiError).
+
+mod models;
+mod pages;
+mod params;
+mod serde_time;
+
+use std::time::Duration;
+
+use oauth_core::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use oauth_core::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use oauth_core::transport::HttpResponse;
+use oauth_core::url::Url;
+use oauth_core::{AccessToken, Endpoint, ParseError};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+pub use self::models::*;
+pub use self::pages::{Page, PageMeta, Pages};
+pub use self::params::{AccountRegistration, AccountUpdate, UsageQuery, UserUpdate};
+
+use self::params::WriteParams;
+use crate::Error;
+use crate::error::{ApiError, ApiErrorBody, FieldError};
+use crate::handler::OAuthHandler;
+use crate::provider::MEDIA_TYPE;
+
+/// The endpoint name API calls carry in trace events and errors.
+const ENDPOINT: &str = "ringplus api";
+
+/// How many characters of an unrecognised body an error shows.
+const EXCERPT_CHARS: usize = 200;
+
+/// Field names whose values never appear in an error.
+const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "access_token",
+    "refresh_token",
+    "token",
+    "client_secret",
+    "secret",
+];
+
+/// The RingPlus API, called with an [`OAuthHandler`]'s token.
+///
+/// Every request accepts `application/vnd.ringplus.v1` and carries the
+/// token in the `Authorization` header only. Before a call the token is
+/// refreshed if it expires soon; a `401` is retried once with a refreshed
+/// token; a `429` of an idempotent request (`GET`, `PUT`, `DELETE`) is
+/// retried once after its `retry-after`, if that is within the handler's
+/// [`max_retry_wait`](crate::OAuthHandlerBuilder::max_retry_wait).
+///
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Api {
+    handler: OAuthHandler,
+}
+
+/// The API's rate-limit headers: `x-rate-limit-limit`,
+/// `x-rate-limit-remaining`, `x-rate-limit-reset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Requests allowed in the window, if sent.
+    pub limit: Option<u32>,
+    /// Requests left in the window.
+    pub remaining: u32,
+    /// When the window ends, if sent.
+    pub reset: Option<OffsetDateTime>,
+}
+
+impl RateLimit {
+    /// Reads the headers; `None` without `x-rate-limit-remaining`.
+    #[must_use]
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let number =
+            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        let remaining = u32::try_from(number("x-rate-limit-remaining")?).ok()?;
+        Some(RateLimit {
+            limit: number("x-rate-limit-limit").and_then(|n| u32::try_from(n).ok()),
+            remaining,
+            reset: number("x-rate-limit-reset")
+                .and_then(|s| i64::try_from(s).ok())
+                .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()),
+        })
+    }
+}
+
+impl Api {
+    pub(crate) fn new(handler: OAuthHandler) -> Self {
+        Api { handler }
+    }
+
+    /// The handler whose token the calls use.
+    #[must_use]
+    pub fn handler(&self) -> &OAuthHandler {
+        &self.handler
+    }
+
+    /// The rate-limit headers of the latest answer, if the API sent any.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.handler.rate_limit()
+    }
+
+    /// `GET /users`: the users the token may see (the signed-in user).
+    ///
+    /// # Errors
+    /// [`Error::Api`] for an error answer, [`Error::RateLimited`],
+    /// [`Error::OAuth`] for transport, token and parse errors.
+    pub async fn users(&self) -> Result<Vec<User>, Error> {
+        self.get("users", &[], "users").await
+    }
+
+    /// `GET /users/{id}`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn user(&self, id: UserId) -> Result<User, Error> {
+        self.get(&format!("users/{id}"), &[], "user").await
+    }
+
+    /// `PUT /users/{id}` with `user[name]`, `user[email]`.
+    ///
+    /// # Errors
+    /// As [`Api::users`]; a refused value is an [`ApiErrorBody::Validation`].
+    pub async fn update_user(&self, id: UserId, update: &UserUpdate) -> Result<User, Error> {
+        self.write(
+            Method::PUT,
+            &format!("users/{id}"),
+            &update.params(),
+            "user",
+        )
+        .await
+    }
+
+    /// `GET /users/{id}/accounts`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn user_accounts(&self, id: UserId) -> Result<Vec<Account>, Error> {
+        self.get(&format!("users/{id}/accounts"), &[], "accounts")
+            .await
+    }
+
+    /// `GET /accounts`: every account the token may see.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn accounts(&self) -> Result<Vec<Account>, Error> {
+        self.get("accounts", &[], "accounts").await
+    }
+
+    /// `GET /accounts/{id}`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn account(&self, id: AccountId) -> Result<Account, Error> {
+        self.get(&format!("accounts/{id}"), &[], "account").await
+    }
+
+    /// `PUT /accounts/{id}` with `account[name]`.
+    ///
+    /// # Errors
+    /// As [`Api::update_user`].
+    pub async fn update_account(
+        &self,
+        id: AccountId,
+        update: &AccountUpdate,
+    ) -> Result<Account, Error> {
+        self.write(
+            Method::PUT,
+            &format!("accounts/{id}"),
+            &update.params(),
+            "account",
+        )
+        .await
+    }
+
+    /// `POST /users/{id}/account_registration_requests`: asks for a new
+    /// account (line) for the user.
+    ///
+    /// # Errors
+    /// As [`Api::update_user`].
+    pub async fn create_account_registration_request(
+        &self,
+        user: UserId,
+        registration: &AccountRegistration,
+    ) -> Result<AccountRegistrationRequest, Error> {
+        self.write(
+            Method::POST,
+            &format!("users/{user}/account_registration_requests"),
+            &registration.params(),
+            "account_registration_request",
+        )
+        .await
+    }
+
+    /// `GET /account_registration_requests/{id}`: where the request stands.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn account_registration_request(
+        &self,
+        id: AccountRegistrationRequestId,
+    ) -> Result<AccountRegistrationRequest, Error> {
+        self.get(
+            &format!("account_registration_requests/{id}"),
+            &[],
+            "account_registration_request",
+        )
+        .await
+    }
+
+    /// `POST /accounts/{id}/device_change_requests` with
+    /// `device_change_request[device_esn]`: moves the line to another
+    /// device.
+    ///
+    /// # Errors
+    /// As [`Api::update_user`].
+    pub async fn create_device_change_request(
+        &self,
+        account: AccountId,
+        device_esn: &str,
+    ) -> Result<DeviceChangeRequest, Error> {
+        let params =
+            WriteParams::new("device_change_request").field("device_esn", Some(device_esn));
+        self.write(
+            Method::POST,
+            &format!("accounts/{account}/device_change_requests"),
+            &params,
+            "device_change_request",
+        )
+        .await
+    }
+
+    /// `GET /device_change_requests/{id}`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn device_change_request(
+        &self,
+        id: DeviceChangeRequestId,
+    ) -> Result<DeviceChangeRequest, Error> {
+        self.get(
+            &format!("device_change_requests/{id}"),
+            &[],
+            "device_change_request",
+        )
+        .await
+    }
+
+    /// `POST /accounts/{id}/phone_number_change_requests` with
+    /// `phone_number_change_request[area_code]`: a new number in that area.
+    ///
+    /// # Errors
+    /// As [`Api::update_user`].
+    pub async fn create_phone_number_change_request(
+        &self,
+        account: AccountId,
+        area_code: &str,
+    ) -> Result<PhoneNumberChangeRequest, Error> {
+        let params =
+            WriteParams::new("phone_number_change_request").field("area_code", Some(area_code));
+        self.write(
+            Method::POST,
+            &format!("accounts/{account}/phone_number_change_requests"),
+            &params,
+            "phone_number_change_request",
+        )
+        .await
+    }
+
+    /// `GET /phone_number_change_requests/{id}`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn phone_number_change_request(
+        &self,
+        id: PhoneNumberChangeRequestId,
+    ) -> Result<PhoneNumberChangeRequest, Error> {
+        self.get(
+            &format!("phone_number_change_requests/{id}"),
+            &[],
+            "phone_number_change_request",
+        )
+        .await
+    }
+
+    /// `GET /accounts/{id}/enforced_carrier_services`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn enforced_carrier_services(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<CarrierService>, Error> {
+        self.get(
+            &format!("accounts/{account}/enforced_carrier_services"),
+            &[],
+            "enforced_carrier_services",
+        )
+        .await
+    }
+
+    /// `GET /accounts/{id}/fluidcall_credentials`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn fluidcall_credentials(
+        &self,
+        account: AccountId,
+    ) -> Result<FluidcallCredentials, Error> {
+        self.get(
+            &format!("accounts/{account}/fluidcall_credentials"),
+            &[],
+            "fluidcall_credentials",
+        )
+        .await
+    }
+
+    /// `GET /accounts/{id}/phone_calls`, page by page.
+    pub fn phone_calls(&self, account: AccountId, query: UsageQuery) -> Pages<PhoneCall> {
+        Pages::new(
+            self.clone(),
+            format!("accounts/{account}/phone_calls"),
+            "phone_calls",
+            query,
+        )
+    }
+
+    /// `GET /accounts/{id}/phone_texts`, page by page.
+    pub fn phone_texts(&self, account: AccountId, query: UsageQuery) -> Pages<PhoneText> {
+        Pages::new(
+            self.clone(),
+            format!("accounts/{account}/phone_texts"),
+            "phone_texts",
+            query,
+        )
+    }
+
+    /// `GET /accounts/{id}/phone_data`, page by page.
+    pub fn phone_data(&self, account: AccountId, query: UsageQuery) -> Pages<PhoneData> {
+        Pages::new(
+            self.clone(),
+            format!("accounts/{account}/phone_data"),
+            "phone_data",
+            query,
+        )
+    }
+
+    /// `GET /voicemail_boxes/{id}/voicemail_messages`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn voicemail_messages(
+        &self,
+        voicemail_box: VoicemailBoxId,
+    ) -> Result<Vec<VoicemailMessage>, Error> {
+        self.get(
+            &format!("voicemail_boxes/{voicemail_box}/voicemail_messages"),
+            &[],
+            "voicemail_messages",
+        )
+        .await
+    }
+
+    /// `DELETE /voicemail_messages/{id}`.
+    ///
+    /// # Errors
+    /// As [`Api::users`].
+    pub async fn delete_voicemail_message(&self, id: VoicemailMessageId) -> Result<(), Error> {
+        self.send(
+            Method::DELETE,
+            &format!("voicemail_messages/{id}"),
+            &[],
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// A `GET` whose answer is `{key: T}`.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        key: &str,
+    ) -> Result<T, Error> {
+        let (url, response) = self.send(Method::GET, path, query, None).await?;
+        parse_member(&url, &response, key)
+    }
+
+    /// A `GET` whose answer is `{key: [T], meta: {…}}`.
+    pub(crate) async fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        key: &str,
+    ) -> Result<Page<T>, Error> {
+        let (url, response) = self.send(Method::GET, path, query, None).await?;
+        Ok(Page {
+            items: parse_member(&url, &response, key)?,
+            meta: parse_member(&url, &response, "meta")?,
+        })
+    }
+
+    async fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &WriteParams,
+        key: &str,
+    ) -> Result<T, Error> {
+        let (url, response) = self.send(method, path, &[], Some(params)).await?;
+        parse_member(&url, &response, key)
+    }
+
+    /// Sends a request with the token, refreshing and retrying as the type
+    /// docs say, and returns a successful answer with the URL it came from.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        params: Option<&WriteParams>,
+    ) -> Result<(Url, HttpResponse), Error> {
+        let mut url = self.handler.api_base().join(path).map_err(|e| {
+            Error::from(oauth_core::Error::Config(format!(
+                "cannot build the API URL for `{path}`: {e}"
+            )))
+        })?;
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let body = params.map(WriteParams::encode);
+        let idempotent = method != Method::POST;
+        let mut token = self.handler.fresh_access_token().await?;
+        let mut refreshed = false;
+        let mut waited = false;
+        loop {
+            let request = build_request(&method, &url, &token, body.as_deref())?;
+            let response = self.handler.client().send_to(ENDPOINT, request).await?;
+            let rate_limit = RateLimit::from_headers(response.headers());
+            self.handler.record_rate_limit(rate_limit);
+            let status = response.status();
+            if status.is_success() {
+                return Ok((url, response));
+            }
+            if status == StatusCode::UNAUTHORIZED
+                && !refreshed
+                && self
+                    .handler
+                    .token()
+                    .is_some_and(|t| t.refresh_token().is_some())
+            {
+                token = self.handler.refresh_after_refusal(&token).await?;
+                refreshed = true;
+                continue;
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let retry_after = retry_after(response.headers());
+                match retry_after {
+                    Some(wait)
+                        if idempotent && !waited && wait <= self.handler.max_retry_wait() =>
+                    {
+                        tracing::debug!(
+                            endpoint = ENDPOINT,
+                            url = %shown(&url),
+                            wait_ms = wait.as_millis(),
+                            "rate limited; waiting"
+                        );
+                        tokio::time::sleep(wait).await;
+                        waited = true;
+                        continue;
+                    }
+                    _ => {
+                        return Err(Error::RateLimited {
+                            method,
+                            url: shown(&url),
+                            retry_after,
+                            rate_limit,
+                        });
+                    }
+                }
+            }
+            return Err(api_error(method, &url, &response, rate_limit));
+        }
+    }
+}
+
+fn build_request(
+    method: &Method,
+    url: &Url,
+    token: &AccessToken,
+    body: Option<&str>,
+) -> Result<oauth_core::transport::HttpRequest, Error> {
+    let mut authorization =
+        HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
+            Error::from(oauth_core::Error::Config(
+                "the access token is not valid header text".into(),
+            ))
+        })?;
+    authorization.set_sensitive(true);
+    let mut builder = oauth_core::http::Request::builder()
+        .method(method.clone())
+        .uri(url.as_str())
+        .header(ACCEPT, MEDIA_TYPE)
+        .header(AUTHORIZATION, authorization);
+    if body.is_some() {
+        builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    builder
+        .body(body.unwrap_or_default().as_bytes().to_vec())
+        .map_err(|e| {
+            Error::from(oauth_core::Error::Config(format!(
+                "cannot build a request to {}: {e}",
+                shown(url)
+            )))
+        })
+}
+
+/// `retry-after` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = OffsetDateTime::parse(value, &Rfc2822).ok()?;
+    let wait = at - OffsetDateTime::now_utc();
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// The URL without query: safe to show.
+fn shown(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+fn endpoint(url: &Url) -> Endpoint {
+    Endpoint {
+        name: ENDPOINT,
+        url: shown(url),
+    }
+}
+
+/// Parses `{key: T}` from a successful answer.
+pub(crate) fn parse_member<T: DeserializeOwned>(
+    url: &Url,
+    response: &HttpResponse,
+    key: &str,
+) -> Result<T, Error> {
+    let status = response.status();
+    let parse_error = |field: Option<String>, message: String, body: &[u8]| ParseError {
+        endpoint: endpoint(url),
+        status,
+        field,
+        message,
+        excerpt: excerpt(body),
+    };
+    let mut value: Value = serde_json::from_slice(response.body()).map_err(|e| {
+        parse_error(
+            None,
+            format!("expected a JSON object: {e}"),
+            response.body(),
+        )
+    })?;
+    let Some(member) = value.as_object_mut().and_then(|object| object.remove(key)) else {
+        return Err(parse_error(
+            Some(key.to_owned()),
+            format!("expected an object with `{key}`"),
+            response.body(),
+        )
+        .into());
+    };
+    serde_path_to_error::deserialize(member).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            key.to_owned()
+        } else {
+            format!("{key}.{path}")
+        };
+        let message = if is_secret_path(&field) {
+            "invalid value".to_owned()
+        } else {
+            e.into_inner().to_string()
+        };
+        parse_error(Some(field), message, response.body()).into()
+    })
+}
+
+fn is_secret_path(path: &str) -> bool {
+    path.split(['.', '[', ']'])
+        .any(|segment| SECRET_FIELDS.contains(&segment))
+}
+
+/// The error answer, in whichever of RingPlus's shapes it came.
+fn api_error(
+    method: Method,
+    url: &Url,
+    response: &HttpResponse,
+    rate_limit: Option<RateLimit>,
+) -> Error {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        error: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        errors: Vec<FieldError>,
+    }
+    let body = if let Ok(Errors { errors }) = serde_json::from_slice(response.body()) {
+        ApiErrorBody::Validation(errors)
+    } else if let Ok(Message { error }) = serde_json::from_slice(response.body()) {
+        ApiErrorBody::Message(error)
+    } else {
+        ApiErrorBody::Unrecognized(excerpt(response.body()))
+    };
+    Error::Api(Box::new(ApiError {
+        method,
+        url: shown(url),
+        status: response.status(),
+        body,
+        rate_limit,
+    }))
+}
+
+/// A short excerpt of a body for an error, with the values of secret
+/// fields replaced when the body is JSON.
+fn excerpt(body: &[u8]) -> String {
+    let text = match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            redact(&mut value);
+            value.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]).into_owned(),
+    };
+    let text = text.trim();
+    let mut out: String = text
+        .chars()
+        .take(EXCERPT_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) {
+                    *value = Value::String("[redacted]".into());
+                } else {
+                    redact(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_hide_secret_values() {
+        let shown = excerpt(br#"{"fluidcall_credentials":{"username":"u","password":"hunter2"}}"#);
+        assert_eq!(
+            shown,
+            r#"{"fluidcall_credentials":{"password":"[redacted]","username":"u"}}"#
+        );
+        assert!(is_secret_path("fluidcall_credentials.password"));
+        assert!(!is_secret_path("account.name"));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-rate-limit-limit", HeaderValue::from_static("10"));
+        headers.insert("x-rate-limit-remaining", HeaderValue::from_static("7"));
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1425204900"));
+        let limit = RateLimit::from_headers(&headers).unwrap();
+        assert_eq!(limit.limit, Some(10));
+        assert_eq!(limit.remaining, 7);
+        assert_eq!(limit.reset.unwrap().unix_timestamp(), 1_425_204_900);
+        assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! The one error type of the crate: the core's OAuth errors, wrapped, and
+//! RingPlus's own API errors, typed.
+
+use std::fmt;
+use std::time::Duration;
+
+use oauth_core::http::{Method, StatusCode};
+
+use crate::api::RateLimit;
+
+/// Every way a RingPlus operation can fail.
+///
+/// No variant holds a token, a password or a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An OAuth operation failed: transport, token endpoint, callback
+    /// checks (state, redirect URI), configuration, or an answer that could
+    /// not be parsed.
+    #[error(transparent)]
+    OAuth(Box<oauth_core::Error>),
+    /// [`fetch_token`](crate::OAuthHandler::fetch_token) was called without
+    /// an authorization under way.
+    #[error("no authorization is under way: call `authorization_url` first")]
+    NoPendingAuthorization,
+    /// The handler has no token yet.
+    #[error("the handler has no token yet: fetch one first")]
+    NoToken,
+    /// The token has no refresh token, so it cannot be refreshed: the user
+    /// must authorize again.
+    #[error("the token has no refresh token; authorize again")]
+    NoRefreshToken,
+    /// The RingPlus API answered with an error.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The RingPlus API refused the request for its rate limit, and waiting
+    /// was not possible or did not help.
+    #[error("{method} {url}: rate limited{}", retry_suffix(*.retry_after))]
+    RateLimited {
+        /// The request's method.
+        method: Method,
+        /// The request's URL, without query.
+        url: String,
+        /// How long the API asked to wait, if it said.
+        retry_after: Option<Duration>,
+        /// The rate-limit headers of the refusal, if sent.
+        rate_limit: Option<RateLimit>,
+    },
+}
+
+fn retry_suffix(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |d| {
+        format!("; retry after {} s", d.as_secs_f64().ceil())
+    })
+}
+
+impl Error {
+    /// The core's error, when this is an OAuth error (for login failures
+    /// that came from the token exchange, too).
+    #[must_use]
+    pub fn oauth(&self) -> Option<&oauth_core::Error> {
+        match self {
+            Error::OAuth(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the RingPlus API answered with one.
+    #[must_use]
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer behind this error, if there was one.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::OAuth(error) => error.status(),
+            Error::Api(error) => Some(error.status),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            _ => None,
+        }
+    }
+
+    /// Whether the user must authorize again (sign in, or approve the app)
+    /// before calls can succeed.
+    #[must_use]
+    pub fn needs_authorization(&self) -> bool {
+        match self {
+            Error::NoToken | Error::NoRefreshToken => true,
+            Error::OAuth(error) => {
+                matches!(**error, oauth_core::Error::ExpiredWithoutRefresh)
+                    || error
+                        .server_error()
+                        .is_some_and(|e| e.error == oauth_core::ErrorCode::InvalidGrant)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl From<oauth_core::Error> for Error {
+    fn from(error: oauth_core::Error) -> Self {
+        Error::OAuth(Box::new(error))
+    }
+}
+
+impl From<oauth_core::ParseError> for Error {
+    fn from(error: oauth_core::ParseError) -> Self {
+        Error::from(oauth_core::Error::Parse(error))
+    }
+}
+
+/// An error answer of the RingPlus API.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The request's method.
+    pub method: Method,
+    /// The request's URL, without query.
+    pub url: String,
+    /// The HTTP status of the answer.
+    pub status: StatusCode,
+    /// What the body said.
+    pub body: ApiErrorBody,
+    /// The rate-limit headers of the answer, if sent.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: ringplus answered {}: {}",
+            self.method, self.url, self.status, self.body
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The body of a RingPlus error answer, in one of its two shapes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiErrorBody {
+    /// `{"error": "…", "status": 404}`.
+    Message(String),
+    /// `{"errors": [{"code": …, "field": …, "message": …}]}`.
+    Validation(Vec<FieldError>),
+    /// A body in neither shape: a short excerpt, secrets redacted.
+    Unrecognized(String),
+}
+
+impl fmt::Display for ApiErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiErrorBody::Message(message) => f.write_str(message),
+            ApiErrorBody::Validation(errors) => {
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                Ok(())
+            }
+            ApiErrorBody::Unrecognized(excerpt) if excerpt.is_empty() => f.write_str("empty body"),
+            ApiErrorBody::Unrecognized(excerpt) => write!(f, "body: {excerpt}"),
+        }
+    }
+}
+
+/// One entry of a RingPlus `errors` list.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// What is wrong, typed.
+    pub code: FieldErrorCode,
+    /// The attribute concerned, if one.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The server's message.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field} `{}`", self.code)?,
+            None => write!(f, "`{}`", self.code)?,
+        }
+        if let Some(message) = &self.message {
+            write!(f, " ({message})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The `code` of a RingPlus field error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldErrorCode {
+    /// `blank`: a required value is empty.
+    Blank,
+    /// `invalid`: the value has the wrong form.
+    Invalid,
+    /// `unknown_attribute`: the attribute cannot be written.
+    UnknownAttribute,
+    /// `parameter_missing`: the container was not sent at all.
+    ParameterMissing,
+    /// A code this crate does not know, as sent.
+    Other(String),
+}
+
+impl FieldErrorCode {
+    /// The code as sent.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            FieldErrorCode::Blank => "blank",
+            FieldErrorCode::Invalid => "invalid",
+            FieldErrorCode::UnknownAttribute => "unknown_attribute",
+            FieldErrorCode::ParameterMissing => "parameter_missing",
+            FieldErrorCode::Other(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FieldErrorCode {
+    fn from(code: &str) -> Self {
+        match code {
+            "blank" => FieldErrorCode::Blank,
+            "invalid" => FieldErrorCode::Invalid,
+            "unknown_attribute" => FieldErrorCode::UnknownAttribute,
+            "parameter_missing" => FieldErrorCode::ParameterMissing,
+            other => FieldErrorCode::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for FieldErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Ok(FieldErrorCode::from(code.as_str()))
+    }
+}
