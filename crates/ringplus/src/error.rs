@@ -23,9 +23,6 @@ pub enum Error {
     /// an authorization under way.
     #[error("no authorization is under way: call `authorization_url` first")]
     NoPendingAuthorization,
-    /// The handler has no token yet.
-    #[error("the handler has no token yet: fetch one first")]
-    NoToken,
     /// The token has no refresh token, so it cannot be refreshed: the user
     /// must authorize again.
     #[error("the token has no refresh token; authorize again")]
@@ -90,9 +87,9 @@ impl Error {
     #[must_use]
     pub fn needs_authorization(&self) -> bool {
         match self {
-            Error::NoToken | Error::NoRefreshToken => true,
+            Error::NoRefreshToken => true,
             Error::OAuth(error) => {
-                matches!(**error, oauth_core::Error::ExpiredWithoutRefresh)
+                error.needs_authorization()
                     || error
                         .server_error()
                         .is_some_and(|e| e.error == oauth_core::ErrorCode::InvalidGrant)

@@ -1,6 +1,6 @@
 //! [`OAuthHandler`]: the tutorial's handler. It builds the authorization
-//! URL, fetches the token from the redirected URL, keeps the token, refreshes
-//! it, and hands it to the API.
+//! URL, fetches the token from the redirected URL, and keeps the token in an
+//! [`oauth_core::Session`] that refreshes it and sends the API calls.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -8,23 +8,27 @@ use std::time::Duration;
 
 use oauth_core::transport::HttpTransport;
 use oauth_core::url::Url;
-use oauth_core::{AccessToken, Client, PendingAuthorization, Token};
+use oauth_core::{
+    Client, Clock, PendingAuthorization, RateLimiter, RetryPolicy, Session, Token, TokenStore,
+};
 
 use crate::Error;
 use crate::api::{Api, RateLimit};
 use crate::provider::{DEFAULT_API_BASE, RingPlusProvider, parse_base};
 
-/// How long before its expiry a token is refreshed by default.
-const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
-
-/// The longest `retry-after` the API client waits out by default.
-const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// Called with every new token; see [`OAuthHandlerBuilder::on_token_change`].
+type TokenHook = Arc<dyn Fn(&Token) + Send + Sync>;
 
 /// The RingPlus OAuth handler of the tutorial: client id, client secret and
 /// redirect URI, the authorization under way, and the token.
 ///
 /// Cheap to clone; clones share the token, so one handler can serve many
 /// tasks. Every method takes `&self`.
+///
+/// The token lives in an [`oauth_core::Session`]: it is refreshed shortly
+/// before it expires (one refresh however many tasks call at once), saved
+/// to the session's [`TokenStore`] before it is used, renewed once after a
+/// `401`, and API calls are retried after a `429`'s `retry-after`.
 ///
 /// ```no_run
 /// # async fn run(final_redirected_url: &str) -> Result<(), ringplus::Error> {
@@ -46,15 +50,13 @@ pub struct OAuthHandler {
 
 struct Inner {
     client: Client,
+    session: Session,
     api_base: Url,
     scopes: Vec<String>,
-    refresh_skew: Duration,
-    max_retry_wait: Duration,
     pending: Mutex<Option<PendingAuthorization>>,
-    token: RwLock<Option<Token>>,
-    /// Held while a refresh runs, so that many tasks finding the token
-    /// stale refresh it once.
-    refreshing: tokio::sync::Mutex<()>,
+    /// The session's latest token, for [`OAuthHandler::token`]: set by the
+    /// session's token hook and by every call that reads the token.
+    token: Arc<RwLock<Option<Token>>>,
     rate_limit: Mutex<Option<RateLimit>>,
 }
 
@@ -62,6 +64,7 @@ impl fmt::Debug for OAuthHandler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuthHandler")
             .field("client", &self.inner.client)
+            .field("session", &self.inner.session)
             .field("api_base", &self.inner.api_base.as_str())
             .field("scopes", &self.inner.scopes)
             .field("has_token", &self.token().is_some())
@@ -82,8 +85,13 @@ pub struct OAuthHandlerBuilder {
     pkce: bool,
     transport: Option<Arc<dyn HttpTransport>>,
     token: Option<Token>,
-    refresh_skew: Duration,
-    max_retry_wait: Duration,
+    store: Option<Arc<dyn TokenStore>>,
+    store_key: Option<String>,
+    refresh_skew: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    rate_limiter: Option<RateLimiter>,
+    clock: Option<Arc<dyn Clock>>,
+    on_token_change: Option<TokenHook>,
 }
 
 impl fmt::Debug for OAuthHandlerBuilder {
@@ -152,18 +160,59 @@ impl OAuthHandlerBuilder {
         self
     }
 
-    /// How long before its expiry the token is refreshed before an API call
-    /// (default 60 s).
-    pub fn refresh_skew(mut self, skew: Duration) -> Self {
-        self.refresh_skew = skew;
+    /// Where the session keeps the token (default: in memory). With
+    /// oauth-core's `file-store` feature, a `FileStore` keeps it across
+    /// runs; a store that already holds a token is used from the first
+    /// call on.
+    pub fn store(self, store: impl TokenStore + 'static) -> Self {
+        self.shared_store(Arc::new(store))
+    }
+
+    /// A store shared with other sessions; give each its own
+    /// [`store_key`](Self::store_key).
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
         self
     }
 
-    /// The longest `retry-after` an API call waits out before it retries
-    /// (default 30 s); a longer one fails with
-    /// [`Error::RateLimited`].
-    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
-        self.max_retry_wait = wait;
+    /// The key the token is kept under in the store, such as a user id.
+    pub fn store_key(mut self, key: impl Into<String>) -> Self {
+        self.store_key = Some(key.into());
+        self
+    }
+
+    /// How long before its expiry the token is refreshed before an API call
+    /// (default: the session's, 60 s).
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.refresh_skew = Some(skew);
+        self
+    }
+
+    /// How API calls are retried after a `429` (honouring `retry-after`) or
+    /// a `502`/`503`/`504` (default: [`RetryPolicy::default`]). A `POST` is
+    /// never retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Paces API calls, to stay under RingPlus's rate limit.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
+    /// Where the session reads the time to judge expiry (default: the
+    /// system clock); for tests.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Called with every new token (fetched, refreshed, or set), after the
+    /// store has saved it: a place to save it yourself.
+    pub fn on_token_change(mut self, hook: impl Fn(&Token) + Send + Sync + 'static) -> Self {
+        self.on_token_change = Some(Arc::new(hook));
         self
     }
 
@@ -188,16 +237,47 @@ impl OAuthHandlerBuilder {
             client = client.shared_transport(transport);
         }
         let client = client.build()?;
+        let mirror = Arc::new(RwLock::new(self.token.clone()));
+        let mut session = Session::refreshing(&client);
+        if let Some(token) = self.token {
+            session = session.token(token);
+        }
+        if let Some(store) = self.store {
+            session = session.shared_store(store);
+        }
+        if let Some(key) = self.store_key {
+            session = session.key(key);
+        }
+        if let Some(skew) = self.refresh_skew {
+            session = session.skew(skew);
+        }
+        if let Some(policy) = self.retry {
+            session = session.retry(policy);
+        }
+        if let Some(limiter) = self.rate_limiter {
+            session = session.rate_limiter(limiter);
+        }
+        if let Some(clock) = self.clock {
+            session = session.clock(SharedClock(clock));
+        }
+        let hook_mirror = Arc::clone(&mirror);
+        let user_hook = self.on_token_change;
+        let session = session
+            .on_token_change(move |token| {
+                *write(&hook_mirror) = Some(token.clone());
+                if let Some(hook) = &user_hook {
+                    hook(token);
+                }
+            })
+            .build()?;
         Ok(OAuthHandler {
             inner: Arc::new(Inner {
                 client,
+                session,
                 api_base,
                 scopes: self.scopes,
-                refresh_skew: self.refresh_skew,
-                max_retry_wait: self.max_retry_wait,
                 pending: Mutex::new(None),
-                token: RwLock::new(self.token),
-                refreshing: tokio::sync::Mutex::new(()),
+                token: mirror,
                 rate_limit: Mutex::new(None),
             }),
         })
@@ -239,8 +319,13 @@ impl OAuthHandler {
             pkce: true,
             transport: None,
             token: None,
-            refresh_skew: DEFAULT_REFRESH_SKEW,
-            max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
+            store: None,
+            store_key: None,
+            refresh_skew: None,
+            retry: None,
+            rate_limiter: None,
+            clock: None,
+            on_token_change: None,
         }
     }
 
@@ -248,6 +333,13 @@ impl OAuthHandler {
     #[must_use]
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The session that holds the token and sends the API calls, for
+    /// requests this crate does not wrap.
+    #[must_use]
+    pub fn session(&self) -> &Session {
+        &self.inner.session
     }
 
     /// The API's base URL.
@@ -320,24 +412,48 @@ impl OAuthHandler {
             .client
             .exchange_callback(pending, final_redirected_url)
             .await?;
-        self.set_token(token.clone());
+        self.set_token(token.clone()).await?;
         Ok(token)
     }
 
-    /// The token the handler holds, if any (the tutorial's `auth.token`).
+    /// The token the handler holds, if any (the tutorial's `auth.token`):
+    /// the one it fetched, refreshed or was given, or loaded from its store
+    /// by the latest call. [`valid_token`](Self::valid_token) makes sure it
+    /// is fresh first.
     ///
     /// It serialises with serde, secrets included: save it somewhere safe
     /// and give it back with [`set_token`](Self::set_token) or
     /// [`OAuthHandlerBuilder::token`] so the user need not sign in on every
-    /// run.
+    /// run (or give the handler a [store](OAuthHandlerBuilder::store)).
     #[must_use]
     pub fn token(&self) -> Option<Token> {
         read(&self.inner.token).clone()
     }
 
-    /// Replaces the token, for example with one saved earlier.
-    pub fn set_token(&self, token: Token) {
-        *write(&self.inner.token) = Some(token);
+    /// A token valid for the next call: the held one while it is fresh,
+    /// else one loaded from the store or refreshed.
+    ///
+    /// # Errors
+    /// As [`refresh_token`](Self::refresh_token).
+    pub async fn valid_token(&self) -> Result<Token, Error> {
+        let current = self
+            .inner
+            .session
+            .access_token()
+            .await
+            .inspect_err(|e| self.forget_rejected(e))?;
+        Ok(self.observe(current.token()))
+    }
+
+    /// Replaces the token, for example with one saved earlier: saves it to
+    /// the store, then uses it.
+    ///
+    /// # Errors
+    /// [`Error::OAuth`] with a store error when it cannot be saved (the old
+    /// token stays).
+    pub async fn set_token(&self, token: Token) -> Result<(), Error> {
+        self.inner.session.set_token(token).await?;
+        Ok(())
     }
 
     /// Refreshes the token now (the tutorial's `refresh_token`) and keeps
@@ -345,58 +461,44 @@ impl OAuthHandler {
     /// kept.
     ///
     /// # Errors
-    /// [`Error::NoToken`] and [`Error::NoRefreshToken`] when there is
-    /// nothing to refresh with; [`Error::OAuth`] with the token endpoint's
-    /// error otherwise (a `Server` error with `invalid_grant` when the
-    /// refresh token is no longer valid: see
-    /// [`Error::needs_authorization`]).
+    /// [`Error::NoRefreshToken`] when the token has no refresh token, and
+    /// [`Error::OAuth`] with [`NoToken`](oauth_core::Error::NoToken) when
+    /// there is no token; with
+    /// [`RefreshTokenRejected`](oauth_core::Error::RefreshTokenRejected)
+    /// when RingPlus refuses the refresh token (it is then forgotten: see
+    /// [`Error::needs_authorization`]); else the token endpoint's errors,
+    /// such as an unexpected HTTP status.
     pub async fn refresh_token(&self) -> Result<Token, Error> {
-        let _refreshing = self.inner.refreshing.lock().await;
-        self.refresh_now().await
+        if self.token().is_some_and(|t| t.refresh_token().is_none()) {
+            return Err(Error::NoRefreshToken);
+        }
+        let current = self
+            .inner
+            .session
+            .refresh()
+            .await
+            .inspect_err(|e| self.forget_rejected(e))?;
+        Ok(self.observe(current.token()))
     }
 
-    /// Refreshes with the held token's refresh token; the caller holds the
-    /// refresh lock.
-    async fn refresh_now(&self) -> Result<Token, Error> {
-        let current = self.token().ok_or(Error::NoToken)?;
-        let refresh_token = current.refresh_token().ok_or(Error::NoRefreshToken)?;
-        let token = self.inner.client.refresh(refresh_token).await?;
-        self.set_token(token.clone());
-        Ok(token)
+    /// Keeps `token` as the one [`token`](Self::token) shows, and returns it.
+    pub(crate) fn observe(&self, token: &Token) -> Token {
+        let mut held = write(&self.inner.token);
+        let same = held
+            .as_ref()
+            .is_some_and(|t| t.access_token().ct_eq(token.access_token()));
+        if !same {
+            *held = Some(token.clone());
+        }
+        token.clone()
     }
 
-    /// An access token good for the next call: the held one, refreshed
-    /// first when it expires within the refresh skew. When many tasks find
-    /// it stale at once, one refreshes and the others use its result.
-    pub(crate) async fn fresh_access_token(&self) -> Result<AccessToken, Error> {
-        let token = self.token().ok_or(Error::NoToken)?;
-        if !token.expires_within(self.inner.refresh_skew) {
-            return Ok(token.access_token().clone());
+    /// The session drops a token whose refresh token was refused; so does
+    /// the handler.
+    pub(crate) fn forget_rejected(&self, error: &oauth_core::Error) {
+        if matches!(error, oauth_core::Error::RefreshTokenRejected(_)) {
+            *write(&self.inner.token) = None;
         }
-        let _refreshing = self.inner.refreshing.lock().await;
-        // Another task may have refreshed while this one waited.
-        let token = self.token().ok_or(Error::NoToken)?;
-        if !token.expires_within(self.inner.refresh_skew) {
-            return Ok(token.access_token().clone());
-        }
-        if token.refresh_token().is_none() {
-            return Err(oauth_core::Error::ExpiredWithoutRefresh.into());
-        }
-        Ok(self.refresh_now().await?.access_token().clone())
-    }
-
-    /// Refreshes after the API refused `refused` as invalid, unless another
-    /// task has already replaced it. Returns the token to retry with.
-    pub(crate) async fn refresh_after_refusal(
-        &self,
-        refused: &AccessToken,
-    ) -> Result<AccessToken, Error> {
-        let _refreshing = self.inner.refreshing.lock().await;
-        let token = self.token().ok_or(Error::NoToken)?;
-        if !token.access_token().ct_eq(refused) {
-            return Ok(token.access_token().clone());
-        }
-        Ok(self.refresh_now().await?.access_token().clone())
     }
 
     /// The typed RingPlus API, calling with this handler's token.
@@ -416,9 +518,15 @@ impl OAuthHandler {
             *lock(&self.inner.rate_limit) = rate_limit;
         }
     }
+}
 
-    pub(crate) fn max_retry_wait(&self) -> Duration {
-        self.inner.max_retry_wait
+/// A clock given to the builder, shared with the session.
+#[derive(Debug)]
+struct SharedClock(Arc<dyn Clock>);
+
+impl Clock for SharedClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.0.now()
     }
 }
 

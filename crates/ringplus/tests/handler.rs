@@ -178,15 +178,25 @@ async fn refreshing_without_a_token_or_refresh_token_is_a_typed_error() {
     let sandbox = sandbox(true).await;
     let auth = handler(&sandbox);
     let err = auth.refresh_token().await.unwrap_err();
-    assert!(matches!(err, Error::NoToken), "{err:?}");
+    assert!(
+        matches!(err.oauth(), Some(oauth_core::Error::NoToken)),
+        "{err:?}"
+    );
+    assert!(err.needs_authorization());
     assert_eq!(
         err.to_string(),
-        "the handler has no token yet: fetch one first"
+        "the session has no token and its source cannot get one; authorize first"
     );
 
-    auth.set_token(Token::bearer(oauth_core::AccessToken::new("at")));
+    auth.set_token(Token::bearer(oauth_core::AccessToken::new("at")))
+        .await
+        .unwrap();
     let err = auth.refresh_token().await.unwrap_err();
     assert!(matches!(err, Error::NoRefreshToken), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the token has no refresh token; authorize again"
+    );
     assert!(err.needs_authorization());
     assert!(sandbox.requests().is_empty());
 }
@@ -194,17 +204,8 @@ async fn refreshing_without_a_token_or_refresh_token_is_a_typed_error() {
 #[tokio::test]
 async fn a_refused_refresh_checks_the_status_and_says_why() {
     let (sandbox, auth) = ready(true).await;
-    sandbox.revoke_all_tokens();
-    let err = auth.refresh_token().await.unwrap_err();
-    let Some(oauth_core::Error::Server { status, error, .. }) = err.oauth() else {
-        panic!("expected a server error, got {err:?}");
-    };
-    assert_eq!(status.as_u16(), 400);
-    assert_eq!(error.error, ErrorCode::InvalidGrant);
-    assert!(err.needs_authorization());
-    // The old token stays for the caller to inspect; nothing was lost.
-    assert!(auth.token().is_some());
 
+    // An error page instead of a token answer: the status is checked.
     sandbox.inject(oauth_sandbox::FaultRule::on(
         "/oauth/token",
         oauth_sandbox::Fault::HtmlErrorPage(502),
@@ -214,6 +215,19 @@ async fn a_refused_refresh_checks_the_status_and_says_why() {
         matches!(err.oauth(), Some(oauth_core::Error::Http { status, .. }) if status.as_u16() == 502),
         "{err:?}"
     );
+    assert!(!err.needs_authorization());
+    assert!(auth.token().is_some(), "a failed refresh loses nothing");
+
+    // A refresh token RingPlus no longer knows: typed, and forgotten.
+    sandbox.revoke_all_tokens();
+    let err = auth.refresh_token().await.unwrap_err();
+    let Some(oauth_core::Error::RefreshTokenRejected(rejected)) = err.oauth() else {
+        panic!("expected a rejected refresh token, got {err:?}");
+    };
+    assert_eq!(rejected.error, ErrorCode::InvalidGrant);
+    assert!(err.needs_authorization());
+    assert!(auth.token().is_none());
+    assert_eq!(requests_to(&sandbox, "/oauth/token").len(), 2);
 }
 
 #[tokio::test]

@@ -9,11 +9,11 @@ mod serde_time;
 
 use std::time::Duration;
 
-use oauth_core::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use oauth_core::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use oauth_core::http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use oauth_core::http::{HeaderMap, Method, StatusCode};
 use oauth_core::transport::HttpResponse;
 use oauth_core::url::Url;
-use oauth_core::{AccessToken, Endpoint, ParseError};
+use oauth_core::{Endpoint, ParseError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -47,12 +47,14 @@ const SECRET_FIELDS: &[&str] = &[
 
 /// The RingPlus API, called with an [`OAuthHandler`]'s token.
 ///
-/// Every request accepts `application/vnd.ringplus.v1` and carries the
-/// token in the `Authorization` header only. Before a call the token is
-/// refreshed if it expires soon; a `401` is retried once with a refreshed
-/// token; a `429` of an idempotent request (`GET`, `PUT`, `DELETE`) is
-/// retried once after its `retry-after`, if that is within the handler's
-/// [`max_retry_wait`](crate::OAuthHandlerBuilder::max_retry_wait).
+/// Every request accepts `application/vnd.ringplus.v1` and goes through
+/// the handler's [`Session`](oauth_core::Session), which carries the token
+/// in the `Authorization` header only, refreshes it shortly before it
+/// expires, renews it once after a `401`, and retries an idempotent
+/// request (`GET`, `PUT`, `DELETE`) after a `429`'s `retry-after` (and
+/// after `502`/`503`/`504`) as the handler's
+/// [retry policy](crate::OAuthHandlerBuilder::retry) says. A `429` left
+/// after that is [`Error::RateLimited`].
 ///
 /// Cheap to clone.
 #[derive(Clone, Debug)]
@@ -420,8 +422,9 @@ impl Api {
         parse_member(&url, &response, key)
     }
 
-    /// Sends a request with the token, refreshing and retrying as the type
-    /// docs say, and returns a successful answer with the URL it came from.
+    /// Sends a request through the handler's session (which attaches the
+    /// token, refreshes it and retries as the type docs say) and returns a
+    /// successful answer with the URL it came from.
     async fn send(
         &self,
         method: Method,
@@ -438,91 +441,36 @@ impl Api {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let body = params.map(WriteParams::encode);
-        let idempotent = method != Method::POST;
-        let mut token = self.handler.fresh_access_token().await?;
-        let mut refreshed = false;
-        let mut waited = false;
-        loop {
-            let request = build_request(&method, &url, &token, body.as_deref())?;
-            let response = self.handler.client().send_to(ENDPOINT, request).await?;
-            let rate_limit = RateLimit::from_headers(response.headers());
-            self.handler.record_rate_limit(rate_limit);
-            let status = response.status();
-            if status.is_success() {
-                return Ok((url, response));
-            }
-            if status == StatusCode::UNAUTHORIZED
-                && !refreshed
-                && self
-                    .handler
-                    .token()
-                    .is_some_and(|t| t.refresh_token().is_some())
-            {
-                token = self.handler.refresh_after_refusal(&token).await?;
-                refreshed = true;
-                continue;
-            }
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                let retry_after = retry_after(response.headers());
-                match retry_after {
-                    Some(wait)
-                        if idempotent && !waited && wait <= self.handler.max_retry_wait() =>
-                    {
-                        tracing::debug!(
-                            endpoint = ENDPOINT,
-                            url = %shown(&url),
-                            wait_ms = wait.as_millis(),
-                            "rate limited; waiting"
-                        );
-                        tokio::time::sleep(wait).await;
-                        waited = true;
-                        continue;
-                    }
-                    _ => {
-                        return Err(Error::RateLimited {
-                            method,
-                            url: shown(&url),
-                            retry_after,
-                            rate_limit,
-                        });
-                    }
-                }
-            }
-            return Err(api_error(method, &url, &response, rate_limit));
+        let mut request = self
+            .handler
+            .session()
+            .request(method.clone(), url.as_str())
+            .header(ACCEPT, MEDIA_TYPE);
+        if let Some(params) = params {
+            request = request
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(params.encode());
         }
+        let response = request
+            .send()
+            .await
+            .inspect_err(|e| self.handler.forget_rejected(e))?;
+        let rate_limit = RateLimit::from_headers(response.headers());
+        self.handler.record_rate_limit(rate_limit);
+        let status = response.status();
+        if status.is_success() {
+            return Ok((url, response));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Error::RateLimited {
+                method,
+                url: shown(&url),
+                retry_after: retry_after(response.headers()),
+                rate_limit,
+            });
+        }
+        Err(api_error(method, &url, &response, rate_limit))
     }
-}
-
-fn build_request(
-    method: &Method,
-    url: &Url,
-    token: &AccessToken,
-    body: Option<&str>,
-) -> Result<oauth_core::transport::HttpRequest, Error> {
-    let mut authorization =
-        HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-            Error::from(oauth_core::Error::Config(
-                "the access token is not valid header text".into(),
-            ))
-        })?;
-    authorization.set_sensitive(true);
-    let mut builder = oauth_core::http::Request::builder()
-        .method(method.clone())
-        .uri(url.as_str())
-        .header(ACCEPT, MEDIA_TYPE)
-        .header(AUTHORIZATION, authorization);
-    if body.is_some() {
-        builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    builder
-        .body(body.unwrap_or_default().as_bytes().to_vec())
-        .map_err(|e| {
-            Error::from(oauth_core::Error::Config(format!(
-                "cannot build a request to {}: {e}",
-                shown(url)
-            )))
-        })
 }
 
 /// `retry-after` as seconds or an HTTP date.
@@ -587,13 +535,30 @@ pub(crate) fn parse_member<T: DeserializeOwned>(
         } else {
             format!("{key}.{path}")
         };
-        let message = if is_secret_path(&field) {
-            "invalid value".to_owned()
-        } else {
-            e.into_inner().to_string()
-        };
+        let message = describe(&e.into_inner(), is_secret_path(&field));
         parse_error(Some(field), message, response.body()).into()
     })
+}
+
+/// What went wrong deserialising, without quoting the body: serde's own
+/// message may hold a value from it, which could be a secret.
+fn describe(error: &serde_json::Error, secret: bool) -> String {
+    let message = error.to_string();
+    // These name a field or say what was expected, never a value (the
+    // `expected …` ones are this crate's own).
+    let safe = [
+        "missing field",
+        "unknown field",
+        "duplicate field",
+        "expected ",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p));
+    if safe && !secret {
+        message
+    } else {
+        "a value of the wrong type or form".to_owned()
+    }
 }
 
 fn is_secret_path(path: &str) -> bool {
@@ -673,6 +638,8 @@ fn redact(value: &mut Value) {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 mod tests {
+    use oauth_core::http::HeaderValue;
+
     use super::*;
 
     #[test]
