@@ -1,0 +1,251 @@
+//! Starts the oidc-provider server of `server.js` once per test binary and
+//! builds clients of it.
+//!
+//! Outside CI, a machine without Node or without `npm ci` in `tests/interop`
+//! skips the suite with a banner; in CI (env `CI` set) that is a failure.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use oauth_core::transport::{HttpTransport, ReqwestTransport};
+use oauth_core::url::Url;
+use oauth_core::{Client, ClientAuth, Endpoints, GenericProvider};
+
+/// The user the server's findAccount accepts (any password).
+pub const USER: &str = "alice";
+pub const PASSWORD: &str = "any password will do";
+/// The redirect URI the web clients registered. Nothing listens there: the
+/// form-login stops at the redirect's `Location`.
+pub const WEB_REDIRECT: &str = "http://127.0.0.1/callback";
+
+/// A client registered in `server.js`.
+#[derive(Clone, Copy, Debug)]
+pub struct TestClient {
+    pub id: &'static str,
+    pub secret: Option<&'static str>,
+    pub auth: ClientAuth,
+}
+
+pub const CONFIDENTIAL_BASIC: TestClient = TestClient {
+    id: "confidential-basic",
+    secret: Some("basic-secret"),
+    auth: ClientAuth::Basic,
+};
+pub const CONFIDENTIAL_POST: TestClient = TestClient {
+    id: "confidential-post",
+    secret: Some("post-secret"),
+    auth: ClientAuth::RequestBody,
+};
+/// Its secret must survive RFC 6749 §2.3.1 form-encoding in HTTP Basic.
+pub const SPECIAL_SECRET: TestClient = TestClient {
+    id: "special-secret",
+    secret: Some("p@ss w:rd/+%&=?"),
+    auth: ClientAuth::Basic,
+};
+pub const PUBLIC_PKCE: TestClient = TestClient {
+    id: "public-pkce",
+    secret: None,
+    auth: ClientAuth::Basic,
+};
+pub const NATIVE: TestClient = TestClient {
+    id: "native-app",
+    secret: None,
+    auth: ClientAuth::Basic,
+};
+pub const DEVICE: TestClient = TestClient {
+    id: "device-client",
+    secret: None,
+    auth: ClientAuth::Basic,
+};
+
+/// The running server. The process ends when this value is dropped, or
+/// when the test binary exits (the server stops when its stdin closes).
+#[derive(Debug)]
+pub struct Server {
+    child: Mutex<Child>,
+    // Held open: the server exits when it closes.
+    _stdin: Mutex<ChildStdin>,
+    issuer: Url,
+}
+
+impl Server {
+    /// The issuer URL, `http://127.0.0.1:PORT`.
+    pub fn issuer(&self) -> &Url {
+        &self.issuer
+    }
+
+    /// The issuer without a trailing slash, as the server spells it.
+    pub fn issuer_str(&self) -> &str {
+        self.issuer.as_str().trim_end_matches('/')
+    }
+
+    /// A provider with the server's endpoints, built by hand (the discovery
+    /// tests check that discovery finds the same).
+    pub fn provider(&self, auth: ClientAuth) -> GenericProvider {
+        GenericProvider::from_endpoints(self.endpoints()).with_client_auth(auth)
+    }
+
+    /// The server's endpoints, as oidc-provider names them by default.
+    pub fn endpoints(&self) -> Endpoints {
+        let url = |path: &str| format!("{}{path}", self.issuer_str());
+        let accepted = "loopback endpoints are accepted";
+        Endpoints::new(&url("/auth"), &url("/token"))
+            .expect(accepted)
+            .with_userinfo(&url("/me"))
+            .expect(accepted)
+            .with_revocation(&url("/token/revocation"))
+            .expect(accepted)
+            .with_introspection(&url("/token/introspection"))
+            .expect(accepted)
+            .with_device_authorization(&url("/device/auth"))
+            .expect(accepted)
+    }
+
+    /// A client of this server with the given registration.
+    pub fn client(&self, client: TestClient) -> Client {
+        self.client_with(client, client.secret, WEB_REDIRECT)
+    }
+
+    /// A client with an explicit secret (possibly wrong) and redirect URI.
+    pub fn client_with(&self, client: TestClient, secret: Option<&str>, redirect: &str) -> Client {
+        let mut builder = Client::builder(self.provider(client.auth), client.id)
+            .redirect_uri(redirect)
+            .shared_transport(transport());
+        if let Some(secret) = secret {
+            builder = builder.client_secret(secret);
+        }
+        builder.build().expect("client builds")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(child) = self.child.get_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// One transport for every client of the suite.
+pub fn transport() -> Arc<dyn HttpTransport> {
+    static TRANSPORT: OnceLock<Arc<dyn HttpTransport>> = OnceLock::new();
+    TRANSPORT
+        .get_or_init(|| Arc::new(ReqwestTransport::new().expect("reqwest transport")))
+        .clone()
+}
+
+/// The shared server, started on first use; `None` when the suite is
+/// skipped (no Node or no `node_modules`, outside CI).
+pub fn server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    SERVER.get_or_init(start).as_ref()
+}
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop")
+}
+
+fn start() -> Option<Server> {
+    let dir = interop_dir();
+    if let Err(missing) = prerequisites(&dir) {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "interop: {missing}; CI must run the interop suite (`.ci/run` runs `npm ci` in tests/interop)"
+            );
+        }
+        #[allow(clippy::print_stderr)] // The skip must be loud.
+        {
+            eprintln!(
+                "\n==================== INTEROP TESTS SKIPPED ====================\n\
+                 {missing}.\n\
+                 Install Node 20+ and run `npm ci` in {}, or set CI=1 to fail.\n\
+                 ===============================================================\n",
+                dir.display()
+            );
+        }
+        return None;
+    }
+    Some(spawn(&dir))
+}
+
+fn prerequisites(dir: &Path) -> Result<(), String> {
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !node.is_ok_and(|s| s.success()) {
+        return Err("`node` is not on PATH".into());
+    }
+    if !dir
+        .join("node_modules/oidc-provider/package.json")
+        .is_file()
+    {
+        return Err(format!(
+            "oidc-provider is not installed in {}/node_modules",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+fn spawn(dir: &Path) -> Server {
+    // The server's warnings (Node version, dev interactions) are noise in a
+    // test run; INTEROP_SERVER_LOG=1 shows them and any server error.
+    let stderr = if std::env::var_os("INTEROP_SERVER_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let mut child = Command::new("node")
+        .arg("server.js")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("interop: cannot start `node server.js`");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(read.map(|_| line));
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(Ok(line)) if !line.is_empty() => line,
+        other => {
+            let _ = child.kill();
+            panic!("interop: the server printed no issuer line: {other:?}");
+        }
+    };
+    let ready: serde_json::Value =
+        serde_json::from_str(&line).expect("interop: the issuer line is JSON");
+    let issuer = ready["issuer"]
+        .as_str()
+        .and_then(|s| Url::parse(s).ok())
+        .expect("interop: the issuer line names a URL");
+    Server {
+        child: Mutex::new(child),
+        _stdin: Mutex::new(stdin),
+        issuer,
+    }
+}
+
+/// Returns from the test when the suite is skipped.
+#[macro_export]
+macro_rules! server_or_skip {
+    () => {
+        match $crate::harness::server() {
+            Some(server) => server,
+            None => return,
+        }
+    };
+}

@@ -1,0 +1,12 @@
+//! Interop tests: oauth-core against oidc-provider, an independent and
+//! certified OpenID Provider, on loopback.
+//!
+//! The Node side lives beside this file (`package.json`, `server.js`); each
+//! run of this test binary starts one server and stops it at the end.
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+#![allow(unreachable_pub)] // A test binary: `pub` only shares items between its modules.
+
+#[allow(dead_code)] // Until every case uses every client.
+mod harness;
+
+mod client_credentials;

@@ -1,0 +1,161 @@
+// An independent, certified OpenID Provider (oidc-provider) on loopback for
+// oauth-core's interop tests. It listens on 127.0.0.1 on a port the OS picks
+// and prints one JSON line, {"issuer": "http://127.0.0.1:PORT"}, on stdout
+// once it is ready. Everything else it says goes to stderr.
+//
+// Run by hand with `node server.js`; the Rust interop tests start it
+// themselves. Its clients and the test user are listed below, and the Rust
+// tests (`tests/interop/main.rs`) use the same values.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+
+import Provider from 'oidc-provider';
+
+// The user the dev sign-in page accepts (any password); other logins are
+// not found, so the sign-in page comes back.
+const TEST_USER = { sub: 'alice', name: 'Alice Liddell', email: 'alice@example.test' };
+
+// Registered redirect URI of the web clients. Nothing listens there: the
+// tests stop at the redirect's Location.
+const WEB_REDIRECT = 'http://127.0.0.1/callback';
+const ALL_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
+const SCOPE = 'openid offline_access profile email api:read api:write';
+
+const clients = [
+  {
+    // Confidential, secret in HTTP Basic (RFC 6749 §2.3.1).
+    client_id: 'confidential-basic',
+    client_secret: 'basic-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ALL_GRANTS,
+    scope: SCOPE,
+  },
+  {
+    // Confidential, secret in the form body.
+    client_id: 'confidential-post',
+    client_secret: 'post-secret',
+    token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ALL_GRANTS,
+    scope: SCOPE,
+  },
+  {
+    // Confidential, with a secret that HTTP Basic must form-encode.
+    client_id: 'special-secret',
+    client_secret: 'p@ss w:rd/+%&=?',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ['client_credentials'],
+    // Narrower than the others: asking for api:write is invalid_scope.
+    scope: 'api:read',
+  },
+  {
+    // Public: no secret, PKCE required, refresh tokens rotate.
+    client_id: 'public-pkce',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: SCOPE,
+  },
+  {
+    // Native (RFC 8252): any port on the loopback redirect URI.
+    client_id: 'native-app',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: SCOPE,
+  },
+  {
+    // Device authorization grant (RFC 8628), public.
+    client_id: 'device-client',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [],
+    response_types: [],
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    scope: SCOPE,
+  },
+];
+
+function signingKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return {
+    keys: [
+      { ...rsa, kid: 'rsa-1', use: 'sig', alg: 'RS256' },
+      { ...ec, kid: 'ec-1', use: 'sig', alg: 'ES256' },
+    ],
+  };
+}
+
+const seconds = (n) => () => n;
+
+function configuration() {
+  return {
+    clients,
+    jwks: signingKeys(),
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read', 'api:write'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name'],
+      email: ['email'],
+    },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      deviceFlow: { enabled: true },
+    },
+    // A refresh token rotates for public clients (oidc-provider's default
+    // policy does so too); for confidential ones it stays.
+    rotateRefreshToken(ctx) {
+      return ctx.oidc.entities.Client.clientAuthMethod === 'none';
+    },
+    async findAccount(_ctx, sub) {
+      if (sub !== TEST_USER.sub) {
+        return undefined;
+      }
+      return {
+        accountId: sub,
+        async claims() {
+          return { ...TEST_USER };
+        },
+      };
+    },
+    ttl: {
+      AccessToken: seconds(3600),
+      AuthorizationCode: seconds(60),
+      ClientCredentials: seconds(600),
+      DeviceCode: seconds(600),
+      Grant: seconds(3600),
+      IdToken: seconds(3600),
+      Interaction: seconds(600),
+      RefreshToken: seconds(86400),
+      Session: seconds(3600),
+    },
+  };
+}
+
+const server = createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, configuration());
+  provider.on('server_error', (_ctx, err) => {
+    process.stderr.write(`oidc-provider server error: ${err.stack}\n`);
+  });
+  server.on('request', provider.callback());
+  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+});
+
+// The tests kill this process when they are done; also stop when the parent
+// closes our stdin, so no server outlives a crashed test run.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => process.exit(0));
+}
