@@ -133,15 +133,19 @@ fn excerpt_suffix(excerpt: &str) -> String {
 pub struct Endpoint {
     /// The role, such as `token` or `userinfo`.
     pub name: &'static str,
-    /// The URL without query or fragment.
-    pub url: String,
+    /// The URL without query or fragment (shared: errors are cloned to
+    /// every waiter of a failed refresh).
+    pub url: std::sync::Arc<str>,
 }
 
 impl Endpoint {
-    pub(crate) fn new(name: &'static str, url: &url::Url) -> Self {
+    /// Names an endpoint by its role and its URL, which is shown without
+    /// query, fragment or credentials.
+    #[must_use]
+    pub fn new(name: &'static str, url: &url::Url) -> Self {
         Endpoint {
             name,
-            url: crate::url_policy::display_without_query(url),
+            url: crate::url_policy::display_without_query(url).into(),
         }
     }
 }
