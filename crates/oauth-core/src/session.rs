@@ -354,7 +354,9 @@ impl Session {
         if let Some(token) = self.fresh_cached(None) {
             return Ok(token);
         }
-        self.renew(None).await
+        // Boxed so the fast path's future stays a few words, not the size
+        // of a whole renewal.
+        Box::pin(self.renew(None)).await
     }
 
     /// Replaces the token now, even if it is still valid.
@@ -583,8 +585,17 @@ impl Session {
                 return Ok(cached);
             }
         }
-        // The store's token is the latest word on the refresh token.
-        let current = stored.or_else(|| inner.current.load_full().map(|c| c.token.clone()));
+        // Renew from the later of the stored and the cached token: the store
+        // may hold another process's rotation, the cache a token given to
+        // the builder and not saved yet.
+        let cached = inner.current.load_full().map(|c| c.token.clone());
+        let current = match (stored, cached) {
+            (Some(stored), Some(cached)) if cached.expires_at() > stored.expires_at() => {
+                Some(cached)
+            }
+            (Some(stored), _) => Some(stored),
+            (None, cached) => cached,
+        };
         let token = match inner.source.fetch(current.as_ref()).await {
             Ok(token) => token,
             Err(error @ Error::RefreshTokenRejected(_)) => {

@@ -335,6 +335,59 @@ async fn a_fresh_token_in_the_store_is_used_without_a_request() {
     assert_eq!(source.calls(), 0);
 }
 
+/// A source that reports which refresh token it was handed.
+#[derive(Debug, Default)]
+struct Echo {
+    seen: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl TokenSource for Echo {
+    async fn fetch(&self, current: Option<&Token>) -> Result<Token, Error> {
+        let refresh = current
+            .and_then(Token::refresh_token)
+            .map(|r| r.secret().to_owned())
+            .unwrap_or_default();
+        self.seen.lock().expect("lock").push(refresh);
+        Ok(Token::bearer(AccessToken::new("renewed")))
+    }
+}
+
+#[tokio::test]
+async fn renewal_starts_from_the_later_of_the_stored_and_the_given_token() {
+    let clock = Arc::new(ManualClock::new());
+    let now = clock.now();
+    let store = Arc::new(MemoryStore::new());
+    let older = Token::bearer(AccessToken::new("older"))
+        .with_expires_at(now - Duration::from_secs(100))
+        .with_refresh_token(RefreshToken::new("older-refresh"));
+    store.save(DEFAULT_KEY, &older).await.expect("save");
+    let given = Token::bearer(AccessToken::new("given"))
+        .with_expires_at(now + Duration::from_secs(30))
+        .with_refresh_token(RefreshToken::new("given-refresh"));
+    let source = Arc::new(Echo::default());
+    let (transport, _) = api(vec![]);
+    let session = Session::builder(Arc::clone(&source), transport)
+        .shared_store(store.clone())
+        .clock(Arc::clone(&clock))
+        .token(given)
+        .build()
+        .expect("session");
+    session.access_token().await.expect("token");
+    assert_eq!(*source.seen.lock().expect("lock"), ["given-refresh"]);
+
+    // A later token in the store (another process rotated) wins.
+    let rotated = Token::bearer(AccessToken::new("rotated"))
+        .with_expires_at(now + Duration::from_secs(40))
+        .with_refresh_token(RefreshToken::new("rotated-refresh"));
+    store.save(DEFAULT_KEY, &rotated).await.expect("save");
+    session.refresh().await.expect("token");
+    assert_eq!(
+        *source.seen.lock().expect("lock"),
+        ["given-refresh", "rotated-refresh"]
+    );
+}
+
 #[tokio::test]
 async fn a_401_renews_once_and_sends_once_more() {
     let clock = Arc::new(ManualClock::new());
