@@ -32,6 +32,17 @@ fn builder(sandbox: &Sandbox) -> battlenet::BattleNetClientBuilder {
         .api_base(sandbox.api_url().clone())
 }
 
+/// The WoW token index, the API call most of these tests make.
+async fn token_index(client: &BattleNetClient) -> Result<Value, Error> {
+    client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+}
+
 fn requests_to(sandbox: &Sandbox, path: &str) -> Vec<oauth_sandbox::RecordedRequest> {
     sandbox
         .requests()
@@ -95,14 +106,7 @@ async fn credential_workflow_fetches_the_app_token_on_first_use() {
     }
 
     // The token is reused, not fetched again.
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    token_index(&client).await.unwrap();
     assert_eq!(requests_to(&sandbox, "/token").len(), 1);
 }
 
@@ -110,25 +114,11 @@ async fn credential_workflow_fetches_the_app_token_on_first_use() {
 async fn the_app_token_is_renewed_on_expiry() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox).build().unwrap();
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    token_index(&client).await.unwrap();
     // The sandbox's token expires; the client's copy still looks valid, so
     // the 401 makes it fetch a fresh token once and retry once.
     sandbox.advance(Duration::from_secs(86_400));
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    token_index(&client).await.unwrap();
     assert_eq!(requests_to(&sandbox, "/token").len(), 2);
     let statuses: Vec<_> = requests_to(&sandbox, "/data/wow/token/index")
         .iter()
@@ -289,14 +279,7 @@ async fn not_found_and_server_errors_are_typed() {
 async fn rate_limited_requests_wait_for_retry_after() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox).build().unwrap();
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    token_index(&client).await.unwrap();
     sandbox.inject(
         FaultRule::on(
             "/data/wow/token/index",
@@ -310,14 +293,7 @@ async fn rate_limited_requests_wait_for_retry_after() {
         .times(1),
     );
     let started = std::time::Instant::now();
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    token_index(&client).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "Retry-After was honoured"
