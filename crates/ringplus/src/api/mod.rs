@@ -493,10 +493,7 @@ fn shown(url: &Url) -> String {
 }
 
 fn endpoint(url: &Url) -> Endpoint {
-    Endpoint {
-        name: ENDPOINT,
-        url: shown(url),
-    }
+    Endpoint::new(ENDPOINT, url)
 }
 
 /// Parses `{key: T}` from a successful answer.
