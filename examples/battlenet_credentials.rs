@@ -9,6 +9,7 @@
 
 // An example program: what it prints is its output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
 
 use battlenet::{BattleNetClient, Locale, Namespace, Region};
 use oauth_sandbox::{ClientConfig, Profile, Sandbox};

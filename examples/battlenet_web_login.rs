@@ -12,6 +12,7 @@
 
 // An example program: what it prints is its output.
 #![allow(clippy::print_stdout)]
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::io::Write as _;

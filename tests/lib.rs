@@ -1,1 +1,2 @@
 //! Workspace integration tests; the tests live in `tests/`.
+#![forbid(unsafe_code)]

@@ -5,6 +5,7 @@
 //! Needs `chromium` and `chromedriver` (Debian packages `chromium` and
 //! `chromium-driver`, which `.ci/run` installs). In CI it never skips;
 //! elsewhere, without them, it says so loudly and passes.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // Tests: panics and notes are the report.
 
 use std::io::{BufRead, BufReader};

@@ -1,10 +1,14 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
-//! `cargo xtask test` is what CI runs: formatting, lints, every test, the
-//! feature combinations users can pick, examples and documentation.
+//! `cargo xtask test` is what CI runs: formatting, the licences of the
+//! dependency tree, lints, every test, the feature combinations users can
+//! pick, examples and documentation.
 
+#![forbid(unsafe_code)]
 // A command-line tool: what it prints is its output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod licences;
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -14,10 +18,13 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test    everything CI checks: rustfmt, clippy (warnings denied), the tests of
-          the whole workspace with all features, oauth-core with no default
-          features and with each transport alone, doc tests, examples, rustdoc
-  ci      the same as `test`
+  test      everything CI checks: rustfmt, licences, clippy (warnings denied),
+            the tests of the whole workspace with all features, oauth-core
+            with no default features and with each transport alone, doc
+            tests, examples, rustdoc
+  ci        the same as `test`
+  licences  every dependency's licence on the allow-list (offline, from
+            `cargo metadata`)
   help    this text
 ";
 
@@ -25,6 +32,7 @@ fn main() -> ExitCode {
     let command = env::args().nth(1);
     let result = match command.as_deref() {
         Some("test" | "ci") => test(),
+        Some("licences" | "licenses") => licences::check(),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -125,7 +133,14 @@ const TEST_STEPS: &[Step] = &[
 
 fn test() -> Result<(), String> {
     let started = Instant::now();
-    for step in TEST_STEPS {
+    // Licences after the first clippy run, which has fetched every crate
+    // the offline `cargo metadata` reads.
+    let (first, rest) = TEST_STEPS.split_at(2);
+    for step in first {
+        run(step)?;
+    }
+    licences::check()?;
+    for step in rest {
         run(step)?;
     }
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());

@@ -103,6 +103,9 @@
 //! - `file-store`: [`FileStore`], tokens in a JSON file
 //!   replaced atomically (temporary file, `fsync`, rename), mode 0600 on
 //!   Unix. Its file I/O runs on tokio's blocking pool.
+//! - `form-login`: [`FormLogin`], signing a user in through a provider's
+//!   HTML sign-in and consent forms (with an HTML parser and a cookie jar,
+//!   neither compiled without it).
 //!
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.
@@ -114,6 +117,8 @@ mod authorization;
 mod client;
 mod clock;
 mod error;
+#[cfg(feature = "form-login")]
+mod form_login;
 mod provider;
 mod rate_limit;
 mod redact;
@@ -139,6 +144,10 @@ pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::error::{
     CallbackError, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
     TransportErrorKind,
+};
+#[cfg(feature = "form-login")]
+pub use crate::form_login::{
+    ConsentPolicy, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
 };
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;

@@ -1,5 +1,6 @@
 //! What a user sees when things go wrong: bad callbacks, misbehaving token
 //! endpoints, insecure URLs; and that no secret is ever shown.
+#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 

@@ -1,5 +1,6 @@
 //! Every grant end to end against the sandbox, through every transport,
 //! asserting the exact request the server received.
+#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 

@@ -1,6 +1,7 @@
 //! Sessions end to end against the sandbox: expiry with skew on a movable
 //! clock, single-flight renewal, rotation saved before use, `invalid_grant`,
 //! the 401 retry, `Retry-After` and backoff.
+#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 

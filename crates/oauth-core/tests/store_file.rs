@@ -1,5 +1,6 @@
 //! The file token store: round trip, permissions, a corrupt file, and a
 //! writer killed mid-write.
+#![forbid(unsafe_code)]
 #![cfg(feature = "file-store")]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 

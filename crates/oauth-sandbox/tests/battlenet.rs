@@ -1,5 +1,6 @@
 //! The Battle.net profile over real HTTP: token answers, userinfo,
 //! `check_token`, the API's namespaces, locales, errors and rate limit.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod support;

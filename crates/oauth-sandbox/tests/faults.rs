@@ -1,5 +1,6 @@
 //! Every fault kind over real HTTP, with the triggers that choose which
 //! requests they hit.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod support;

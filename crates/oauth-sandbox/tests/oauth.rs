@@ -1,6 +1,7 @@
 //! The generic profile over real HTTP: authorization, sign-in, consent,
 //! every grant, client authentication, revocation, introspection, bearer
 //! resources, discovery, malformed input and sandbox independence.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod support;

@@ -1,5 +1,6 @@
 //! The RingPlus profile over real HTTP: the Rails sign-in form, Doorkeeper
 //! consent, token answers and refresh, and the v1 API.
+#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod support;
