@@ -305,7 +305,10 @@ impl FormLogin {
         login: &str,
         password: &Password,
     ) -> Result<Token, FormLoginError> {
-        let (url, pending) = client.authorization_url().scopes(scopes.iter().copied()).build()?;
+        let (url, pending) = client
+            .authorization_url()
+            .scopes(scopes.iter().copied())
+            .build()?;
         let callback = self.sign_in(client, &url, login, password).await?;
         Ok(client.exchange_callback(pending, callback.as_str()).await?)
     }
@@ -341,9 +344,9 @@ impl FormLogin {
         login: &str,
         password: &Password,
     ) -> Result<Url, FormLoginError> {
-        let redirect_uri = client.redirect_uri().ok_or_else(|| {
-            Error::Config("a form login needs the client's redirect URI".into())
-        })?;
+        let redirect_uri = client
+            .redirect_uri()
+            .ok_or_else(|| Error::Config("a form login needs the client's redirect URI".into()))?;
         let mut walk = Walk {
             config: &self.config,
             client,
@@ -449,7 +452,10 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    async fn send(&mut self, step: &Step) -> Result<crate::transport::HttpResponse, FormLoginError> {
+    async fn send(
+        &mut self,
+        step: &Step,
+    ) -> Result<crate::transport::HttpResponse, FormLoginError> {
         check_endpoint(&step.url)?;
         let request = self.request(step)?;
         let response = self.client.send_to(ENDPOINT, request).await?;
@@ -510,10 +516,7 @@ impl Walk<'_> {
             .and_then(|v| from.join(v).ok());
         location.ok_or_else(|| FormLoginError::UnexpectedPage {
             url: display_without_query(from),
-            reason: format!(
-                "a {} redirect without a valid location",
-                response.status()
-            ),
+            reason: format!("a {} redirect without a valid location", response.status()),
         })
     }
 

@@ -6,8 +6,8 @@
 mod support;
 
 use oauth_core::{
-    ClientAuth, ConsentPolicy, ErrorCode, FieldMatcher, FormLogin, FormLoginConfig,
-    FormLoginError, Password,
+    ClientAuth, ConsentPolicy, ErrorCode, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
+    Password,
 };
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, Sandbox, UserConfig};
 use support::*;
@@ -75,7 +75,10 @@ async fn signs_in_approves_and_stops_at_the_redirect_uri() {
         assert_eq!(requests[0].header("cookie"), None, "{name}");
         let sign_in = &requests[2];
         assert!(
-            sign_in.header("cookie").unwrap().starts_with("sandbox_session="),
+            sign_in
+                .header("cookie")
+                .unwrap()
+                .starts_with("sandbox_session="),
             "{name}"
         );
         let fields: Vec<String> = sign_in.form().into_iter().map(|(k, _)| k).collect();
@@ -188,7 +191,10 @@ async fn a_denied_consent_is_typed() {
         panic!("expected a denial, got {err:?}");
     };
     assert_eq!(denied.error, ErrorCode::AccessDenied);
-    assert_eq!(denied.error_description.as_deref(), Some("the user said no"));
+    assert_eq!(
+        denied.error_description.as_deref(),
+        Some("the user said no")
+    );
     assert_eq!(
         err.to_string(),
         "the authorization was denied: `access_denied` (the user said no)"
@@ -200,10 +206,16 @@ async fn consent_can_be_refused_by_configuration() {
     let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
     let client = client_of(&sandbox);
     let login = FormLogin::new(
-        FormLoginConfig::new(FieldMatcher::name("username"), FieldMatcher::name("password"))
-            .consent(ConsentPolicy::Refuse),
+        FormLoginConfig::new(
+            FieldMatcher::name("username"),
+            FieldMatcher::name("password"),
+        )
+        .consent(ConsentPolicy::Refuse),
     );
-    let err = login.login(&client, &[], USER, &password()).await.unwrap_err();
+    let err = login
+        .login(&client, &[], USER, &password())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, FormLoginError::ConsentRequired { url } if url.ends_with("/consent")),
         "{err:?}"
@@ -218,10 +230,16 @@ async fn redirect_loops_end() {
     let login_url = sandbox.oauth_url().join("login").unwrap();
     sandbox.inject(FaultRule::on("/login", Fault::RedirectTo(login_url.to_string())).times(50));
     let login = FormLogin::new(
-        FormLoginConfig::new(FieldMatcher::name("username"), FieldMatcher::name("password"))
-            .max_requests(6),
+        FormLoginConfig::new(
+            FieldMatcher::name("username"),
+            FieldMatcher::name("password"),
+        )
+        .max_requests(6),
     );
-    let err = login.login(&client, &[], USER, &password()).await.unwrap_err();
+    let err = login
+        .login(&client, &[], USER, &password())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, FormLoginError::TooManyRedirects { limit: 6 }),
         "{err:?}"
@@ -256,15 +274,13 @@ async fn redirects_to_other_hosts_are_refused() {
 async fn an_error_page_is_rejected_with_its_message() {
     let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
     let transport = transports().remove(0).1;
-    let unregistered = oauth_core::Client::builder(
-        provider(&sandbox, ClientAuth::Basic),
-        CLIENT_ID,
-    )
-    .client_secret(SECRET)
-    .redirect_uri("http://127.0.0.1:9/elsewhere")
-    .shared_transport(transport)
-    .build()
-    .unwrap();
+    let unregistered =
+        oauth_core::Client::builder(provider(&sandbox, ClientAuth::Basic), CLIENT_ID)
+            .client_secret(SECRET)
+            .redirect_uri("http://127.0.0.1:9/elsewhere")
+            .shared_transport(transport)
+            .build()
+            .unwrap();
     let err = form_login()
         .login(&unregistered, &[], USER, &password())
         .await

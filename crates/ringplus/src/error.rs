@@ -30,6 +30,12 @@ pub enum Error {
     /// The RingPlus API answered with an error.
     #[error(transparent)]
     Api(Box<ApiError>),
+    /// The username/password login failed: refused credentials, no sign-in
+    /// form, consent needed or denied, a redirect loop or an unexpected
+    /// host; OAuth failures on the way are kept inside.
+    #[cfg(feature = "login")]
+    #[error(transparent)]
+    Login(Box<oauth_core::FormLoginError>),
     /// The RingPlus API refused the request for its rate limit, and waiting
     /// was not possible or did not help.
     #[error("{method} {url}: rate limited{}", retry_suffix(*.retry_after))]
@@ -58,6 +64,21 @@ impl Error {
     pub fn oauth(&self) -> Option<&oauth_core::Error> {
         match self {
             Error::OAuth(error) => Some(error),
+            #[cfg(feature = "login")]
+            Error::Login(error) => match &**error {
+                oauth_core::FormLoginError::OAuth(error) => Some(error),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The login error, when the username/password login failed.
+    #[cfg(feature = "login")]
+    #[must_use]
+    pub fn login(&self) -> Option<&oauth_core::FormLoginError> {
+        match self {
+            Error::Login(error) => Some(error),
             _ => None,
         }
     }
@@ -102,6 +123,17 @@ impl Error {
 impl From<oauth_core::Error> for Error {
     fn from(error: oauth_core::Error) -> Self {
         Error::OAuth(Box::new(error))
+    }
+}
+
+#[cfg(feature = "login")]
+impl From<oauth_core::FormLoginError> for Error {
+    fn from(error: oauth_core::FormLoginError) -> Self {
+        match error {
+            // An OAuth failure on the way is an OAuth failure.
+            oauth_core::FormLoginError::OAuth(error) => Error::from(error),
+            other => Error::Login(Box::new(other)),
+        }
     }
 }
 

@@ -54,6 +54,8 @@ struct Inner {
     api_base: Url,
     scopes: Vec<String>,
     pending: Mutex<Option<PendingAuthorization>>,
+    #[cfg(feature = "login")]
+    login: oauth_core::FormLogin,
     /// The session's latest token, for [`OAuthHandler::token`]: set by the
     /// session's token hook and by every call that reads the token.
     token: Arc<RwLock<Option<Token>>>,
@@ -92,6 +94,8 @@ pub struct OAuthHandlerBuilder {
     rate_limiter: Option<RateLimiter>,
     clock: Option<Arc<dyn Clock>>,
     on_token_change: Option<TokenHook>,
+    #[cfg(feature = "login")]
+    login: Option<oauth_core::FormLoginConfig>,
 }
 
 impl fmt::Debug for OAuthHandlerBuilder {
@@ -216,6 +220,14 @@ impl OAuthHandlerBuilder {
         self
     }
 
+    /// How [`OAuthHandler::login`] finds and fills the sign-in and consent
+    /// forms (default: [`form_login_config`](crate::form_login_config)).
+    #[cfg(feature = "login")]
+    pub fn login_config(mut self, config: oauth_core::FormLoginConfig) -> Self {
+        self.login = Some(config);
+        self
+    }
+
     /// The handler.
     ///
     /// # Errors
@@ -277,6 +289,11 @@ impl OAuthHandlerBuilder {
                 api_base,
                 scopes: self.scopes,
                 pending: Mutex::new(None),
+                #[cfg(feature = "login")]
+                login: oauth_core::FormLogin::new(
+                    self.login
+                        .unwrap_or_else(crate::provider::form_login_config),
+                ),
                 token: mirror,
                 rate_limit: Mutex::new(None),
             }),
@@ -326,6 +343,8 @@ impl OAuthHandler {
             rate_limiter: None,
             clock: None,
             on_token_change: None,
+            #[cfg(feature = "login")]
+            login: None,
         }
     }
 
@@ -414,6 +433,39 @@ impl OAuthHandler {
             .await?;
         self.set_token(token.clone()).await?;
         Ok(token)
+    }
+
+    /// Signs the user in with their email and password, without a browser
+    /// (the tutorial's "avoiding the redirect dance", feature `login`):
+    /// fetches the authorization URL with a cookie session, fills and
+    /// submits RingPlus's sign-in form (CSRF token included), approves the
+    /// app on the consent form if one comes, and takes the code from the
+    /// redirect to the redirect URI without requesting it; then exchanges
+    /// the code and keeps the token, as [`fetch_token`](Self::fetch_token).
+    ///
+    /// It depends on RingPlus's pages staying as they are; the form mapping
+    /// can be changed with [`OAuthHandlerBuilder::login_config`].
+    ///
+    /// # Errors
+    /// [`Error::Login`] with a [`FormLoginError`](oauth_core::FormLoginError):
+    /// `WrongCredentials` (the form came back), `NoLoginForm`,
+    /// `ConsentRequired`, `ConsentDenied`, `Rejected` (an error page, such
+    /// as an unregistered redirect URI), `TooManyRedirects`,
+    /// `UnexpectedHost`; [`Error::OAuth`] for transport errors and those of
+    /// the code exchange.
+    #[cfg(feature = "login")]
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &oauth_core::Password,
+    ) -> Result<Token, Error> {
+        let (url, pending) = self.authorization_request()?;
+        let callback = self
+            .inner
+            .login
+            .sign_in(&self.inner.client, &url, username, password)
+            .await?;
+        self.fetch_token_with(pending, callback.as_str()).await
     }
 
     /// The token the handler holds, if any (the tutorial's `auth.token`):

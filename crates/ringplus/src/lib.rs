@@ -71,6 +71,10 @@
 //! # Feature flags
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
+//! - `login`: [`OAuthHandler::login`], signing in with an email and a
+//!   password through RingPlus's own pages, without a browser. It compiles
+//!   an HTML parser and a cookie jar (oauth-core's `form-login`), which
+//!   builds without it never do.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -93,7 +97,9 @@ pub use crate::api::{
 };
 pub use crate::error::{ApiError, ApiErrorBody, Error, FieldError, FieldErrorCode};
 pub use crate::handler::{OAuthHandler, OAuthHandlerBuilder};
+#[cfg(feature = "login")]
+pub use crate::provider::form_login_config;
 pub use crate::provider::{
     AUTHORIZE_PATH, DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, MEDIA_TYPE, RingPlusProvider, TOKEN_PATH,
 };
-pub use oauth_core::Token;
+pub use oauth_core::{Password, Token};

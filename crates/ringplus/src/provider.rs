@@ -89,6 +89,18 @@ impl RingPlusProvider {
     }
 }
 
+/// How RingPlus's sign-in form is filled: the login in the field whose name
+/// contains `email` (`user[email]`), the password in the one whose name
+/// contains `password` (`user[password]`).
+#[cfg(feature = "login")]
+#[must_use]
+pub fn form_login_config() -> oauth_core::FormLoginConfig {
+    oauth_core::FormLoginConfig::new(
+        oauth_core::FieldMatcher::name_contains("email"),
+        oauth_core::FieldMatcher::name_contains("password"),
+    )
+}
+
 impl Provider for RingPlusProvider {
     fn endpoints(&self) -> &Endpoints {
         &self.endpoints

@@ -108,9 +108,14 @@ fn read_form(form: ElementRef<'_>, base: &Url) -> Option<Form> {
                     }),
                     "image" | "reset" | "button" | "file" => {}
                     "checkbox" | "radio" => {
-                        if let (Some(name), true) = (name, control_element.attr("checked").is_some())
+                        if let (Some(name), true) =
+                            (name, control_element.attr("checked").is_some())
                         {
-                            let value = if value.is_empty() { "on".to_owned() } else { value };
+                            let value = if value.is_empty() {
+                                "on".to_owned()
+                            } else {
+                                value
+                            };
                             fields.push(Field { name, value, kind });
                         }
                     }
@@ -235,7 +240,10 @@ mod tests {
 
         let consent = &page.forms[1];
         assert_eq!(consent.method, Method::GET);
-        assert_eq!(consent.action.as_str(), "http://127.0.0.1:1/users/sign_in?x=1");
+        assert_eq!(
+            consent.action.as_str(),
+            "http://127.0.0.1:1/users/sign_in?x=1"
+        );
         assert_eq!(consent.buttons.len(), 1);
         assert_eq!(consent.buttons[0].label, "Approve it");
     }
@@ -247,7 +255,10 @@ mod tests {
             &url("https://login.example/start"),
             ".error",
         );
-        assert_eq!(page.forms[0].action.as_str(), "https://login.example/app/next");
+        assert_eq!(
+            page.forms[0].action.as_str(),
+            "https://login.example/app/next"
+        );
         assert_eq!(page.message, None);
     }
 }

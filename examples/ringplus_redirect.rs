@@ -1,0 +1,111 @@
+//! The RingPlus tutorial's redirect flow: print the authorization URL, read
+//! the URL RingPlus redirected to, fetch the token, list the user's
+//! accounts, and refresh the token.
+//!
+//! Runs against an embedded RingPlus sandbox by default: open the printed
+//! URL, sign in as `ann@example.com` / `correct horse`, approve, and paste
+//! the URL the browser ends on (it will not load: nothing serves the
+//! redirect URI). When standard input is not a terminal, or the pasted line
+//! is empty, the example signs in with the sandbox's scripted browser and
+//! says so. Against the real RingPlus when `RINGPLUS_CLIENT_ID`,
+//! `RINGPLUS_CLIENT_SECRET` and `RINGPLUS_REDIRECT_URI` are set.
+//!
+//! `cargo run --example ringplus_redirect`
+
+// An example program: what it prints is its output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use oauth_sandbox::browser::{self, Decision};
+use oauth_sandbox::{ClientAuth, ClientConfig, Profile, Sandbox, UserConfig};
+use ringplus::OAuthHandler;
+
+const SANDBOX_USER: &str = "ann@example.com";
+const SANDBOX_PASSWORD: &str = "correct horse";
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let (auth, sandbox) = handler().await?;
+
+    // auth_url = auth.get_authorization_url()
+    let auth_url = auth.authorization_url()?;
+    println!("Go to this URL, sign in and approve the app:\n\n  {auth_url}\n");
+
+    let pasted = if std::io::stdin().is_terminal() || sandbox.is_none() {
+        print!("Then paste the URL you were redirected to: ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim().to_owned()
+    } else {
+        String::new()
+    };
+    let final_redirected_url = if pasted.is_empty() && sandbox.is_some() {
+        println!("(no URL given: signing in to the sandbox with its scripted browser)");
+        browser::sign_in(&auth_url, SANDBOX_USER, SANDBOX_PASSWORD, Decision::Approve)
+            .await?
+            .to_string()
+    } else {
+        pasted
+    };
+
+    // auth.fetch_token(final_redirected_url); print(auth.token)
+    let token = auth.fetch_token(&final_redirected_url).await?;
+    println!("token: {token:?}");
+    if let Some(left) = token.expires_in() {
+        println!("valid for {:.1} hours", left.as_secs_f64() / 3600.0);
+    }
+
+    let api = auth.api();
+    for account in api.accounts().await? {
+        println!(
+            "account {}: {} ({}), voicemail box {}",
+            account.id, account.name, account.phone_number, account.voicemail_box_id
+        );
+    }
+
+    // auth.refresh_token()
+    auth.refresh_token().await?;
+    println!("refreshed; the handler keeps the new token");
+    drop(sandbox);
+    Ok(())
+}
+
+/// A handler for the real RingPlus when configured, else for a sandbox.
+async fn handler() -> Result<(OAuthHandler, Option<Sandbox>), Box<dyn std::error::Error>> {
+    if let (Ok(id), Ok(secret), Ok(redirect_uri)) = (
+        std::env::var("RINGPLUS_CLIENT_ID"),
+        std::env::var("RINGPLUS_CLIENT_SECRET"),
+        std::env::var("RINGPLUS_REDIRECT_URI"),
+    ) {
+        return Ok((OAuthHandler::new(id, secret, redirect_uri)?, None));
+    }
+    let redirect_uri = "https://www.ringplus.net/callback";
+    let sandbox = Sandbox::builder()
+        .profile(Profile::RingPlus)
+        .client(
+            ClientConfig::confidential("my-app", "my-secret")
+                .redirect_uri(redirect_uri)
+                .auth(ClientAuth::Body),
+        )
+        .user(UserConfig::new(SANDBOX_USER, SANDBOX_PASSWORD))
+        .start()
+        .await?;
+    let auth = OAuthHandler::builder("my-app", "my-secret", redirect_uri)
+        .oauth_base(sandbox.oauth_url().as_str())
+        .api_base(sandbox.api_url().as_str())
+        .build()?;
+    Ok((auth, Some(sandbox)))
+}
