@@ -25,6 +25,8 @@ commands:
   ci        the same as `test`
   licences  every dependency's licence on the allow-list (offline, from
             `cargo metadata`)
+  bench     the benchmarks in release (`cargo xtask bench --help`); writes
+            docs/benchmarks.md
   help    this text
 ";
 
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("test" | "ci") => test(),
         Some("licences" | "licenses") => licences::check(),
+        Some("bench") => bench(&env::args().skip(2).collect::<Vec<_>>()),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -162,5 +165,21 @@ fn run(step: &Step) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("step failed: {} ({status})", step.name))
+    }
+}
+
+/// `cargo xtask bench [options]`: the `benches` program, built in release,
+/// with the options passed on.
+fn bench(args: &[String]) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args(["run", "--release", "--quiet", "-p", "benches", "--"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the benchmarks failed ({status})"))
     }
 }

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Method};
+use tracing::Instrument as _;
 use url::Url;
 use url::form_urlencoded;
 
@@ -388,8 +389,9 @@ impl Client {
         self.send(&Endpoint::new(endpoint, &url), request).await
     }
 
-    /// Sends a request through the transport, with a trace event that names
-    /// the endpoint, status and duration (never a body or header).
+    /// Sends a request through the transport in an `oauth.request` span
+    /// that names the endpoint and method and records the status and
+    /// duration on completion, with a trace event (never a body or header).
     pub(crate) async fn send(
         &self,
         endpoint: &Endpoint,
@@ -397,17 +399,34 @@ impl Client {
     ) -> Result<HttpResponse, Error> {
         let started = Instant::now();
         let method = request.method().clone();
-        let result = self.inner.transport.send(request).await;
+        let span = tracing::debug_span!(
+            "oauth.request",
+            endpoint = endpoint.name,
+            url = %endpoint.url,
+            %method,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let result = self
+            .inner
+            .transport
+            .send(request)
+            .instrument(span.clone())
+            .await;
         let elapsed_ms = started.elapsed().as_millis();
-        match &result {
-            Ok(response) => tracing::debug!(
-                endpoint = endpoint.name,
-                url = %endpoint.url,
-                %method,
-                status = response.status().as_u16(),
-                elapsed_ms,
-                "oauth request"
-            ),
+        span.record("elapsed_ms", elapsed_ms);
+        span.in_scope(|| match &result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                tracing::debug!(
+                    endpoint = endpoint.name,
+                    url = %endpoint.url,
+                    %method,
+                    status = response.status().as_u16(),
+                    elapsed_ms,
+                    "oauth request"
+                );
+            }
             Err(error) => tracing::debug!(
                 endpoint = endpoint.name,
                 url = %endpoint.url,
@@ -416,7 +435,7 @@ impl Client {
                 elapsed_ms,
                 "oauth request failed"
             ),
-        }
+        });
         result.map_err(|source| Error::Transport {
             endpoint: endpoint.clone(),
             source,

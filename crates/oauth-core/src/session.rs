@@ -9,6 +9,7 @@ use arc_swap::ArcSwapOption;
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, StatusCode};
 use tokio::sync::watch;
+use tracing::Instrument as _;
 use url::Url;
 
 use crate::client::Client;
@@ -438,16 +439,46 @@ impl Session {
         self.execute(request, false).await
     }
 
+    /// Sends an API request, retries included, in an `oauth.request` span
+    /// that records the final status, the attempts and the duration.
     pub(crate) async fn execute(
         &self,
         request: HttpRequest,
         retry_safe: bool,
+    ) -> Result<HttpResponse, Error> {
+        let started = std::time::Instant::now();
+        let span = tracing::debug_span!(
+            "oauth.request",
+            endpoint = "api",
+            url = tracing::field::Empty,
+            method = %request.method(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let result = self
+            .execute_in(request, retry_safe, &span)
+            .instrument(span.clone())
+            .await;
+        span.record("elapsed_ms", started.elapsed().as_millis());
+        if let Ok(response) = &result {
+            span.record("status", response.status().as_u16());
+        }
+        result
+    }
+
+    async fn execute_in(
+        &self,
+        request: HttpRequest,
+        retry_safe: bool,
+        span: &tracing::Span,
     ) -> Result<HttpResponse, Error> {
         let (parts, body) = request.into_parts();
         let url = Url::parse(&parts.uri.to_string())
             .map_err(|e| Error::Config(format!("the request URL is not absolute: {e}")))?;
         check_endpoint(&url)?;
         let endpoint = Endpoint::new("api", &url);
+        span.record("url", &*endpoint.url);
         let may_retry = retry_safe || is_idempotent(&parts.method);
         let policy = &self.inner.retry;
         let started = tokio::time::Instant::now();
@@ -468,6 +499,7 @@ impl Session {
                 .headers_mut()
                 .insert(AUTHORIZATION, token.authorization().clone());
 
+            span.record("attempts", attempt);
             let result = self.inner.transport.send(request).await;
             let response = match result {
                 Ok(response) => response,

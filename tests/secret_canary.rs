@@ -1,0 +1,591 @@
+//! The secret canary: every flow runs against the sandbox with recognisable
+//! secrets while all `tracing` output is captured at TRACE; the log, the
+//! `Debug` and `Display` of every public value the flows produce, and every
+//! error (with its source chain) must hold none of them. The access,
+//! refresh and ID tokens are the sandbox's own, read from the results.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // Tests: panics and the printed summary are the report.
+
+use std::fmt::{Debug, Display};
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use base64::Engine as _;
+use battlenet::{BattleNetClient, Namespace, Region};
+use oauth_core::transport::{HttpTransport, HyperTransport, ReqwestTransport, TransportConfig};
+use oauth_core::url::Url;
+use oauth_core::{
+    Client, ClientAuth, Error, GenericProvider, MemoryStore, Password, RateLimiter, RefreshToken,
+    RetryPolicy, Session, Token,
+};
+use oauth_sandbox::browser::{self, Decision};
+use oauth_sandbox::{ClientConfig, Fault, FaultRule, Grant, Profile, Sandbox, UserConfig};
+use ringplus::{AccountId, OAuthHandler};
+use serde_json::{Value, json};
+
+const ID: &str = "canary-client";
+const SECRET: &str = "canary-client-secret-Q7x9Lm2Pz";
+const WRONG_SECRET: &str = "canary-wrong-secret-K3vB7qT1";
+const LOGIN: &str = "alice";
+const PASSWORD: &str = "canary-password-Zr4tW8nV";
+const BOGUS_REFRESH: &str = "canary-bogus-refresh-H6yN2cJ5";
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const RINGPLUS_REDIRECT: &str = "https://www.ringplus.net/callback";
+const RINGPLUS_LOGIN: &str = "ann@example.com";
+
+/// The log buffer every event and span is written to.
+type Buffer = Arc<Mutex<Vec<u8>>>;
+
+struct BufferWriter(Buffer);
+
+impl Write for BufferWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() -> Buffer {
+    let buffer = Buffer::default();
+    let writer = Arc::clone(&buffer);
+    tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || BufferWriter(Arc::clone(&writer)))
+        .try_init()
+        .unwrap();
+    buffer
+}
+
+/// The secrets in play and everything shown that must not hold them.
+#[derive(Default)]
+struct Canary {
+    secrets: Vec<(String, String)>,
+    shown: Vec<(String, String)>,
+}
+
+impl Canary {
+    fn secret(&mut self, label: &str, value: &str) {
+        assert!(value.len() >= 8, "{label} is too short to look for");
+        if !self.secrets.iter().any(|(_, v)| v == value) {
+            self.secrets.push((label.to_owned(), value.to_owned()));
+        }
+    }
+
+    fn token(&mut self, label: &str, token: &Token) {
+        self.secret(
+            &format!("{label} access token"),
+            token.access_token().secret(),
+        );
+        if let Some(refresh) = token.refresh_token() {
+            self.secret(&format!("{label} refresh token"), refresh.secret());
+        }
+        if let Some(id_token) = token.id_token() {
+            self.secret(&format!("{label} ID token"), id_token.secret());
+        }
+        self.debug(label, token);
+    }
+
+    fn debug(&mut self, label: &str, value: &dyn Debug) {
+        self.shown
+            .push((format!("{label} (Debug)"), format!("{value:?}")));
+        self.shown
+            .push((format!("{label} (Debug, pretty)"), format!("{value:#?}")));
+    }
+
+    fn display(&mut self, label: &str, value: &dyn Display) {
+        self.shown
+            .push((format!("{label} (Display)"), value.to_string()));
+    }
+
+    /// An error's `Debug`, `Display` and every cause's `Display`.
+    fn error(&mut self, label: &str, error: &(dyn std::error::Error + 'static)) {
+        self.debug(label, &error);
+        self.display(label, &error);
+        let mut cause = error.source();
+        let mut depth = 1;
+        while let Some(c) = cause {
+            self.display(&format!("{label} cause {depth}"), &c);
+            self.debug(&format!("{label} cause {depth}"), &c);
+            cause = c.source();
+            depth += 1;
+        }
+    }
+
+    /// Every place a secret shows up, in any of the spellings it travels
+    /// in (as is, form-encoded, inside a Basic credential).
+    fn leaks(&self, log: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (label, secret) in &self.secrets {
+            let encoded: String =
+                oauth_core::url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ID}:{secret}"));
+            for form in [secret.as_str(), encoded.as_str(), basic.as_str()] {
+                if log.contains(form) {
+                    found.push(format!("{label} in the tracing log"));
+                }
+                for (place, text) in &self.shown {
+                    if text.contains(form) {
+                        found.push(format!("{label} in {place}: {text}"));
+                    }
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+        found
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Adapter {
+    Reqwest,
+    Hyper,
+}
+
+fn transport(adapter: Adapter) -> Arc<dyn HttpTransport> {
+    let config = TransportConfig::default().timeout(Duration::from_secs(5));
+    match adapter {
+        Adapter::Reqwest => Arc::new(ReqwestTransport::with_config(&config).unwrap()),
+        Adapter::Hyper => Arc::new(HyperTransport::with_config(&config).unwrap()),
+    }
+}
+
+fn code_of(callback: &Url) -> String {
+    callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+/// The generic provider: every grant, sessions, and the errors of each.
+async fn generic_flows(canary: &mut Canary, adapter: Adapter) {
+    let sandbox = Sandbox::builder()
+        .client(
+            ClientConfig::confidential(ID, SECRET)
+                .redirect_uri(REDIRECT)
+                .grants([
+                    Grant::AuthorizationCode,
+                    Grant::ClientCredentials,
+                    Grant::RefreshToken,
+                    Grant::Password,
+                ])
+                .rotate_refresh_tokens(true),
+        )
+        .user(UserConfig::new(LOGIN, PASSWORD))
+        .start()
+        .await
+        .unwrap();
+    let label = |what: &str| format!("{adapter:?} {what}");
+    let provider = GenericProvider::new(
+        sandbox.oauth_url().join("authorize").unwrap().as_str(),
+        sandbox.oauth_url().join("token").unwrap().as_str(),
+    )
+    .unwrap()
+    .with_client_auth(ClientAuth::Basic);
+    canary.debug(&label("provider"), &provider);
+    let builder = Client::builder(provider.clone(), ID)
+        .client_secret(SECRET)
+        .redirect_uri(REDIRECT)
+        .shared_transport(transport(adapter));
+    canary.debug(&label("client builder"), &builder);
+    let client = builder.build().unwrap();
+    canary.debug(&label("client"), &client);
+    canary.debug(&label("transport"), client.transport());
+
+    // Client credentials.
+    let app = client.client_credentials(&[]).await.unwrap();
+    canary.token(&label("client credentials token"), &app);
+
+    // Authorization code with PKCE, then refresh.
+    let request = client.authorization_url().scope("openid").scope("profile");
+    canary.debug(&label("authorization request"), &request);
+    let (url, pending) = request.build().unwrap();
+    canary.secret(&label("state"), pending.state().secret());
+    canary.secret(
+        &label("PKCE verifier"),
+        pending.pkce_verifier().unwrap().secret(),
+    );
+    canary.debug(&label("pending authorization"), &pending);
+    let callback = browser::sign_in(&url, LOGIN, PASSWORD, Decision::Approve)
+        .await
+        .unwrap();
+    canary.secret(&label("authorization code"), &code_of(&callback));
+    let user = client
+        .exchange_callback(pending, callback.as_str())
+        .await
+        .unwrap();
+    canary.token(&label("authorization code token"), &user);
+    assert!(user.id_token().is_some(), "openid brings an ID token");
+    let refreshed = client.refresh(user.refresh_token().unwrap()).await.unwrap();
+    canary.token(&label("refreshed token"), &refreshed);
+
+    // The password grant (feature `password-grant`).
+    let password = Password::new(PASSWORD);
+    canary.debug(&label("password"), &password);
+    let owner = client.password(LOGIN, &password, &[]).await.unwrap();
+    canary.token(&label("password grant token"), &owner);
+
+    // Sessions: an app session and a user session that refreshes.
+    let app_session = Session::client_credentials(&client, &[])
+        .rate_limiter(RateLimiter::new(100, Duration::from_secs(1)))
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    let me: Value = app_session
+        .get(sandbox.api_url().join("api/me").unwrap())
+        .json()
+        .await
+        .unwrap();
+    canary.debug(&label("api answer"), &me);
+    let post = app_session
+        .post(sandbox.api_url().join("api/echo").unwrap())
+        .json_body(&json!({"note": "hello"}));
+    canary.debug(&label("api request"), &post);
+    let echoed = post.send().await.unwrap();
+    canary.debug(&label("api response"), &echoed);
+    let current = app_session.access_token().await.unwrap();
+    canary.token(&label("session token"), current.token());
+    canary.debug(&label("current token"), &current);
+    canary.debug(&label("session"), &app_session);
+
+    let store = Arc::new(MemoryStore::new());
+    let rotations = Arc::new(Mutex::new(Vec::new()));
+    let hook_rotations = Arc::clone(&rotations);
+    let user_session = Session::refreshing(&client)
+        .shared_store(store.clone())
+        .key("alice")
+        .on_token_change(move |token| {
+            hook_rotations.lock().unwrap().push(token.clone());
+        })
+        .build()
+        .unwrap();
+    user_session.set_token(refreshed.clone()).await.unwrap();
+    let me = sandbox.api_url().join("api/me").unwrap();
+    user_session.get(me.as_str()).send().await.unwrap();
+    sandbox.advance(Duration::from_secs(2 * 3600));
+    let after_expiry = user_session.get(me.as_str()).send().await.unwrap();
+    assert!(after_expiry.status().is_success());
+    for token in rotations.lock().unwrap().iter() {
+        canary.token(&label("rotated token"), token);
+    }
+    canary.debug(&label("memory store"), &store);
+    canary.debug(&label("user session"), &user_session);
+    // 401 with every token revoked: renewal is refused, the token removed.
+    sandbox.revoke_all_tokens();
+    let rejected = user_session.get(me.as_str()).send().await.unwrap_err();
+    assert!(
+        matches!(rejected, Error::RefreshTokenRejected(_)),
+        "{rejected}"
+    );
+    canary.error(&label("rejected refresh"), &rejected);
+
+    // Errors, each shown.
+    let wrong = Client::builder(provider.clone(), ID)
+        .client_secret(WRONG_SECRET)
+        .shared_transport(transport(adapter))
+        .build()
+        .unwrap();
+    canary.secret(&label("wrong client secret"), WRONG_SECRET);
+    let error = wrong.client_credentials(&[]).await.unwrap_err();
+    canary.error(&label("invalid client"), &error);
+
+    canary.secret(&label("bogus refresh token"), BOGUS_REFRESH);
+    let error = client
+        .refresh(&RefreshToken::new(BOGUS_REFRESH))
+        .await
+        .unwrap_err();
+    canary.error(&label("invalid grant"), &error);
+
+    let (url, pending) = client.authorization_url().build().unwrap();
+    canary.secret(&label("state"), pending.state().secret());
+    let callback = browser::sign_in(&url, LOGIN, PASSWORD, Decision::Approve)
+        .await
+        .unwrap();
+    canary.secret(&label("authorization code"), &code_of(&callback));
+    let mut forged = callback.clone();
+    let code = code_of(&callback);
+    forged
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &code)
+        .append_pair("state", "forged-state-value");
+    let error = client
+        .exchange_callback(pending, forged.as_str())
+        .await
+        .unwrap_err();
+    canary.error(&label("state mismatch"), &error);
+
+    let (url, pending) = client.authorization_url().build().unwrap();
+    let denied = browser::sign_in(&url, LOGIN, PASSWORD, Decision::Deny)
+        .await
+        .unwrap();
+    let error = client
+        .exchange_callback(pending, denied.as_str())
+        .await
+        .unwrap_err();
+    canary.error(&label("access denied"), &error);
+
+    // Servers that echo secrets in their answers: excerpts are redacted.
+    let echoes = [
+        // Not an OAuth error: an HTTP error with an excerpt.
+        (
+            500,
+            json!({
+                "access_token": app.access_token().secret(),
+                "refresh_token": refreshed.refresh_token().unwrap().secret(),
+                "client_secret": SECRET,
+                "password": PASSWORD,
+            }),
+        ),
+        // A number where the token should be: a parse error with an excerpt.
+        (
+            200,
+            json!({
+                "access_token": 1,
+                "refresh_token": app.access_token().secret(),
+                "id_token": refreshed.refresh_token().unwrap().secret(),
+                "client_secret": SECRET,
+                "password": PASSWORD,
+            }),
+        ),
+    ];
+    for (status, body) in echoes {
+        sandbox.inject(FaultRule::on(
+            "/token",
+            Fault::Status {
+                status,
+                headers: Vec::new(),
+                body: body.to_string(),
+            },
+        ));
+        let error = client.client_credentials(&[]).await.unwrap_err();
+        canary.error(
+            &label(&format!("token answer {status} echoing secrets")),
+            &error,
+        );
+    }
+    sandbox.inject(FaultRule::on(
+        "/api/me",
+        Fault::Status {
+            status: 500,
+            headers: Vec::new(),
+            body: json!({"error": "server_error", "token": current.access_token().secret()})
+                .to_string(),
+        },
+    ));
+    let error = app_session
+        .get(sandbox.api_url().join("api/me").unwrap())
+        .json::<Value>()
+        .await
+        .unwrap_err();
+    canary.error(&label("api answer echoing the token"), &error);
+    sandbox.inject(FaultRule::on("/token", Fault::TruncatedBody));
+    let error = client.client_credentials(&[]).await.unwrap_err();
+    canary.error(&label("truncated token answer"), &error);
+
+    // No server at all.
+    let nowhere = Client::builder(
+        GenericProvider::new("http://127.0.0.1:9/authorize", "http://127.0.0.1:9/token").unwrap(),
+        ID,
+    )
+    .client_secret(SECRET)
+    .shared_transport(transport(adapter))
+    .build()
+    .unwrap();
+    let error = nowhere.client_credentials(&[]).await.unwrap_err();
+    canary.error(&label("connection refused"), &error);
+}
+
+async fn battlenet_flows(canary: &mut Canary) {
+    let sandbox = Sandbox::builder()
+        .profile(Profile::BattleNet)
+        .client(ClientConfig::confidential(ID, SECRET).redirect_uri(REDIRECT))
+        .user(UserConfig::new(LOGIN, PASSWORD))
+        .start()
+        .await
+        .unwrap();
+    let builder = || {
+        BattleNetClient::builder(Region::Us, ID, SECRET)
+            .oauth_base(sandbox.oauth_url().clone())
+            .api_base(sandbox.api_url().clone())
+    };
+    canary.debug("battlenet builder", &builder());
+
+    // Credential workflow.
+    let app = builder().build().unwrap();
+    let index: Value = app
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .unwrap();
+    canary.debug("battlenet token index", &index);
+    canary.secret(
+        "battlenet app token",
+        app.access_token().await.unwrap().secret(),
+    );
+    let info = app.check_token().await.unwrap();
+    canary.debug("battlenet check_token", &info);
+    canary.debug("battlenet app client", &app);
+
+    // User workflow.
+    let web = builder()
+        .redirect_uri(REDIRECT)
+        .scope("openid")
+        .scope("wow.profile")
+        .build()
+        .unwrap();
+    let (url, pending) = web.authorization_url().unwrap();
+    canary.secret("battlenet state", pending.state().secret());
+    let callback = browser::sign_in(&url, LOGIN, PASSWORD, Decision::Approve)
+        .await
+        .unwrap();
+    canary.secret("battlenet code", &code_of(&callback));
+    let user = web
+        .complete_authorization(pending, callback.as_str())
+        .await
+        .unwrap();
+    canary.secret(
+        "battlenet user token",
+        user.access_token().await.unwrap().secret(),
+    );
+    let profile = user.user_info().await.unwrap();
+    canary.debug("battlenet userinfo", &profile);
+    canary.debug("battlenet user client", &user);
+
+    // Errors.
+    let error = app.authorization_url().unwrap_err();
+    canary.error("battlenet workflow error", &error);
+    let wrong = BattleNetClient::builder(Region::Us, ID, WRONG_SECRET)
+        .oauth_base(sandbox.oauth_url().clone())
+        .api_base(sandbox.api_url().clone())
+        .build()
+        .unwrap();
+    let error = wrong
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .map(|_: Value| ())
+        .unwrap_err();
+    canary.error("battlenet invalid client", &error);
+    let error = app
+        .get(
+            "/data/wow/playable-class/999",
+            None,
+            Namespace::static_data(Region::Us),
+        )
+        .await
+        .map(|_: Value| ())
+        .unwrap_err();
+    canary.error("battlenet not found", &error);
+}
+
+async fn ringplus_flows(canary: &mut Canary) {
+    let sandbox = Sandbox::builder()
+        .profile(Profile::RingPlus)
+        .client(
+            ClientConfig::confidential(ID, SECRET)
+                .redirect_uri(RINGPLUS_REDIRECT)
+                .auth(oauth_sandbox::ClientAuth::Body),
+        )
+        .user(UserConfig::new(RINGPLUS_LOGIN, PASSWORD))
+        .start()
+        .await
+        .unwrap();
+    let handler = OAuthHandler::builder(ID, SECRET, RINGPLUS_REDIRECT)
+        .oauth_base(sandbox.oauth_url().as_str())
+        .api_base(sandbox.api_url().as_str())
+        .build()
+        .unwrap();
+    let url = handler.authorization_url().unwrap();
+    let callback = browser::sign_in(&url, RINGPLUS_LOGIN, PASSWORD, Decision::Approve)
+        .await
+        .unwrap();
+    canary.secret("ringplus code", &code_of(&callback));
+    let token = handler.fetch_token(callback.as_str()).await.unwrap();
+    canary.token("ringplus token", &token);
+    let accounts = handler.api().accounts().await.unwrap();
+    canary.debug("ringplus accounts", &accounts);
+    let users = handler.api().users().await.unwrap();
+    canary.debug("ringplus users", &users);
+    let refreshed = handler.refresh_token().await.unwrap();
+    canary.token("ringplus refreshed token", &refreshed);
+    canary.debug("ringplus handler", &handler);
+    canary.debug("ringplus api", &handler.api());
+
+    let error = handler.api().account(AccountId(999_999)).await.unwrap_err();
+    canary.error("ringplus api error", &error);
+    let error = handler.fetch_token(callback.as_str()).await.unwrap_err();
+    canary.error("ringplus fetch without authorization", &error);
+    let wrong = OAuthHandler::builder(ID, WRONG_SECRET, RINGPLUS_REDIRECT)
+        .oauth_base(sandbox.oauth_url().as_str())
+        .api_base(sandbox.api_url().as_str())
+        .token(refreshed)
+        .build()
+        .unwrap();
+    let error = wrong.refresh_token().await.unwrap_err();
+    canary.error("ringplus invalid client", &error);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_debug_display_or_errors() {
+    let buffer = capture_logs();
+    let mut canary = Canary::default();
+    canary.secret("client secret", SECRET);
+    canary.secret("password", PASSWORD);
+
+    generic_flows(&mut canary, Adapter::Reqwest).await;
+    generic_flows(&mut canary, Adapter::Hyper).await;
+    battlenet_flows(&mut canary).await;
+    ringplus_flows(&mut canary).await;
+
+    let log = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
+    // The capture works: every exchange is a span naming the endpoint and
+    // recording status and duration.
+    let spans: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("oauth.request{") && line.contains(": close"))
+        .collect();
+    for endpoint in ["token", "api", "check_token"] {
+        assert!(
+            spans
+                .iter()
+                .any(|line| line.contains(&format!("endpoint=\"{endpoint}\""))
+                    && line.contains("status=")
+                    && line.contains("elapsed_ms=")),
+            "no closed oauth.request span for the {endpoint} endpoint in:\n{log}"
+        );
+    }
+    // And the scan would see a secret if there were one.
+    let mut planted = Canary::default();
+    planted.secret("planted", SECRET);
+    assert_eq!(planted.leaks(&format!("x {SECRET} y")).len(), 1);
+
+    let leaks = canary.leaks(&log);
+    println!(
+        "secret canary: {} secrets, {} log lines ({} request spans), {} Debug/Display strings; {} leaks",
+        canary.secrets.len(),
+        log.lines().count(),
+        spans.len(),
+        canary.shown.len(),
+        leaks.len()
+    );
+    println!("for example: {}", spans[0]);
+    assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
+}
