@@ -116,13 +116,21 @@
 mod authorization;
 mod client;
 mod clock;
+mod device;
+mod discovery;
 mod error;
+mod introspection;
+#[cfg(feature = "loopback")]
+mod loopback;
+#[cfg(feature = "oidc")]
+mod oidc;
 #[cfg(feature = "form-login")]
 mod form_login;
 mod provider;
 mod rate_limit;
 mod redact;
 mod retry;
+mod revocation;
 mod secret;
 pub mod session;
 pub mod store;
@@ -141,6 +149,8 @@ pub use url;
 pub use crate::authorization::{AuthorizationRequest, PendingAuthorization, pkce_challenge};
 pub use crate::client::{Client, ClientBuilder};
 pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::device::{DEVICE_CODE_GRANT, DeviceAuthorization, DeviceCode};
+pub use crate::discovery::ServerMetadata;
 pub use crate::error::{
     CallbackError, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
     TransportErrorKind,
@@ -151,7 +161,13 @@ pub use crate::form_login::{
 };
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;
+pub use crate::introspection::Introspection;
+#[cfg(feature = "loopback")]
+pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};
+#[cfg(feature = "oidc")]
+pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
 pub use crate::retry::RetryPolicy;
+pub use crate::revocation::TokenRef;
 pub use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Password, PkceCodeVerifier,
     RefreshToken,

@@ -2,10 +2,12 @@
 //! [`Provider`] trait, its [`Endpoints`], and [`GenericProvider`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use url::Url;
 
 use crate::Error;
+use crate::discovery::ServerMetadata;
 use crate::transport::HttpResponse;
 use crate::url_policy::{check_endpoint, parse_endpoint};
 
@@ -102,6 +104,33 @@ impl Endpoints {
         })
     }
 
+    /// Endpoints from URLs that have passed the endpoint policy already.
+    pub(crate) fn from_checked(authorization: Url, token: Url) -> Self {
+        Endpoints {
+            authorization,
+            token,
+            userinfo: None,
+            revocation: None,
+            introspection: None,
+            device_authorization: None,
+        }
+    }
+
+    /// Sets the optional endpoints from URLs that have passed the policy.
+    pub(crate) fn with_optional(
+        mut self,
+        userinfo: Option<Url>,
+        revocation: Option<Url>,
+        introspection: Option<Url>,
+        device_authorization: Option<Url>,
+    ) -> Self {
+        self.userinfo = userinfo;
+        self.revocation = revocation;
+        self.introspection = introspection;
+        self.device_authorization = device_authorization;
+        self
+    }
+
     /// Adds the OpenID Connect userinfo endpoint.
     ///
     /// # Errors
@@ -194,6 +223,7 @@ pub struct GenericProvider {
     client_auth: ClientAuth,
     scope_separator: String,
     pkce: bool,
+    metadata: Option<Arc<ServerMetadata>>,
 }
 
 impl GenericProvider {
@@ -214,6 +244,7 @@ impl GenericProvider {
             client_auth: ClientAuth::Basic,
             scope_separator: " ".to_owned(),
             pkce: true,
+            metadata: None,
         }
     }
 
@@ -242,6 +273,18 @@ impl GenericProvider {
     #[must_use]
     pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
         self.endpoints = endpoints;
+        self
+    }
+
+    /// The server metadata this provider was discovered from, if it was
+    /// (see [`GenericProvider::discover_with`]).
+    #[must_use]
+    pub fn metadata(&self) -> Option<&ServerMetadata> {
+        self.metadata.as_deref()
+    }
+
+    pub(crate) fn with_metadata(mut self, metadata: Arc<ServerMetadata>) -> Self {
+        self.metadata = Some(metadata);
         self
     }
 }

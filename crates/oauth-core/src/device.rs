@@ -1,0 +1,318 @@
+//! The device authorization grant (RFC 8628): sign-in on another device
+//! for TVs, consoles and command-line tools.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{Endpoint, Error, ErrorCode, ParseError};
+use crate::redact;
+use crate::token::{Token, error_from_response, server_error_from};
+use crate::url_policy::display_without_query;
+
+/// The `grant_type` of the device access token request (RFC 8628 §3.4).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The polling interval when the server names none (RFC 8628 §3.2).
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// Never poll faster than this, whatever the server says.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// How much longer to wait after each `slow_down` (RFC 8628 §3.5).
+const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+
+/// A device code (RFC 8628): the secret the device polls with.
+///
+/// Its `Debug` output is redacted and it has no `Display`; read the value
+/// with [`secret`](Self::secret).
+#[derive(Clone)]
+pub struct DeviceCode(String);
+
+impl DeviceCode {
+    /// The secret value itself.
+    ///
+    /// # Security
+    /// Whatever you do with this string, keep it out of logs, error
+    /// messages and URLs.
+    #[must_use]
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DeviceCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceCode([redacted])")
+    }
+}
+
+/// The server's answer to a device authorization request: what to show the
+/// user, and what to poll with.
+#[derive(Clone)]
+pub struct DeviceAuthorization {
+    device_code: DeviceCode,
+    user_code: String,
+    verification_uri: Url,
+    verification_uri_complete: Option<Url>,
+    expires_in: Duration,
+    interval: Duration,
+    received_at: Instant,
+    extra: Map<String, Value>,
+}
+
+impl fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("device_code", &self.device_code)
+            .field("user_code", &"[redacted]")
+            .field("verification_uri", &self.verification_uri.as_str())
+            .field(
+                "verification_uri_complete",
+                // Its query holds the user code.
+                &self
+                    .verification_uri_complete
+                    .as_ref()
+                    .map(display_without_query),
+            )
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceAuthorization {
+    /// The device code the client polls with.
+    #[must_use]
+    pub fn device_code(&self) -> &DeviceCode {
+        &self.device_code
+    }
+
+    /// The code the user types at [`verification_uri`](Self::verification_uri).
+    /// Show it to the user only.
+    #[must_use]
+    pub fn user_code(&self) -> &str {
+        &self.user_code
+    }
+
+    /// Where the user goes to enter the code.
+    #[must_use]
+    pub fn verification_uri(&self) -> &Url {
+        &self.verification_uri
+    }
+
+    /// The verification URI with the code filled in (for a QR code), if the
+    /// server sent one.
+    #[must_use]
+    pub fn verification_uri_complete(&self) -> Option<&Url> {
+        self.verification_uri_complete.as_ref()
+    }
+
+    /// How long the codes were valid when they were issued.
+    #[must_use]
+    pub fn expires_in(&self) -> Duration {
+        self.expires_in
+    }
+
+    /// How long to wait between polls (the server's `interval`, 5 seconds
+    /// when it sent none, never under 1 second).
+    #[must_use]
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Members of the answer this type does not name.
+    #[must_use]
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+}
+
+impl Client {
+    /// Starts the device authorization grant (RFC 8628 §3.1): asks the
+    /// provider's device authorization endpoint for a device code and a
+    /// user code. Show the user [`DeviceAuthorization::verification_uri`]
+    /// and [`DeviceAuthorization::user_code`], then call
+    /// [`Client::poll_device_token`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+    /// let device = client.device_authorization(&["openid", "offline_access"]).await?;
+    /// eprintln!("open {} and enter {}", device.verification_uri(), device.user_code());
+    /// let token = client.poll_device_token(&device).await?;
+    /// # let _ = token;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the provider has no device authorization
+    /// endpoint; [`Error::Server`] (such as `invalid_client` or
+    /// `invalid_scope`), [`Error::Http`], [`Error::Transport`];
+    /// [`Error::Parse`] naming the field of a malformed answer.
+    pub async fn device_authorization(
+        &self,
+        scopes: &[&str],
+    ) -> Result<DeviceAuthorization, Error> {
+        let url = self
+            .provider()
+            .endpoints()
+            .device_authorization()
+            .ok_or_else(|| {
+                Error::Config("the provider has no device authorization endpoint".into())
+            })?;
+        let endpoint = Endpoint::new("device authorization", url);
+        let scope = scopes.join(self.provider().scope_separator());
+        let mut params = Vec::new();
+        if !scope.is_empty() {
+            params.push(("scope", scope.as_str()));
+        }
+        let request = self.form_request(url, &params)?;
+        let response = self.send(&endpoint, request).await?;
+        parse_device_authorization(&endpoint, &response, Instant::now())
+    }
+
+    /// Polls the token endpoint until the user has approved or denied the
+    /// device (RFC 8628 §3.4, §3.5): waits `interval` before each request,
+    /// keeps waiting on `authorization_pending`, waits 5 seconds longer
+    /// after each `slow_down`.
+    ///
+    /// Dropping the future stops polling.
+    ///
+    /// # Errors
+    /// [`Error::AuthorizationDenied`] with `access_denied` when the user
+    /// declined; [`Error::Server`] with `expired_token` when the codes
+    /// expired, or with `authorization_pending` when the codes' lifetime
+    /// passed while the server still said pending; any other error of the
+    /// token request as it came.
+    pub async fn poll_device_token(&self, device: &DeviceAuthorization) -> Result<Token, Error> {
+        let deadline = device.received_at + device.expires_in;
+        let mut interval = device.interval;
+        loop {
+            tokio::time::sleep(interval).await;
+            let error = match self.device_token_once(device).await {
+                Ok(token) => return Ok(token),
+                Err(error) => error,
+            };
+            let code = error.server_error().map(|e| e.error.clone());
+            match code {
+                Some(ErrorCode::AuthorizationPending) => {}
+                Some(ErrorCode::SlowDown) => interval += SLOW_DOWN_STEP,
+                Some(ErrorCode::AccessDenied) => {
+                    return Err(match error {
+                        Error::Server { error, .. } => Error::AuthorizationDenied(error),
+                        other => other,
+                    });
+                }
+                _ => return Err(error),
+            }
+            if Instant::now() >= deadline {
+                return Err(error);
+            }
+        }
+    }
+
+    /// One device access token request, for callers that run their own
+    /// polling loop: `authorization_pending` and `slow_down` come back as
+    /// [`Error::Server`].
+    ///
+    /// # Errors
+    /// The errors of the token request.
+    pub async fn device_token_once(&self, device: &DeviceAuthorization) -> Result<Token, Error> {
+        self.request_token(&[
+            ("grant_type", DEVICE_CODE_GRANT),
+            ("device_code", device.device_code.secret()),
+        ])
+        .await
+    }
+}
+
+pub(crate) fn parse_device_authorization(
+    endpoint: &Endpoint,
+    response: &http::Response<Vec<u8>>,
+    received_at: Instant,
+) -> Result<DeviceAuthorization, Error> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(error_from_response(endpoint, response));
+    }
+    let fail = |field: Option<&str>, message: String| {
+        Error::Parse(ParseError {
+            endpoint: endpoint.clone(),
+            status,
+            field: field.map(str::to_owned),
+            message,
+            excerpt: redact::excerpt(response.body()),
+        })
+    };
+    let mut fields = match serde_json::from_slice::<Value>(response.body()) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(fail(None, "expected a JSON object".into())),
+        Err(e) => return Err(fail(None, format!("expected a JSON object: {e}"))),
+    };
+    if let Some(error) = server_error_from(&fields) {
+        return Err(Error::Server {
+            endpoint: endpoint.clone(),
+            status,
+            error,
+        });
+    }
+    let mut string = |name: &'static str| match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Err(fail(Some(name), "empty".into())),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(fail(Some(name), "expected a string".into())),
+    };
+    let device_code =
+        string("device_code")?.ok_or_else(|| fail(Some("device_code"), "missing".into()))?;
+    let user_code =
+        string("user_code")?.ok_or_else(|| fail(Some("user_code"), "missing".into()))?;
+    // Some servers spell it `verification_url` (an early draft's name).
+    let verification_uri = match string("verification_uri")? {
+        Some(uri) => ("verification_uri", uri),
+        None => (
+            "verification_url",
+            string("verification_url")?
+                .ok_or_else(|| fail(Some("verification_uri"), "missing".into()))?,
+        ),
+    };
+    let verification_uri_complete = string("verification_uri_complete")?;
+    let parse_url = |(name, value): (&str, String)| {
+        Url::parse(&value).map_err(|e| fail(Some(name), format!("expected a URL: {e}")))
+    };
+    let verification_uri = parse_url(verification_uri)?;
+    let verification_uri_complete = verification_uri_complete
+        .map(|uri| parse_url(("verification_uri_complete", uri)))
+        .transpose()?;
+    let mut seconds = |name: &'static str| match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => whole_seconds(&value)
+            .map(|s| Some(Duration::from_secs(s)))
+            .ok_or_else(|| fail(Some(name), "expected a whole number of seconds".into())),
+    };
+    let expires_in =
+        seconds("expires_in")?.ok_or_else(|| fail(Some("expires_in"), "missing".into()))?;
+    let interval = seconds("interval")?
+        .unwrap_or(DEFAULT_INTERVAL)
+        .max(MIN_INTERVAL);
+    Ok(DeviceAuthorization {
+        device_code: DeviceCode(device_code),
+        user_code,
+        verification_uri,
+        verification_uri_complete,
+        expires_in,
+        interval,
+        received_at,
+        extra: fields,
+    })
+}
+
+/// A whole number of seconds from a JSON number or numeric string.
+fn whole_seconds(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,379 @@
+//! The native-app flow of RFC 8252: a one-shot HTTP listener on
+//! 127.0.0.1 catches the authorization server's redirect, so a command-line
+//! or desktop app can sign a user in through their own browser.
+
+use std::fmt;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, timeout, timeout_at};
+use url::Url;
+
+use crate::authorization::{AuthorizationRequest, PendingAuthorization};
+use crate::client::Client;
+use crate::error::{Endpoint, Error, TransportError, TransportErrorKind};
+use crate::secret::CsrfState;
+use crate::token::Token;
+use crate::url_policy::same_redirect_target;
+
+/// The largest request head the listener reads.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long one connection may stay silent (a browser's speculative
+/// connection sends nothing) before the listener moves on.
+const IDLE: Duration = Duration::from_secs(5);
+
+const SIGNED_IN_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Signed in</title>\
+<p>You are signed in. You may close this window and return to the application.</p>";
+const FAILED_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Sign-in failed</title>\
+<p>The sign-in did not complete. You may close this window and return to the application.</p>";
+const NOT_THIS_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Unexpected request</title>\
+<p>This is not the answer to the sign-in under way.</p>";
+
+/// How the authorization URL reaches the user.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum OpenBrowser {
+    /// Open the system browser (`xdg-open` with a display, `open`,
+    /// `rundll32 url.dll`) and print the URL on stderr too, in case no
+    /// browser opens.
+    #[default]
+    System,
+    /// Only print the URL on stderr.
+    Print,
+    /// Hand the URL to this function (to show it in an app's own window,
+    /// or to drive a test).
+    With(Arc<dyn Fn(&Url) + Send + Sync>),
+}
+
+impl fmt::Debug for OpenBrowser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenBrowser::System => f.write_str("System"),
+            OpenBrowser::Print => f.write_str("Print"),
+            OpenBrowser::With(_) => f.write_str("With(..)"),
+        }
+    }
+}
+
+/// Options of a [`LoopbackRedirect`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LoopbackConfig {
+    /// The redirect URI's path. Default: `/callback`.
+    pub path: String,
+    /// The port; 0 (the default) lets the system pick a free one, which
+    /// RFC 8252 §7.3 servers accept for native clients.
+    pub port: u16,
+    /// How long to wait for the browser to come back. Default: 5 minutes.
+    pub timeout: Duration,
+    /// How the URL reaches the user. Default: [`OpenBrowser::System`].
+    pub open: OpenBrowser,
+}
+
+impl Default for LoopbackConfig {
+    fn default() -> Self {
+        LoopbackConfig {
+            path: "/callback".to_owned(),
+            port: 0,
+            timeout: Duration::from_secs(300),
+            open: OpenBrowser::System,
+        }
+    }
+}
+
+impl LoopbackConfig {
+    /// Sets the redirect URI's path.
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets a fixed port (for servers that do not accept any port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets how long to wait for the browser.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets how the URL reaches the user.
+    #[must_use]
+    pub fn open(mut self, open: OpenBrowser) -> Self {
+        self.open = open;
+        self
+    }
+}
+
+/// A listener on 127.0.0.1 waiting for one authorization redirect.
+///
+/// ```no_run
+/// # async fn run(provider: oauth_core::GenericProvider) -> Result<(), oauth_core::Error> {
+/// use oauth_core::{Client, LoopbackConfig, LoopbackRedirect};
+///
+/// let loopback = LoopbackRedirect::bind(LoopbackConfig::default()).await?;
+/// let client = Client::builder(provider, "my-cli")
+///     .redirect_uri(loopback.redirect_uri().as_str())
+///     .build()?;
+/// // Opens the browser, waits for the redirect, checks it, exchanges the code.
+/// let token = loopback
+///     .authorize(&client, client.authorization_url().scope("openid"))
+///     .await?;
+/// # let _ = token;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct LoopbackRedirect {
+    listener: TcpListener,
+    redirect_uri: Url,
+    config: LoopbackConfig,
+}
+
+impl LoopbackRedirect {
+    /// Binds 127.0.0.1 on the configured port (by default one the system
+    /// picks).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a path that does not make a URL;
+    /// [`Error::Transport`] when the port cannot be bound.
+    pub async fn bind(config: LoopbackConfig) -> Result<Self, Error> {
+        let path = if config.path.starts_with('/') {
+            config.path.clone()
+        } else {
+            format!("/{}", config.path)
+        };
+        let wanted = Url::parse(&format!("http://127.0.0.1:{}{path}", config.port))
+            .map_err(|e| Error::Config(format!("invalid loopback redirect path `{path}`: {e}")))?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|e| io_error(&wanted, e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| io_error(&wanted, e))?
+            .port();
+        let mut redirect_uri = wanted.clone();
+        redirect_uri
+            .set_port(Some(port))
+            .map_err(|()| Error::Config("cannot set the loopback port".into()))?;
+        Ok(LoopbackRedirect {
+            listener,
+            redirect_uri,
+            config,
+        })
+    }
+
+    /// The redirect URI to build the client with:
+    /// `http://127.0.0.1:{port}{path}`.
+    #[must_use]
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// Runs the whole flow: builds the authorization URL from `request`,
+    /// shows it to the user (see [`OpenBrowser`]), waits for the one valid
+    /// redirect, answers the browser with a short page, and exchanges the
+    /// code.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the client's redirect URI is not this
+    /// listener's; those of [`LoopbackRedirect::receive`]; then those of the
+    /// code exchange.
+    pub async fn authorize(
+        self,
+        client: &Client,
+        request: AuthorizationRequest<'_>,
+    ) -> Result<Token, Error> {
+        if !client
+            .redirect_uri()
+            .is_some_and(|uri| same_redirect_target(uri, &self.redirect_uri))
+        {
+            return Err(Error::Config(format!(
+                "the client's redirect URI must be the loopback listener's, {}",
+                self.redirect_uri
+            )));
+        }
+        let (url, pending) = request.build()?;
+        show(&self.config.open, &url);
+        let callback = self.receive(&pending).await?;
+        client.exchange_callback(pending, callback.as_str()).await
+    }
+
+    /// Waits for the browser's redirect that answers `pending`, and
+    /// returns its full URL for [`Client::exchange_callback`].
+    ///
+    /// Requests to other paths get a 404, and requests whose `state` is not
+    /// `pending`'s a 400; both are ignored, so nothing but the real answer
+    /// ends the wait. The first request with the right `state` ends it, a
+    /// `code` or an `error` alike; the browser gets a page saying it may be
+    /// closed.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] with [`TransportErrorKind::Timeout`] when no
+    /// valid redirect came in time, or with another kind when the listener
+    /// fails.
+    pub async fn receive(self, pending: &PendingAuthorization) -> Result<Url, Error> {
+        let deadline = Instant::now() + self.config.timeout;
+        loop {
+            let accepted = timeout_at(deadline, self.listener.accept())
+                .await
+                .map_err(|_| self.timed_out())?;
+            let (mut stream, _) = accepted.map_err(|e| io_error(&self.redirect_uri, e))?;
+            let Ok(Ok(Some(target))) = timeout(IDLE, read_target(&mut stream)).await else {
+                // Silent, malformed or not a GET: not the browser's redirect.
+                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+                continue;
+            };
+            let Ok(url) = self.redirect_uri.join(&target) else {
+                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+                continue;
+            };
+            if url.path() != self.redirect_uri.path() {
+                let _ = respond(&mut stream, 404, "Not Found", NOT_THIS_PAGE).await;
+                continue;
+            }
+            if !has_state(&url, pending.state()) {
+                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+                continue;
+            }
+            let page = if url.query_pairs().any(|(name, _)| name == "code") {
+                SIGNED_IN_PAGE
+            } else {
+                FAILED_PAGE
+            };
+            // The answer is what matters; a browser that went away is fine.
+            let _ = respond(&mut stream, 200, "OK", page).await;
+            return Ok(url);
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::Transport {
+            endpoint: Endpoint::new("loopback redirect", &self.redirect_uri),
+            source: TransportError::from_kind(TransportErrorKind::Timeout),
+        }
+    }
+}
+
+fn io_error(url: &Url, error: std::io::Error) -> Error {
+    Error::Transport {
+        endpoint: Endpoint::new("loopback redirect", url),
+        source: TransportError::new(TransportErrorKind::Other, error),
+    }
+}
+
+/// Whether the URL carries exactly one `state`, and it is `expected`.
+fn has_state(url: &Url, expected: &CsrfState) -> bool {
+    let mut states = url.query_pairs().filter(|(name, _)| name == "state");
+    match (states.next(), states.next()) {
+        (Some((_, state)), None) => expected.ct_eq(&CsrfState::new(state.into_owned())),
+        _ => false,
+    }
+}
+
+/// Reads a request head and returns the target of a `GET`, or `None` for
+/// anything else.
+async fn read_target(stream: &mut TcpStream) -> std::io::Result<Option<String>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > MAX_HEAD {
+            return Ok(None);
+        }
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let Ok(head) = std::str::from_utf8(&head) else {
+        return Ok(None);
+    };
+    let mut request_line = head.lines().next().unwrap_or_default().split(' ');
+    match (
+        request_line.next(),
+        request_line.next(),
+        request_line.next(),
+    ) {
+        (Some("GET"), Some(target), Some(version))
+            if target.starts_with('/') && version.starts_with("HTTP/1.") =>
+        {
+            Ok(Some(target.to_owned()))
+        }
+        _ => Ok(None),
+    }
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    reason: &str,
+    page: &str,
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n\
+         Connection: close\r\n\r\n",
+        page.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(page.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// Shows the authorization URL as `open` says.
+fn show(open: &OpenBrowser, url: &Url) {
+    match open {
+        OpenBrowser::With(f) => f(url),
+        OpenBrowser::Print => print_url(url),
+        OpenBrowser::System => {
+            open_system_browser(url);
+            print_url(url);
+        }
+    }
+}
+
+// The one place this crate writes to the terminal: the user asked for the
+// URL to be shown (`OpenBrowser::Print` or `System`), and a CLI has no other
+// way to show it.
+#[allow(clippy::print_stderr)]
+fn print_url(url: &Url) {
+    eprintln!("Open this URL in your browser to sign in:\n\n    {url}\n");
+}
+
+/// Starts the platform's URL opener, if there is one; never waits for it.
+fn open_system_browser(url: &Url) {
+    let mut command = if cfg!(target_os = "macos") {
+        Command::new("open")
+    } else if cfg!(windows) {
+        // Not `cmd /c start`: cmd would interpret the `&` of the query.
+        let mut command = Command::new("rundll32");
+        command.arg("url.dll,FileProtocolHandler");
+        command
+    } else {
+        let graphical =
+            std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+        if !graphical {
+            return;
+        }
+        Command::new("xdg-open")
+    };
+    let child = command
+        .arg(url.as_str())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    if let Ok(mut child) = child {
+        // Reap it whenever it exits, without blocking the flow.
+        std::thread::spawn(move || child.wait());
+    }
+}

@@ -1,0 +1,555 @@
+//! OpenID Connect ID tokens: the signature verified against the provider's
+//! JWKS, then `iss`, `aud`, `azp`, `exp`, `iat` and `nonce` checked
+//! (OpenID Connect Core §3.1.3.7).
+//!
+//! Signatures are checked by `jsonwebtoken` (on `ring`); only asymmetric
+//! algorithms are accepted, never `none` or a MAC.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::client::Client;
+use crate::discovery::{ServerMetadata, get};
+use crate::error::{Endpoint, Error, ParseError};
+use crate::introspection::numeric_date;
+use crate::secret::{IdToken, constant_time_eq};
+use crate::token::{Token, error_from_response};
+use crate::transport::HttpTransport;
+
+/// Why an ID token was refused. No variant holds the token or a nonce.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// The token answer carried no `id_token` (ask for the `openid` scope).
+    #[error("the token answer has no id_token")]
+    Missing,
+    /// Not a signed JWT in compact form.
+    #[error("malformed ID token: {0}")]
+    Malformed(String),
+    /// The header names an algorithm that is not accepted (`none`, a MAC,
+    /// or one the verifier was told not to accept).
+    #[error("ID token signed with `{0}`, which is not accepted")]
+    UnsupportedAlgorithm(String),
+    /// No key of the JWKS fits the token's `kid` and algorithm: the keys
+    /// may have rotated (fetch them again).
+    #[error("no key in the JWKS fits the ID token (kid {})", .kid.as_deref().unwrap_or("absent"))]
+    UnknownKey {
+        /// The token's `kid`, if it has one.
+        kid: Option<String>,
+    },
+    /// The signature does not verify: the token was altered or not signed
+    /// by the provider.
+    #[error("the ID token's signature does not verify")]
+    BadSignature,
+    /// A required claim is missing or of the wrong type.
+    #[error("the ID token's `{0}` claim is missing or invalid")]
+    InvalidClaim(&'static str),
+    /// `iss` is not the provider's issuer.
+    #[error("the ID token was issued by `{actual}`, expected `{expected}`")]
+    Issuer {
+        /// The provider's issuer.
+        expected: String,
+        /// The token's `iss`.
+        actual: String,
+    },
+    /// `aud` does not include this client, or `azp` names another client.
+    #[error("the ID token is not meant for client `{client_id}`")]
+    Audience {
+        /// This client's id.
+        client_id: String,
+    },
+    /// `exp` has passed (beyond the leeway).
+    #[error("the ID token expired")]
+    Expired,
+    /// `nonce` is missing or not the one sent with the authorization request.
+    #[error("the ID token's nonce is missing or not the one sent")]
+    Nonce,
+    /// The JWKS is not a JSON Web Key Set with a usable signing key.
+    #[error("invalid JWKS: {0}")]
+    InvalidJwks(String),
+}
+
+/// A provider's public signing keys (a JSON Web Key Set, RFC 7517). Keys
+/// of types this crate cannot use are left out.
+#[derive(Clone)]
+pub struct Jwks {
+    keys: Vec<Jwk>,
+}
+
+impl fmt::Debug for Jwks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kids: Vec<Option<&str>> = self
+            .keys
+            .iter()
+            .map(|k| k.common.key_id.as_deref())
+            .collect();
+        f.debug_struct("Jwks").field("kids", &kids).finish()
+    }
+}
+
+impl Jwks {
+    /// Parses a JWKS document.
+    ///
+    /// # Errors
+    /// [`IdTokenError::InvalidJwks`] when it is not a JSON object with a
+    /// `keys` array holding at least one usable key.
+    pub fn from_json(json: &[u8]) -> Result<Self, IdTokenError> {
+        let document: Value = serde_json::from_slice(json)
+            .map_err(|e| IdTokenError::InvalidJwks(format!("not JSON: {e}")))?;
+        let Some(keys) = document.get("keys").and_then(Value::as_array) else {
+            return Err(IdTokenError::InvalidJwks(
+                "expected an object with a `keys` array".into(),
+            ));
+        };
+        // A key this crate cannot read (another type, an encryption key)
+        // is no reason to refuse the others.
+        let keys: Vec<Jwk> = keys
+            .iter()
+            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .filter(|key| {
+                !matches!(key.algorithm, AlgorithmParameters::OctetKey(_))
+                    && DecodingKey::from_jwk(key).is_ok()
+            })
+            .collect();
+        if keys.is_empty() {
+            return Err(IdTokenError::InvalidJwks("no usable signing key".into()));
+        }
+        Ok(Jwks { keys })
+    }
+
+    /// Fetches and parses the JWKS at `url`.
+    ///
+    /// # Errors
+    /// [`Error::Transport`], [`Error::Http`]; [`Error::Parse`] for a
+    /// document [`Jwks::from_json`] refuses; [`Error::InsecureUrl`].
+    pub async fn fetch(url: &Url, transport: &dyn HttpTransport) -> Result<Self, Error> {
+        crate::url_policy::check_endpoint(url)?;
+        let endpoint = Endpoint::new("jwks", url);
+        let response = get(transport, "jwks", url).await?;
+        if !response.status().is_success() {
+            return Err(error_from_response(&endpoint, &response));
+        }
+        Jwks::from_json(response.body()).map_err(|e| {
+            Error::Parse(ParseError {
+                endpoint,
+                status: response.status(),
+                field: None,
+                message: e.to_string(),
+                // A misconfigured JWKS may hold private keys: never quoted.
+                excerpt: "[not shown]".into(),
+            })
+        })
+    }
+
+    /// How many usable keys the set holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the set holds no usable key (never true for a parsed set).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// The claims of a verified ID token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// The issuer.
+    pub iss: String,
+    /// The subject: the user's id at the provider.
+    pub sub: String,
+    /// The audiences (this client among them).
+    pub aud: Vec<String>,
+    /// When the token expires.
+    pub exp: SystemTime,
+    /// When it was issued.
+    pub iat: SystemTime,
+    /// When the user signed in, if stated.
+    pub auth_time: Option<SystemTime>,
+    /// The nonce, if the token has one.
+    pub nonce: Option<String>,
+    /// The authorized party, if stated.
+    pub azp: Option<String>,
+    /// Every other claim (`email`, `name`, …).
+    pub extra: Map<String, Value>,
+}
+
+impl fmt::Debug for IdTokenClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self.extra.keys().map(String::as_str).collect();
+        f.debug_struct("IdTokenClaims")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("aud", &self.aud)
+            .field("exp", &self.exp)
+            .field("iat", &self.iat)
+            .field("auth_time", &self.auth_time)
+            .field("azp", &self.azp)
+            .field("extra", &extra)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Verifies the ID tokens of one provider for one client.
+///
+/// ```no_run
+/// # async fn run(client: oauth_core::Client, token: oauth_core::Token, nonce: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// use oauth_core::{GenericProvider, IdTokenVerifier};
+///
+/// let provider = GenericProvider::discover("https://accounts.example.com").await?;
+/// let verifier = IdTokenVerifier::for_client(&client, provider.metadata().expect("discovered")).await?;
+/// let claims = verifier.verify_token(&token, Some(nonce))?;
+/// println!("signed in as {}", claims.sub);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct IdTokenVerifier {
+    issuer: String,
+    client_id: String,
+    jwks: Jwks,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+}
+
+/// The algorithms accepted unless told otherwise: every asymmetric one.
+const ASYMMETRIC: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+impl IdTokenVerifier {
+    /// A verifier of tokens from `issuer` (exactly as in its tokens' `iss`)
+    /// for `client_id`, signed by a key of `jwks`, with 60 seconds of leeway
+    /// on expiry and every asymmetric algorithm accepted.
+    #[must_use]
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Self {
+        IdTokenVerifier {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            jwks,
+            algorithms: ASYMMETRIC.to_vec(),
+            leeway: Duration::from_secs(60),
+        }
+    }
+
+    /// A verifier for `client` from discovered metadata: its issuer, its
+    /// JWKS (fetched now through the client's transport), and the
+    /// algorithms it lists in `id_token_signing_alg_values_supported`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the metadata has no `jwks_uri`; the errors of
+    /// [`Jwks::fetch`].
+    pub async fn for_client(client: &Client, metadata: &ServerMetadata) -> Result<Self, Error> {
+        let jwks_uri = metadata
+            .jwks_uri()
+            .ok_or_else(|| Error::Config("the provider's metadata has no jwks_uri".into()))?;
+        let jwks = Jwks::fetch(jwks_uri, &**client.transport()).await?;
+        let mut verifier = IdTokenVerifier::new(metadata.issuer(), client.client_id(), jwks);
+        if let Some(listed) = metadata.id_token_signing_alg_values_supported() {
+            let listed: Vec<Algorithm> = ASYMMETRIC
+                .iter()
+                .copied()
+                .filter(|alg| listed.iter().any(|l| l == alg_name(*alg)))
+                .collect();
+            if !listed.is_empty() {
+                verifier.algorithms = listed;
+            }
+        }
+        Ok(verifier)
+    }
+
+    /// Sets how far past `exp` a token is still accepted (clock skew).
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Replaces the signing keys (after the provider rotated them).
+    #[must_use]
+    pub fn with_jwks(mut self, jwks: Jwks) -> Self {
+        self.jwks = jwks;
+        self
+    }
+
+    /// Verifies the `id_token` of a token answer; see [`verify`](Self::verify).
+    ///
+    /// # Errors
+    /// [`IdTokenError::Missing`] when there is none; those of `verify`.
+    pub fn verify_token(
+        &self,
+        token: &Token,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims, IdTokenError> {
+        let id_token = token.id_token().ok_or(IdTokenError::Missing)?;
+        self.verify(id_token, nonce)
+    }
+
+    /// Verifies an ID token now: the signature with the JWKS, then `iss`,
+    /// `aud` (and `azp` with several audiences), `exp`, `iat`, `sub`, and
+    /// the `nonce` when one was sent (pass the one given to the
+    /// authorization request with [`AuthorizationRequest::param`]).
+    ///
+    /// [`AuthorizationRequest::param`]: crate::AuthorizationRequest::param
+    ///
+    /// # Errors
+    /// The [`IdTokenError`] of the first check that fails.
+    pub fn verify(
+        &self,
+        id_token: &IdToken,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims, IdTokenError> {
+        self.verify_at(id_token, nonce, SystemTime::now())
+    }
+
+    /// As [`verify`](Self::verify), as if it were `now`.
+    ///
+    /// # Errors
+    /// As `verify`.
+    pub fn verify_at(
+        &self,
+        id_token: &IdToken,
+        nonce: Option<&str>,
+        now: SystemTime,
+    ) -> Result<IdTokenClaims, IdTokenError> {
+        let claims = self.verified_payload(id_token.secret())?;
+        self.check_claims(claims, nonce, now)
+    }
+
+    /// The payload of the token, once its signature verifies.
+    fn verified_payload(&self, jwt: &str) -> Result<Map<String, Value>, IdTokenError> {
+        let header = header(jwt)?;
+        let alg_name = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or_else(|| IdTokenError::Malformed("the header has no `alg`".into()))?;
+        let alg = self
+            .algorithms
+            .iter()
+            .copied()
+            .find(|alg| self::alg_name(*alg) == alg_name)
+            .ok_or_else(|| IdTokenError::UnsupportedAlgorithm(alg_name.to_owned()))?;
+        let kid = header.get("kid").and_then(Value::as_str);
+        let candidates: Vec<&Jwk> = self
+            .jwks
+            .keys
+            .iter()
+            .filter(|key| kid.is_none_or(|kid| key.common.key_id.as_deref() == Some(kid)))
+            .filter(|key| key_fits(key, alg))
+            .collect();
+        if candidates.is_empty() {
+            return Err(IdTokenError::UnknownKey {
+                kid: kid.map(str::to_owned),
+            });
+        }
+        let mut validation = Validation::new(alg);
+        // Claims are checked below, with errors of our own.
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        for key in candidates {
+            let Ok(decoding) = DecodingKey::from_jwk(key) else {
+                continue;
+            };
+            match jsonwebtoken::decode::<Map<String, Value>>(jwt, &decoding, &validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) => match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature
+                    | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm
+                    | jsonwebtoken::errors::ErrorKind::InvalidKeyFormat
+                    | jsonwebtoken::errors::ErrorKind::Crypto(_) => {}
+                    _ => return Err(IdTokenError::Malformed(describe_jwt_error(&e))),
+                },
+            }
+        }
+        Err(IdTokenError::BadSignature)
+    }
+
+    fn check_claims(
+        &self,
+        mut claims: Map<String, Value>,
+        nonce: Option<&str>,
+        now: SystemTime,
+    ) -> Result<IdTokenClaims, IdTokenError> {
+        let mut string = |name: &'static str| match claims.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(IdTokenError::InvalidClaim(name)),
+        };
+        let iss = string("iss")?.ok_or(IdTokenError::InvalidClaim("iss"))?;
+        if iss != self.issuer {
+            return Err(IdTokenError::Issuer {
+                expected: self.issuer.clone(),
+                actual: iss,
+            });
+        }
+        let sub = string("sub")?
+            .filter(|s| !s.is_empty())
+            .ok_or(IdTokenError::InvalidClaim("sub"))?;
+        let azp = string("azp")?;
+        let token_nonce = string("nonce")?;
+        let aud = match claims.remove("aud") {
+            Some(Value::String(aud)) => vec![aud],
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s),
+                    _ => Err(IdTokenError::InvalidClaim("aud")),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(IdTokenError::InvalidClaim("aud")),
+        };
+        let wrong_audience = || IdTokenError::Audience {
+            client_id: self.client_id.clone(),
+        };
+        if !aud.contains(&self.client_id) {
+            return Err(wrong_audience());
+        }
+        match &azp {
+            Some(azp) if *azp != self.client_id => return Err(wrong_audience()),
+            None if aud.len() > 1 => return Err(wrong_audience()),
+            _ => {}
+        }
+        let mut time = |name: &'static str| match claims.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => numeric_date(&value)
+                .map(Some)
+                .ok_or(IdTokenError::InvalidClaim(name)),
+        };
+        let exp = time("exp")?.ok_or(IdTokenError::InvalidClaim("exp"))?;
+        let iat = time("iat")?.ok_or(IdTokenError::InvalidClaim("iat"))?;
+        let auth_time = time("auth_time")?;
+        if now > exp + self.leeway {
+            return Err(IdTokenError::Expired);
+        }
+        if let Some(expected) = nonce {
+            let matches = token_nonce
+                .as_deref()
+                .is_some_and(|got| constant_time_eq(got.as_bytes(), expected.as_bytes()));
+            if !matches {
+                return Err(IdTokenError::Nonce);
+            }
+        }
+        Ok(IdTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            auth_time,
+            nonce: token_nonce,
+            azp,
+            extra: claims,
+        })
+    }
+}
+
+/// The JOSE header of a compact JWS, as JSON.
+fn header(jwt: &str) -> Result<Map<String, Value>, IdTokenError> {
+    let mut parts = jwt.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(IdTokenError::Malformed(
+            "expected three dot-separated parts".into(),
+        ));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| IdTokenError::Malformed("the header is not base64url".into()))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(IdTokenError::Malformed(
+            "the header is not a JSON object".into(),
+        )),
+    }
+}
+
+/// Whether `key` can verify `alg`: its type and curve fit, and its own
+/// `alg`, if stated, is `alg`.
+fn key_fits(key: &Jwk, alg: Algorithm) -> bool {
+    if key
+        .common
+        .key_algorithm
+        .is_some_and(|key_alg| key_alg.to_string() != alg_name(alg))
+    {
+        return false;
+    }
+    if key
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature)
+    {
+        return false;
+    }
+    match (&key.algorithm, alg) {
+        (
+            AlgorithmParameters::RSA(_),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512,
+        )
+        | (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA) => true,
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
+            ec.curve == EllipticCurve::P256
+        }
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
+            ec.curve == EllipticCurve::P384
+        }
+        _ => false,
+    }
+}
+
+fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::EdDSA => "EdDSA",
+    }
+}
+
+/// What went wrong with a JWT, without quoting it.
+fn describe_jwt_error(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::InvalidToken => "not a compact JWS".into(),
+        ErrorKind::Base64(_) => "a part is not base64url".into(),
+        ErrorKind::Json(_) => "the payload is not a JSON object".into(),
+        ErrorKind::Utf8(_) => "the payload is not UTF-8".into(),
+        _ => "cannot be decoded".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,247 @@
+//! ID token checks with tokens signed here by a fixed P-256 key.
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD;
+use jsonwebtoken::{EncodingKey, Header};
+use serde_json::json;
+
+use super::*;
+
+/// A P-256 private key (PKCS #8) and its public half, made for these tests.
+const PRIVATE_PKCS8: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXx08KsFH0JBh8ys1JeovfFQELgJpI2YXnVSdUaX7vEqhRANCAAQcLF+QrNbzJheuxbH7EELpxNjDExaz8jdt2RbBLlWwPOziu2EZupvNrP386R1ZNGOATx+B0nS/0anNxAAZp6af";
+const PUBLIC_X: &str = "HCxfkKzW8yYXrsWx-xBC6cTYwxMWs_I3bdkWwS5VsDw";
+const PUBLIC_Y: &str = "7OK7YRm6m82s_fzpHVk0Y4BPH4HSdL_Rqc3EABmnpp8";
+/// Another key's public half.
+const OTHER_X: &str = "9cWfLV2lh3OweqEl8NMeyWPQxSo-nCLYrs7lL4_fkFs";
+const OTHER_Y: &str = "6VB3u9rdVqNQxK9ZKIfl5zNEX3kghodfZs_t3R_1k0E";
+
+const ISSUER: &str = "https://id.example.com";
+const CLIENT: &str = "my-app";
+const NOW: u64 = 1_800_000_000;
+
+fn jwks(x: &str, y: &str) -> Jwks {
+    let doc = json!({"keys": [
+        {"kty": "oct", "k": "c2VjcmV0", "kid": "mac"},
+        {"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": "k1", "use": "sig", "alg": "ES256"},
+    ]});
+    Jwks::from_json(doc.to_string().as_bytes()).unwrap()
+}
+
+fn verifier() -> IdTokenVerifier {
+    IdTokenVerifier::new(ISSUER, CLIENT, jwks(PUBLIC_X, PUBLIC_Y))
+}
+
+fn claims() -> Value {
+    json!({
+        "iss": ISSUER,
+        "sub": "alice",
+        "aud": CLIENT,
+        "exp": NOW + 600,
+        "iat": NOW,
+        "nonce": "n-0S6_WzA2Mj",
+        "email": "alice@example.com",
+    })
+}
+
+fn sign(claims: &Value, kid: Option<&str>) -> IdToken {
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = kid.map(str::to_owned);
+    let key = EncodingKey::from_ec_der(&STANDARD.decode(PRIVATE_PKCS8).unwrap());
+    IdToken::new(jsonwebtoken::encode(&header, claims, &key).unwrap())
+}
+
+fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+fn check(token: &IdToken, nonce: Option<&str>) -> Result<IdTokenClaims, IdTokenError> {
+    verifier().verify_at(token, nonce, at(NOW + 1))
+}
+
+#[test]
+fn a_valid_token_verifies() {
+    let verified = check(&sign(&claims(), Some("k1")), Some("n-0S6_WzA2Mj")).unwrap();
+    assert_eq!(verified.iss, ISSUER);
+    assert_eq!(verified.sub, "alice");
+    assert_eq!(verified.aud, vec![CLIENT.to_owned()]);
+    assert_eq!(verified.exp, at(NOW + 600));
+    assert_eq!(verified.iat, at(NOW));
+    assert_eq!(verified.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
+    assert_eq!(verified.extra["email"], "alice@example.com");
+    // Without kid, every fitting key is tried.
+    check(&sign(&claims(), None), None).unwrap();
+}
+
+#[test]
+fn a_tampered_token_is_refused() {
+    let token = sign(&claims(), Some("k1"));
+    let mut parts: Vec<String> = token.secret().split('.').map(str::to_owned).collect();
+    let mut payload = claims();
+    payload["sub"] = json!("mallory");
+    parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+    let tampered = IdToken::new(parts.join("."));
+    assert_eq!(
+        check(&tampered, None).unwrap_err(),
+        IdTokenError::BadSignature
+    );
+}
+
+#[test]
+fn another_key_is_refused() {
+    let verifier = IdTokenVerifier::new(ISSUER, CLIENT, jwks(OTHER_X, OTHER_Y));
+    let error = verifier
+        .verify_at(&sign(&claims(), Some("k1")), None, at(NOW))
+        .unwrap_err();
+    assert_eq!(error, IdTokenError::BadSignature);
+}
+
+#[test]
+fn unknown_kid_asks_for_new_keys() {
+    assert_eq!(
+        check(&sign(&claims(), Some("k2")), None).unwrap_err(),
+        IdTokenError::UnknownKey {
+            kid: Some("k2".into())
+        }
+    );
+}
+
+#[test]
+fn none_and_mac_algorithms_are_refused() {
+    let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
+    for alg in ["none", "HS256"] {
+        let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "kid": "mac"}).to_string());
+        let token = IdToken::new(format!("{header}.{payload}.c2ln"));
+        assert_eq!(
+            check(&token, None).unwrap_err(),
+            IdTokenError::UnsupportedAlgorithm(alg.into())
+        );
+    }
+}
+
+#[test]
+fn claims_are_checked() {
+    let cases: Vec<(Value, Option<&str>, IdTokenError)> = vec![
+        (
+            json!({"iss": "https://evil.example.com"}),
+            None,
+            IdTokenError::Issuer {
+                expected: ISSUER.into(),
+                actual: "https://evil.example.com".into(),
+            },
+        ),
+        (
+            json!({"aud": "other-app"}),
+            None,
+            IdTokenError::Audience {
+                client_id: CLIENT.into(),
+            },
+        ),
+        (
+            json!({"aud": [CLIENT, "other-app"]}),
+            None,
+            IdTokenError::Audience {
+                client_id: CLIENT.into(),
+            },
+        ),
+        (
+            json!({"azp": "other-app"}),
+            None,
+            IdTokenError::Audience {
+                client_id: CLIENT.into(),
+            },
+        ),
+        (json!({"exp": NOW - 61}), None, IdTokenError::Expired),
+        (
+            json!({"exp": "soon"}),
+            None,
+            IdTokenError::InvalidClaim("exp"),
+        ),
+        (
+            json!({"iat": null}),
+            None,
+            IdTokenError::InvalidClaim("iat"),
+        ),
+        (json!({"sub": ""}), None, IdTokenError::InvalidClaim("sub")),
+        (json!({"iss": 7}), None, IdTokenError::InvalidClaim("iss")),
+        (json!({}), Some("another nonce"), IdTokenError::Nonce),
+        (
+            json!({"nonce": null}),
+            Some("n-0S6_WzA2Mj"),
+            IdTokenError::Nonce,
+        ),
+    ];
+    for (changes, nonce, expected) in cases {
+        let mut payload = claims();
+        for (name, value) in changes.as_object().unwrap() {
+            payload[name] = value.clone();
+        }
+        let error = check(&sign(&payload, Some("k1")), nonce).unwrap_err();
+        assert_eq!(error, expected, "{changes}");
+    }
+    // Several audiences are fine with this client as the authorized party;
+    // an expiry within the leeway is fine.
+    let mut payload = claims();
+    payload["aud"] = json!([CLIENT, "api"]);
+    payload["azp"] = json!(CLIENT);
+    payload["exp"] = json!(NOW - 30);
+    check(&sign(&payload, Some("k1")), None).unwrap();
+}
+
+#[test]
+fn garbage_is_malformed_not_a_panic() {
+    for garbage in [
+        "",
+        "a.b",
+        "a.b.c.d",
+        "!!!.e30.x",
+        "e30.e30.x",
+        "eyJhbGciOiJFUzI1NiJ9.!!!.x",
+        "eyJhbGciOiJFUzI1NiJ9.e30.!!!",
+        "eyJhbGciOiJFUzI1NiJ9.bm90IGpzb24.AAAA",
+    ] {
+        let error = check(&IdToken::new(garbage), None).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IdTokenError::Malformed(_)
+                    | IdTokenError::BadSignature
+                    | IdTokenError::UnsupportedAlgorithm(_)
+            ),
+            "{garbage}: {error:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_jwks_are_typed_errors() {
+    for doc in [
+        "not json",
+        "[]",
+        r#"{"keys": 1}"#,
+        r#"{"keys": []}"#,
+        r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#,
+        r#"{"keys": [{"kty": "RSA", "n": "!!", "e": "AQAB"}]}"#,
+        r#"{"keys": [{"kty": "EC", "crv": "P-256", "x": 1}]}"#,
+    ] {
+        assert!(
+            matches!(
+                Jwks::from_json(doc.as_bytes()),
+                Err(IdTokenError::InvalidJwks(_))
+            ),
+            "{doc}"
+        );
+    }
+    assert_eq!(jwks(PUBLIC_X, PUBLIC_Y).len(), 1);
+}
+
+#[test]
+fn errors_never_quote_the_token() {
+    let token = sign(&claims(), Some("k2"));
+    let error = check(&token, Some("n-0S6_WzA2Mj")).unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(token.secret()));
+    let error = check(&token, Some("nonce-value")).unwrap_err();
+    assert!(!error.to_string().contains("nonce-value"));
+}

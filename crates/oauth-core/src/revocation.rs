@@ -1,0 +1,100 @@
+//! Token revocation (RFC 7009): telling the server a token is no longer
+//! needed.
+
+use crate::client::Client;
+use crate::error::{Endpoint, Error};
+use crate::secret::{AccessToken, RefreshToken};
+use crate::token::error_from_response;
+
+/// A token to revoke or introspect, with its type as the hint the server
+/// gets (`token_type_hint`).
+///
+/// Made from a reference with `.into()`: `client.revoke(token.access_token())`.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum TokenRef<'a> {
+    /// An access token.
+    Access(&'a AccessToken),
+    /// A refresh token.
+    Refresh(&'a RefreshToken),
+}
+
+impl TokenRef<'_> {
+    /// The token's value.
+    ///
+    /// # Security
+    /// A secret: keep it out of logs, messages and URLs.
+    #[must_use]
+    pub fn secret(&self) -> &str {
+        match self {
+            TokenRef::Access(token) => token.secret(),
+            TokenRef::Refresh(token) => token.secret(),
+        }
+    }
+
+    /// The `token_type_hint` value (RFC 7009 §2.1).
+    #[must_use]
+    pub fn type_hint(&self) -> &'static str {
+        match self {
+            TokenRef::Access(_) => "access_token",
+            TokenRef::Refresh(_) => "refresh_token",
+        }
+    }
+}
+
+impl<'a> From<&'a AccessToken> for TokenRef<'a> {
+    fn from(token: &'a AccessToken) -> Self {
+        TokenRef::Access(token)
+    }
+}
+
+impl<'a> From<&'a RefreshToken> for TokenRef<'a> {
+    fn from(token: &'a RefreshToken) -> Self {
+        TokenRef::Refresh(token)
+    }
+}
+
+impl Client {
+    /// Revokes a token at the provider's revocation endpoint (RFC 7009),
+    /// with this client's authentication. Revoking a refresh token usually
+    /// revokes the access tokens issued with it too.
+    ///
+    /// A token the server does not know counts as revoked: the server
+    /// answers 200 for it (RFC 7009 §2.2), and so does this method.
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client, token: oauth_core::Token) -> Result<(), oauth_core::Error> {
+    /// if let Some(refresh) = token.refresh_token() {
+    ///     client.revoke(refresh).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the provider has no revocation endpoint;
+    /// [`Error::Server`] with the server's error (such as
+    /// `unsupported_token_type` or `invalid_client`); [`Error::Http`] and
+    /// [`Error::Transport`].
+    pub async fn revoke<'a>(&self, token: impl Into<TokenRef<'a>>) -> Result<(), Error> {
+        let token = token.into();
+        let url = self
+            .provider()
+            .endpoints()
+            .revocation()
+            .ok_or_else(|| Error::Config("the provider has no revocation endpoint".into()))?;
+        let endpoint = Endpoint::new("revocation", url);
+        let request = self.form_request(
+            url,
+            &[
+                ("token", token.secret()),
+                ("token_type_hint", token.type_hint()),
+            ],
+        )?;
+        let response = self.send(&endpoint, request).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(error_from_response(&endpoint, &response))
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Discovery (OpenID Connect and RFC 8414), revocation and introspection
+//! against the sandbox; malformed metadata through a scripted transport.
+#![cfg(any(feature = "reqwest", feature = "hyper"))]
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use oauth_core::transport::{HttpRequest, transport_fn};
+use oauth_core::{Client, ClientAuth, Error, ErrorCode, GenericProvider, http};
+use oauth_sandbox::ClientConfig;
+use support::*;
+
+#[tokio::test]
+async fn discovery_fills_endpoints_auth_and_pkce() {
+    for (name, transport) in transports() {
+        let sandbox =
+            sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+        let issuer = sandbox
+            .oauth_url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
+        let provider = GenericProvider::discover_with(&issuer, &*transport)
+            .await
+            .unwrap();
+        let endpoints = oauth_core::Provider::endpoints(&provider);
+        let at = |path: &str| sandbox.oauth_url().join(path).unwrap();
+        assert_eq!(endpoints.authorization(), &at("authorize"), "{name}");
+        assert_eq!(endpoints.token(), &at("token"));
+        assert_eq!(endpoints.userinfo(), Some(&at("userinfo")));
+        assert_eq!(endpoints.revocation(), Some(&at("revoke")));
+        assert_eq!(endpoints.introspection(), Some(&at("introspect")));
+        assert_eq!(endpoints.device_authorization(), None);
+        assert_eq!(
+            oauth_core::Provider::client_auth(&provider),
+            ClientAuth::Basic
+        );
+        assert!(oauth_core::Provider::pkce(&provider));
+        let metadata = provider.metadata().unwrap();
+        assert_eq!(metadata.jwks_uri(), Some(&at("jwks/certs")));
+        // The OpenID document came first.
+        let paths: Vec<String> = sandbox.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, vec!["/.well-known/openid-configuration".to_owned()]);
+    }
+}
+
+#[tokio::test]
+async fn revoked_token_introspects_inactive() {
+    let transport = transports().remove(0).1;
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    let issuer = sandbox.oauth_url().as_str().to_owned();
+    let provider = GenericProvider::discover_with(&issuer, &*transport)
+        .await
+        .unwrap();
+    let client = Client::builder(provider, CLIENT_ID)
+        .client_secret(SECRET)
+        .shared_transport(transport)
+        .build()
+        .unwrap();
+    let token = client.client_credentials(&[]).await.unwrap();
+
+    let before = client.introspect(token.access_token()).await.unwrap();
+    assert!(before.active);
+    assert_eq!(before.client_id.as_deref(), Some(CLIENT_ID));
+    assert!(before.expires_at.is_some());
+
+    client.revoke(token.access_token()).await.unwrap();
+    let revoke = requests_to(&sandbox, "/revoke").remove(0);
+    assert_eq!(
+        sorted_form(&revoke),
+        vec![
+            ("token".to_owned(), token.access_token().secret().to_owned()),
+            ("token_type_hint".to_owned(), "access_token".to_owned()),
+        ]
+    );
+    assert!(
+        revoke
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+
+    let after = client.introspect(token.access_token()).await.unwrap();
+    assert!(!after.active);
+    assert_eq!(after.client_id, None);
+}
+
+#[tokio::test]
+async fn revocation_needs_an_endpoint() {
+    let transport = transports().remove(0).1;
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+    let token = oauth_core::AccessToken::new("t");
+    assert!(matches!(client.revoke(&token).await, Err(Error::Config(_))));
+    assert!(matches!(
+        client.introspect(&token).await,
+        Err(Error::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn wrong_secret_at_revocation_is_invalid_client() {
+    let transport = transports().remove(0).1;
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    let provider = GenericProvider::discover_with(sandbox.oauth_url().as_str(), &*transport)
+        .await
+        .unwrap();
+    let client = Client::builder(provider, CLIENT_ID)
+        .client_secret("wrong")
+        .shared_transport(transport)
+        .build()
+        .unwrap();
+    let error = client
+        .revoke(&oauth_core::AccessToken::new("t"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.server_error().unwrap().error,
+        ErrorCode::InvalidClient
+    );
+}
+
+/// A transport that answers each path from a table and records the paths.
+fn scripted(
+    answers: Vec<(&'static str, u16, &'static str)>,
+) -> (Arc<Mutex<Vec<String>>>, impl oauth_core::HttpTransport) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let transport = transport_fn(move |request: HttpRequest| {
+        let path = request.uri().path().to_owned();
+        log.lock().unwrap().push(path.clone());
+        let (status, body) = answers
+            .iter()
+            .find(|(p, _, _)| *p == path)
+            .map_or((404, "not found"), |(_, s, b)| (*s, *b));
+        async move {
+            Ok(http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(body.as_bytes().to_vec())
+                .unwrap())
+        }
+    });
+    (seen, transport)
+}
+
+const RFC8414_DOC: &str = r#"{
+    "issuer": "https://id.example.com/tenant",
+    "authorization_endpoint": "https://id.example.com/tenant/authorize",
+    "token_endpoint": "https://id.example.com/tenant/token",
+    "device_authorization_endpoint": "https://id.example.com/tenant/device",
+    "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+    "code_challenge_methods_supported": ["plain"]
+}"#;
+
+#[tokio::test]
+async fn rfc8414_is_the_fallback() {
+    let (seen, transport) = scripted(vec![(
+        "/.well-known/oauth-authorization-server/tenant",
+        200,
+        RFC8414_DOC,
+    )]);
+    let provider = GenericProvider::discover_with("https://id.example.com/tenant", &transport)
+        .await
+        .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            "/tenant/.well-known/openid-configuration".to_owned(),
+            "/.well-known/oauth-authorization-server/tenant".to_owned(),
+        ]
+    );
+    assert_eq!(
+        oauth_core::Provider::client_auth(&provider),
+        ClientAuth::RequestBody
+    );
+    // The server lists PKCE methods without S256.
+    assert!(!oauth_core::Provider::pkce(&provider));
+    assert_eq!(
+        oauth_core::Provider::endpoints(&provider)
+            .device_authorization()
+            .map(oauth_core::url::Url::as_str),
+        Some("https://id.example.com/tenant/device")
+    );
+}
+
+async fn discovery_error(doc: &'static str) -> Error {
+    let (_, transport) = scripted(vec![("/.well-known/openid-configuration", 200, doc)]);
+    GenericProvider::discover_with("https://id.example.com", &transport)
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn malformed_metadata_is_a_typed_error() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("[]", None),
+        ("{", None),
+        (
+            r#"{"authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t"}"#,
+            Some("issuer"),
+        ),
+        (
+            r#"{"issuer":"https://evil.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t"}"#,
+            Some("issuer"),
+        ),
+        (
+            r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a"}"#,
+            Some("token_endpoint"),
+        ),
+        (
+            r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":42}"#,
+            Some("token_endpoint"),
+        ),
+        (
+            r#"{"issuer":"https://id.example.com","authorization_endpoint":"not a url","token_endpoint":"https://id.example.com/t"}"#,
+            Some("authorization_endpoint"),
+        ),
+        (
+            r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t","scopes_supported":["a",1]}"#,
+            Some("scopes_supported[1]"),
+        ),
+        (
+            r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t","grant_types_supported":"code"}"#,
+            Some("grant_types_supported"),
+        ),
+    ];
+    for (doc, field) in cases {
+        match discovery_error(doc).await {
+            Error::Parse(parse) => assert_eq!(parse.field.as_deref(), *field, "{doc}"),
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn insecure_endpoints_in_metadata_are_refused() {
+    let error = discovery_error(
+        r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"http://id.example.com/t"}"#,
+    )
+    .await;
+    assert!(matches!(error, Error::InsecureUrl { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn missing_metadata_is_an_http_error() {
+    let (_, transport) = scripted(vec![]);
+    let error = GenericProvider::discover_with("https://id.example.com", &transport)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(http::StatusCode::NOT_FOUND));
+    assert!(matches!(error, Error::Http { .. }), "{error:?}");
+}
