@@ -257,8 +257,12 @@ fn message_suffix(message: &Option<String>) -> String {
         .map_or_else(String::new, |m| format!(": {m}"))
 }
 
-/// Signs users in through a provider's HTML forms; see the
-/// [module docs](self).
+/// Signs users in through a provider's HTML forms, for apps that hold the
+/// user's password: it fetches the authorization URL with a cookie session,
+/// fills and submits the sign-in form, approves a consent form if one
+/// comes, and stops at the redirect to the redirect URI without requesting
+/// it. It depends on the provider's pages staying as they are, so prefer
+/// the authorization code flow with a browser wherever a person is present.
 ///
 /// ```no_run
 /// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::FormLoginError> {

@@ -444,7 +444,34 @@ impl OAuthHandler {
     /// the code and keeps the token, as [`fetch_token`](Self::fetch_token).
     ///
     /// It depends on RingPlus's pages staying as they are; the form mapping
-    /// can be changed with [`OAuthHandlerBuilder::login_config`].
+    /// can be changed with [`OAuthHandlerBuilder::login_config`]. If the user
+    /// never approved the app, the consent form is approved for them
+    /// (unless the configuration says [`ConsentPolicy::Refuse`]).
+    ///
+    /// [`ConsentPolicy::Refuse`]: oauth_core::ConsentPolicy::Refuse
+    ///
+    /// ```
+    /// # use oauth_sandbox::{ClientConfig, Profile, Sandbox, UserConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = Sandbox::builder()
+    /// #     .profile(Profile::RingPlus)
+    /// #     .client(ClientConfig::confidential("client-id", "client-secret")
+    /// #         .redirect_uri("https://www.ringplus.net/callback"))
+    /// #     .user(UserConfig::new("ann@example.com", "secret"))
+    /// #     .start()
+    /// #     .await?;
+    /// use ringplus::{OAuthHandler, Password};
+    ///
+    /// let auth = OAuthHandler::builder("client-id", "client-secret", "https://www.ringplus.net/callback")
+    ///     .oauth_base(sandbox.oauth_url().as_str())
+    ///     .api_base(sandbox.api_url().as_str())
+    ///     .build()?;
+    /// auth.login("ann@example.com", &Password::new("secret")).await?;
+    /// assert!(auth.token().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Login`] with a [`FormLoginError`](oauth_core::FormLoginError):

@@ -59,6 +59,15 @@
 //! # }
 //! ```
 //!
+//! # Avoiding the redirect dance
+//!
+//! With the `login` feature, `OAuthHandler::login(email, password)` signs
+//! the user in through RingPlus's own sign-in and consent pages, without a
+//! browser, and fetches the token. It is as fragile as the tutorial warns
+//! (it depends on RingPlus's pages), and every way it fails is a typed
+//! error: refused credentials, no sign-in form, consent required or denied,
+//! a redirect loop, a redirect to an unexpected host.
+//!
 //! The token serialises with serde: save [`OAuthHandler::token`] and give
 //! it back with [`OAuthHandlerBuilder::token`] so the user need not sign in
 //! on every run.
@@ -71,7 +80,7 @@
 //! # Feature flags
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
-//! - `login`: [`OAuthHandler::login`], signing in with an email and a
+//! - `login`: `OAuthHandler::login`, signing in with an email and a
 //!   password through RingPlus's own pages, without a browser. It compiles
 //!   an HTML parser and a cookie jar (oauth-core's `form-login`), which
 //!   builds without it never do.

@@ -1,6 +1,6 @@
 //! The typed RingPlus API: one method per endpoint, answers parsed into
-//! [models](self::models), pages walked, rate limits read and waited out,
-//! and RingPlus's error shapes turned into [`ApiError`](crate::ApiError).
+//! models, pages walked, rate limits read and waited out,
+//! and RingPlus's error shapes turned into [`ApiError`].
 
 mod models;
 mod pages;
