@@ -1,0 +1,230 @@
+//! TLS of the built-in transports against a real TLS listener on loopback:
+//! a certificate from a CA made in the test is refused by default (a typed
+//! transport error), and accepted once the user trusts that CA with
+//! `TransportConfig::add_root_certificate`, for both `ReqwestTransport` and
+//! `HyperTransport`. Plain `http` off loopback is refused by the client and
+//! the session before any request is made.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::transport::{HttpTransport, HyperTransport, ReqwestTransport, TransportConfig};
+use oauth_core::{AccessToken, Client, Error, GenericProvider, Session, Token, TransportErrorKind};
+use oauth_sandbox::{ClientConfig, Sandbox};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+const ID: &str = "tls-client";
+const SECRET: &str = "tls-secret";
+
+/// A CA, and a server certificate for `127.0.0.1` and `localhost` it
+/// signed.
+struct Pki {
+    ca: CertificateDer<'static>,
+    server: CertificateDer<'static>,
+    server_key: PrivateKeyDer<'static>,
+}
+
+fn ca(name: &str) -> (CertificateParams, KeyPair, CertificateDer<'static>) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (params, key, cert.der().clone())
+}
+
+fn pki() -> Pki {
+    let (ca_params, ca_key, ca) = ca("oauth-workspace test CA");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let mut params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "127.0.0.1");
+    let key = KeyPair::generate().unwrap();
+    let server = params.signed_by(&key, &issuer).unwrap();
+    Pki {
+        ca,
+        server: server.der().clone(),
+        server_key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    }
+}
+
+/// A TLS front on 127.0.0.1 that hands every connection, decrypted, to the
+/// sandbox's authorization server. Returns its `https` base URL.
+async fn tls_front(pki: &Pki, sandbox: &Sandbox) -> String {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.server.clone()], pki.server_key.clone_key())
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let backend = sandbox.oauth_addr();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A refused handshake is the point of some tests: no panic.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    format!("https://{address}")
+}
+
+fn client(base: &str, transport: Arc<dyn HttpTransport>) -> Client {
+    let provider =
+        GenericProvider::new(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
+    Client::builder(provider, ID)
+        .client_secret(SECRET)
+        .shared_transport(transport)
+        .build()
+        .unwrap()
+}
+
+type Adapter = fn(&TransportConfig) -> Arc<dyn HttpTransport>;
+
+fn adapters() -> [(&'static str, Adapter); 2] {
+    [
+        ("reqwest", |config| {
+            Arc::new(ReqwestTransport::with_config(config).unwrap())
+        }),
+        ("hyper", |config| {
+            Arc::new(HyperTransport::with_config(config).unwrap())
+        }),
+    ]
+}
+
+fn config() -> TransportConfig {
+    TransportConfig::default()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+}
+
+/// The whole error chain, for messages.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(" / ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_ca_is_refused_and_a_supplied_one_accepted() {
+    let sandbox = Sandbox::builder()
+        .client(ClientConfig::confidential(ID, SECRET))
+        .start()
+        .await
+        .unwrap();
+    let pki = pki();
+    let base = tls_front(&pki, &sandbox).await;
+    let (_, _, stranger) = ca("some other CA");
+
+    for (name, adapter) in adapters() {
+        // By default: the platform's roots only, which do not know our CA.
+        let refused = client(&base, adapter(&config()))
+            .client_credentials(&[])
+            .await
+            .unwrap_err();
+        let Error::Transport { source, .. } = &refused else {
+            panic!("{name}: expected a transport error, got {refused:?}");
+        };
+        assert_eq!(
+            source.kind(),
+            TransportErrorKind::Connect,
+            "{name}: {}",
+            chain(&refused)
+        );
+        let why = chain(&refused).to_lowercase();
+        assert!(
+            why.contains("certificate") || why.contains("issuer"),
+            "{name}: the error should say the certificate was refused: {why}"
+        );
+
+        // A CA the user trusts, but not the one that signed: still refused.
+        let wrong = client(
+            &base,
+            adapter(&config().add_root_certificate(stranger.to_vec())),
+        )
+        .client_credentials(&[])
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&wrong, Error::Transport { source, .. } if source.kind() == TransportErrorKind::Connect),
+            "{name}: {wrong:?}"
+        );
+
+        // The user supplies our CA: the token request goes through TLS.
+        let trusted = client(
+            &base,
+            adapter(&config().add_root_certificate(pki.ca.to_vec())),
+        );
+        let token = trusted.client_credentials(&[]).await.unwrap();
+        assert!(!token.access_token().secret().is_empty(), "{name}");
+    }
+    // Only the trusted attempts reached the server: one per transport.
+    let token_requests = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/token")
+        .count();
+    assert_eq!(token_requests, 2);
+}
+
+#[tokio::test]
+async fn plain_http_off_loopback_is_refused_before_any_request() {
+    for (name, adapter) in adapters() {
+        let transport = adapter(&config());
+        // The client: its endpoints are checked when the provider is made.
+        let error = GenericProvider::new(
+            "http://auth.example.com/authorize",
+            "http://auth.example.com/token",
+        )
+        .unwrap_err();
+        assert!(matches!(error, Error::InsecureUrl { .. }), "{error:?}");
+
+        // A session: an API URL is checked before the token is even read.
+        let loopback = client("http://127.0.0.1:9", Arc::clone(&transport));
+        let session = Session::client_credentials(&loopback, &[])
+            .token(Token::bearer(AccessToken::new("unused")))
+            .build()
+            .unwrap();
+        for url in ["http://api.example.com/me", "http://10.0.0.1/me"] {
+            let error = session.get(url).send().await.unwrap_err();
+            assert!(
+                matches!(&error, Error::InsecureUrl { url: shown, .. } if shown == url),
+                "{name}: {error:?}"
+            );
+        }
+        let error = session.get("ftp://127.0.0.1/me").send().await.unwrap_err();
+        assert!(matches!(error, Error::InsecureUrl { .. }), "{name}");
+    }
+}
