@@ -29,6 +29,30 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "file-level copyleft on its own sources only; reached through fantoccini, a \
          dev-dependency of the examples' browser test, never linked into a library",
     ),
+    // Servo's CSS selector engine under scraper, the HTML parser of
+    // oauth-core's opt-in `form-login` feature. MPL-2.0 binds only its own
+    // files, which we use unmodified from crates.io, so a program built
+    // with the feature stays under its own licence.
+    (
+        "cssparser",
+        "MPL-2.0",
+        "file-level copyleft, used unmodified; only with oauth-core's opt-in `form-login` (scraper)",
+    ),
+    (
+        "cssparser-macros",
+        "MPL-2.0",
+        "file-level copyleft, used unmodified; only with oauth-core's opt-in `form-login` (scraper)",
+    ),
+    (
+        "dtoa-short",
+        "MPL-2.0",
+        "file-level copyleft, used unmodified; only with oauth-core's opt-in `form-login` (scraper)",
+    ),
+    (
+        "selectors",
+        "MPL-2.0",
+        "file-level copyleft, used unmodified; only with oauth-core's opt-in `form-login` (scraper)",
+    ),
     (
         "webpki-root-certs",
         "CDLA-Permissive-2.0",
@@ -75,20 +99,19 @@ pub(crate) fn check() -> Result<(), String> {
             Some(expression) => allowed(expression),
             None => Err("no SPDX licence expression (only a licence file)".to_owned()),
         };
-        match verdict {
-            Ok(true) => {}
-            Ok(false) | Err(_)
-                if EXCEPTIONS
-                    .iter()
-                    .any(|(n, l, _)| *n == name && Some(*l) == license) =>
-            {
-                excepted.push(format!("{name} {version} ({})", license.unwrap_or("none")));
+        let exception = EXCEPTIONS
+            .iter()
+            .find(|(n, l, _)| *n == name && Some(*l) == license);
+        match (verdict, exception) {
+            (Ok(true), _) => {}
+            (_, Some((_, licence, reason))) => {
+                excepted.push(format!("{name} {version} ({licence}): {reason}"));
             }
-            Ok(false) => refused.push(format!(
+            (Ok(false), None) => refused.push(format!(
                 "{name} {version}: `{}` is not on the allow-list",
                 license.unwrap_or_default()
             )),
-            Err(why) => refused.push(format!("{name} {version}: {why}")),
+            (Err(why), None) => refused.push(format!("{name} {version}: {why}")),
         }
     }
     for line in &excepted {
