@@ -1,0 +1,293 @@
+//! Case 1: an authenticated GET of `/data/wow/token/index`, through each
+//! implementation, at a given concurrency.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use battlenet::{BattleNetClient, Namespace, Region};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::header::AUTHORIZATION;
+use hyper::{Request, Uri};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use oauth_core::http::HeaderValue;
+use oauth2::TokenResponse;
+use oauth2::basic::BasicTokenResponse;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::setup::{self, ENDPOINT, Server, Transport};
+use crate::stats::{nanos, percentile_us};
+
+/// The implementations of the GET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Impl {
+    OursHyper,
+    OursReqwest,
+    RawHyper,
+    RawReqwest,
+    Oauth2Reqwest,
+}
+
+impl Impl {
+    pub(crate) const ALL: [Impl; 5] = [
+        Impl::OursHyper,
+        Impl::OursReqwest,
+        Impl::RawHyper,
+        Impl::RawReqwest,
+        Impl::Oauth2Reqwest,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Impl::OursHyper => "ours on hyper (`BattleNetClient::get`)",
+            Impl::OursReqwest => "ours on reqwest (`BattleNetClient::get`)",
+            Impl::RawHyper => "raw hyper, static Bearer header",
+            Impl::RawReqwest => "raw reqwest, static Bearer header",
+            Impl::Oauth2Reqwest => "oauth2 crate token + reqwest 0.12",
+        }
+    }
+}
+
+/// One run: requests per second over the run, and latency percentiles.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sample {
+    pub(crate) per_second: f64,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+}
+
+/// Builds `which` afresh, warms it up (token fetched, one connection per
+/// task in the pool), then times `concurrency` tasks of `per_task` GETs.
+pub(crate) async fn measure(
+    which: Impl,
+    server: &Server,
+    concurrency: usize,
+    per_task: usize,
+) -> Result<Sample, String> {
+    match which {
+        Impl::OursHyper => drive(Ours::new(server, Transport::Hyper)?, concurrency, per_task).await,
+        Impl::OursReqwest => {
+            drive(
+                Ours::new(server, Transport::Reqwest)?,
+                concurrency,
+                per_task,
+            )
+            .await
+        }
+        Impl::RawHyper => drive(RawHyper::new(server).await?, concurrency, per_task).await,
+        Impl::RawReqwest => drive(RawReqwest::new(server).await?, concurrency, per_task).await,
+        Impl::Oauth2Reqwest => {
+            drive(Oauth2Reqwest::new(server).await?, concurrency, per_task).await
+        }
+    }
+}
+
+/// One GET, its JSON answer read and parsed.
+trait Get: Send + Sync + 'static {
+    fn get(&self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// How many GETs each task makes before the clock starts.
+const WARM_UP_PER_TASK: usize = 20;
+
+async fn drive<G: Get>(getter: G, concurrency: usize, per_task: usize) -> Result<Sample, String> {
+    let getter = Arc::new(getter);
+    run(&getter, concurrency, WARM_UP_PER_TASK).await?;
+    let started = Instant::now();
+    let mut latencies = run(&getter, concurrency, per_task).await?;
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    #[expect(clippy::cast_precision_loss, reason = "request counts far below 2^52")]
+    let per_second = latencies.len() as f64 / elapsed.as_secs_f64();
+    Ok(Sample {
+        per_second,
+        p50_us: percentile_us(&latencies, 50.0),
+        p99_us: percentile_us(&latencies, 99.0),
+    })
+}
+
+/// `concurrency` tasks making `per_task` GETs each, one after another:
+/// every request's latency in nanoseconds.
+async fn run<G: Get>(
+    getter: &Arc<G>,
+    concurrency: usize,
+    per_task: usize,
+) -> Result<Vec<u64>, String> {
+    let mut tasks = JoinSet::new();
+    for _ in 0..concurrency {
+        let getter = Arc::clone(getter);
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(per_task);
+            for _ in 0..per_task {
+                let started = Instant::now();
+                getter.get().await?;
+                latencies.push(nanos(started.elapsed()));
+            }
+            Ok::<_, String>(latencies)
+        });
+    }
+    let mut all = Vec::with_capacity(concurrency * per_task);
+    while let Some(joined) = tasks.join_next().await {
+        all.extend(joined.map_err(|e| format!("a GET task failed: {e}"))??);
+    }
+    Ok(all)
+}
+
+/// Ours: the app token is fetched on first use and renewed by itself.
+struct Ours {
+    client: BattleNetClient,
+}
+
+impl Ours {
+    fn new(server: &Server, transport: Transport) -> Result<Self, String> {
+        Ok(Ours {
+            client: setup::ours(server, transport)?,
+        })
+    }
+}
+
+impl Get for Ours {
+    async fn get(&self) -> Result<(), String> {
+        let _: Value = self
+            .client
+            .get(ENDPOINT, None, Namespace::dynamic(Region::Us))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// hyper-util's pooled client, plain HTTP, and a header made once.
+struct RawHyper {
+    client: HyperClient<HttpConnector, Empty<Bytes>>,
+    uri: Uri,
+    authorization: HeaderValue,
+}
+
+impl RawHyper {
+    async fn new(server: &Server) -> Result<Self, String> {
+        Ok(RawHyper {
+            client: HyperClient::builder(TokioExecutor::new()).build_http(),
+            uri: server.get_url().parse().map_err(|e| format!("{e}"))?,
+            authorization: bearer(server).await?,
+        })
+    }
+}
+
+impl Get for RawHyper {
+    async fn get(&self) -> Result<(), String> {
+        let request = Request::get(self.uri.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
+            .body(Empty::new())
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("raw hyper: HTTP {}", response.status()));
+        }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let _: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// reqwest's client with a header made once.
+struct RawReqwest {
+    client: reqwest::Client,
+    url: String,
+    authorization: HeaderValue,
+}
+
+impl RawReqwest {
+    async fn new(server: &Server) -> Result<Self, String> {
+        Ok(RawReqwest {
+            client: reqwest::Client::builder()
+                .build()
+                .map_err(|e| e.to_string())?,
+            url: server.get_url(),
+            authorization: bearer(server).await?,
+        })
+    }
+}
+
+impl Get for RawReqwest {
+    async fn get(&self) -> Result<(), String> {
+        let response = self
+            .client
+            .get(&self.url)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("raw reqwest: HTTP {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let _: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// The oauth2 crate's token (fetched through its reqwest integration) on
+/// each request with `bearer_auth`, as its users write it. No expiry check:
+/// that is the user's own code, and it would only slow this side down.
+struct Oauth2Reqwest {
+    http: oauth2::reqwest::Client,
+    url: String,
+    token: BasicTokenResponse,
+}
+
+impl Oauth2Reqwest {
+    async fn new(server: &Server) -> Result<Self, String> {
+        let (client, http) = setup::oauth2_client(server)?;
+        let token = client
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Oauth2Reqwest {
+            http,
+            url: server.get_url(),
+            token,
+        })
+    }
+}
+
+impl Get for Oauth2Reqwest {
+    async fn get(&self) -> Result<(), String> {
+        let response = self
+            .http
+            .get(&self.url)
+            .bearer_auth(self.token.access_token().secret())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("oauth2 + reqwest: HTTP {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let _: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// `Bearer <app token>`, made once.
+async fn bearer(server: &Server) -> Result<HeaderValue, String> {
+    let token = setup::app_token(server).await?;
+    let mut value = HeaderValue::try_from(format!("Bearer {}", token.access_token().secret()))
+        .map_err(|e| e.to_string())?;
+    value.set_sensitive(true);
+    Ok(value)
+}

@@ -1,0 +1,291 @@
+//! `cargo xtask bench`: this workspace side by side with what users would
+//! pick instead (the `oauth2` crate with reqwest, raw hyper and raw reqwest
+//! with a static token, Python's requests-oauthlib) on one loopback
+//! oauth-sandbox, in interleaved repetitions; writes `docs/benchmarks.md`.
+
+#![forbid(unsafe_code)]
+// A benchmark program: its table is its output, its progress goes to stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod exchange;
+mod fast_path;
+mod get;
+mod machine;
+mod memory;
+mod python;
+mod report;
+mod setup;
+mod stampede;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::report::Results;
+use crate::setup::Server;
+
+const HELP: &str = "\
+usage: cargo xtask bench [options]
+
+Runs every case in interleaved rounds on one loopback oauth-sandbox, prints
+the table and writes it to docs/benchmarks.md.
+
+options:
+  --reps N         rounds (repetitions of each case), at least 5 for the
+                   record (default 7)
+  --quick          2 rounds with a tenth of the requests: for trying it out;
+                   writes nothing unless --out is given
+  --build-times    also time clean release builds (slow: minutes)
+  --no-python      skip the Python requests-oauthlib case
+  --out PATH       where to write the report (default docs/benchmarks.md)
+  --no-write       print only
+";
+
+/// What one run does.
+#[derive(Debug)]
+struct Options {
+    reps: usize,
+    scale: usize,
+    build_times: bool,
+    python: bool,
+    out: Option<PathBuf>,
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, kind, users] = args.as_slice()
+        && flag == "--memory-child"
+    {
+        return match memory::child(kind, users) {
+            Ok(bytes) => {
+                println!("{bytes}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("memory child: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let options = match parse(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("bench: {message}\n\n{HELP}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        reps: 7,
+        scale: 10,
+        build_times: false,
+        python: true,
+        out: Some(workspace().join("docs").join("benchmarks.md")),
+        args: args.clone(),
+    };
+    let mut quick_out = None;
+    let mut quick = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--reps" => {
+                let value = args.next().ok_or("--reps needs a number")?;
+                options.reps = value
+                    .parse()
+                    .map_err(|e| format!("--reps `{value}`: {e}"))?;
+                if options.reps == 0 {
+                    return Err("--reps must be at least 1".into());
+                }
+            }
+            "--quick" => quick = true,
+            "--build-times" => options.build_times = true,
+            "--no-python" => options.python = false,
+            "--out" => {
+                let path = PathBuf::from(args.next().ok_or("--out needs a path")?);
+                quick_out = Some(path.clone());
+                options.out = Some(path);
+            }
+            "--no-write" => options.out = None,
+            "help" | "--help" | "-h" => return Ok(None),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    if quick {
+        options.reps = options.reps.min(2);
+        options.scale = 1;
+        options.out = quick_out;
+    }
+    Ok(Some(options))
+}
+
+/// The workspace root (this package's parent directory).
+fn workspace() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+/// The sizes of each case, at full scale (10) or a tenth (1).
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    /// GETs made by the single task at concurrency 1.
+    get_c1: usize,
+    /// GETs made by each of the 32 tasks.
+    get_c32_per_task: usize,
+    python_gets: usize,
+    exchanges: usize,
+    cold_starts: usize,
+    stampede_tasks: usize,
+    memory_users: usize,
+    fast_path_calls: u32,
+}
+
+impl Sizes {
+    fn at(scale: usize) -> Sizes {
+        Sizes {
+            get_c1: 300 * scale,
+            get_c32_per_task: 40 * scale,
+            python_gets: 150 * scale,
+            exchanges: 30 * scale,
+            cold_starts: 2 * scale,
+            // The stampede and the memory case keep their sizes: they are
+            // what the targets speak of.
+            stampede_tasks: 10_000,
+            memory_users: 100_000,
+            fast_path_calls: 1_000_000 * u32::try_from(scale).unwrap_or(1),
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    let workspace = workspace();
+    let sizes = Sizes::at(options.scale);
+    let machine_before = machine::Machine::describe(&workspace);
+    eprintln!(
+        "bench: {} round(s); load average {}",
+        options.reps, machine_before.load
+    );
+
+    let python = if options.python {
+        eprintln!("bench: preparing target/bench-venv with requests-oauthlib");
+        match python::prepare(&workspace) {
+            Ok(python) => Ok(python),
+            Err(message) => {
+                eprintln!("bench: skipping the Python case: {message}");
+                Err(message)
+            }
+        }
+    } else {
+        Err("skipped (--no-python)".to_owned())
+    };
+
+    // Raw reqwest (the workspace's, built without a TLS provider) takes the
+    // process default; ours and oauth2's reqwest bring their own.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = Server::start()?;
+    // The clients run on this thread; the sandbox has its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the client runtime: {e}"))?;
+    let fast_session = runtime.block_on(async { fast_path::session(&server) })?;
+
+    let mut results = Results::new(options.reps, &sizes_note(&sizes));
+    for round in 1..=options.reps {
+        eprintln!("bench: round {round}/{}", options.reps);
+        for (concurrency, per_task) in [(1, sizes.get_c1), (32, sizes.get_c32_per_task)] {
+            for which in get::Impl::ALL {
+                let sample =
+                    runtime.block_on(get::measure(which, &server, concurrency, per_task))?;
+                server.forget_requests();
+                results.get(which, concurrency).push(sample);
+            }
+            if concurrency == 1
+                && let Ok(python) = &python
+            {
+                let sample = python::measure(python, &server, sizes.python_gets)?;
+                server.forget_requests();
+                results.python.push(sample);
+            }
+        }
+        for which in exchange::Impl::ALL {
+            let micros = runtime.block_on(exchange::exchange(which, &server, sizes.exchanges))?;
+            results.exchange(which).push(micros);
+        }
+        for which in exchange::Impl::ALL {
+            let millis =
+                runtime.block_on(exchange::cold_start(which, &server, sizes.cold_starts))?;
+            results.cold_start(which).push(millis);
+        }
+        server.forget_requests();
+        let sample = runtime.block_on(stampede::stampede(&server, sizes.stampede_tasks))?;
+        results.stampede.push(sample);
+        results
+            .fast_path
+            .push(fast_path::measure(&fast_session, sizes.fast_path_calls)?);
+        for kind in memory::Kind::ALL {
+            let bytes = memory::measure(kind, sizes.memory_users)?;
+            results.memory(kind).push(bytes);
+        }
+        server.forget_requests();
+    }
+
+    results.python_version = python
+        .as_ref()
+        .map(|p| p.version.clone())
+        .map_err(Clone::clone);
+    eprintln!("bench: counting crates");
+    results.crates = machine::crate_counts(&workspace)?;
+    if options.build_times {
+        eprintln!("bench: timing clean release builds (minutes)");
+        results.build_times = Some(machine::build_times(&workspace)?);
+    }
+    let machine_after = machine::Machine::describe(&workspace);
+
+    let command = if options.args.is_empty() {
+        "cargo xtask bench".to_owned()
+    } else {
+        format!("cargo xtask bench {}", options.args.join(" "))
+    };
+    let text = report::render(&results, &machine_before, &machine_after, &command);
+    println!("{text}");
+    if let Some(out) = &options.out {
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        eprintln!("bench: wrote {}", out.display());
+    }
+    Ok(())
+}
+
+fn sizes_note(sizes: &Sizes) -> String {
+    format!(
+        "GETs per run: {} at concurrency 1, 32 × {} at concurrency 32, {} for Python \
+         (after 20 per task to warm up); {} exchanges per run (after 10); {} cold starts \
+         per run; {} tasks in the stampede; {} users in the memory case; {} calls per \
+         fast-path run.",
+        sizes.get_c1,
+        sizes.get_c32_per_task,
+        sizes.python_gets,
+        sizes.exchanges,
+        sizes.cold_starts,
+        sizes.stampede_tasks,
+        sizes.memory_users,
+        sizes.fast_path_calls,
+    )
+}
