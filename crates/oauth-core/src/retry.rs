@@ -232,3 +232,6 @@ mod tests {
         assert_eq!(RetryPolicy::none().max_attempts, 1);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -509,4 +509,6 @@ fn shown(value: &Value) -> String {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
