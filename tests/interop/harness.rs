@@ -131,12 +131,11 @@ impl Drop for Server {
     }
 }
 
-/// One transport for every client of the suite.
+/// A transport for one test. Not shared between tests: each test has its
+/// own tokio runtime, and pooled connections die with the runtime that
+/// opened them.
 pub fn transport() -> Arc<dyn HttpTransport> {
-    static TRANSPORT: OnceLock<Arc<dyn HttpTransport>> = OnceLock::new();
-    TRANSPORT
-        .get_or_init(|| Arc::new(ReqwestTransport::new().expect("reqwest transport")))
-        .clone()
+    Arc::new(ReqwestTransport::new().expect("reqwest transport"))
 }
 
 /// The shared server, started on first use; `None` when the suite is
@@ -215,12 +214,13 @@ fn spawn(dir: &Path) -> Server {
 
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(read.map(|_| line));
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = tx.send(lines.next().transpose());
+        // Keep reading: a closed pipe would fail the server's next write.
+        for _ in lines {}
     });
     let line = match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(Ok(line)) if !line.is_empty() => line,
+        Ok(Ok(Some(line))) if !line.is_empty() => line,
         other => {
             let _ = child.kill();
             panic!("interop: the server printed no issuer line: {other:?}");

@@ -6,7 +6,11 @@
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 #![allow(unreachable_pub)] // A test binary: `pub` only shares items between its modules.
 
-#[allow(dead_code)] // Until every case uses every client.
 mod harness;
+mod user_agent;
 
+mod authorization_code;
 mod client_credentials;
+mod device;
+mod discovery;
+mod native_app;

@@ -152,6 +152,9 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
 
+// A reader that went away is no reason to crash mid-test.
+process.stdout.on('error', () => {});
+
 // The tests kill this process when they are done; also stop when the parent
 // closes our stdin, so no server outlives a crashed test run.
 process.stdin.on('end', () => process.exit(0));
