@@ -84,9 +84,9 @@ impl<'a> AuthorizationRequest<'a> {
     /// [`Error::Config`] when the client has no redirect URI, a parameter
     /// would override one this builder sets, or no randomness is available.
     pub fn build(self) -> Result<(Url, PendingAuthorization), Error> {
-        let redirect_uri = self
+        let redirect = self
             .client
-            .redirect_uri()
+            .redirect()
             .ok_or_else(|| {
                 Error::Config("the authorization code flow needs a redirect URI".into())
             })?
@@ -113,7 +113,7 @@ impl<'a> AuthorizationRequest<'a> {
             query
                 .append_pair("response_type", "code")
                 .append_pair("client_id", self.client.client_id())
-                .append_pair("redirect_uri", redirect_uri.as_str());
+                .append_pair("redirect_uri", &redirect.exact);
             if !self.scopes.is_empty() {
                 let separator = self.client.provider().scope_separator();
                 query.append_pair("scope", &self.scopes.join(separator));
@@ -131,7 +131,8 @@ impl<'a> AuthorizationRequest<'a> {
         let pending = PendingAuthorization {
             state,
             pkce_verifier: verifier,
-            redirect_uri,
+            redirect_uri: redirect.url,
+            redirect_uri_as_sent: Some(redirect.exact),
             scopes: self.scopes,
         };
         Ok((url, pending))
@@ -149,6 +150,10 @@ pub struct PendingAuthorization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pkce_verifier: Option<PkceCodeVerifier>,
     redirect_uri: Url,
+    /// The redirect URI exactly as sent, when it differs from the parsed
+    /// form (`https://app.example` parses as `https://app.example/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri_as_sent: Option<String>,
     #[serde(default)]
     scopes: Vec<String>,
 }
@@ -177,10 +182,19 @@ impl PendingAuthorization {
         self.pkce_verifier.as_ref()
     }
 
-    /// The redirect URI the request named.
+    /// The redirect URI the request named, parsed.
     #[must_use]
     pub fn redirect_uri(&self) -> &Url {
         &self.redirect_uri
+    }
+
+    /// The redirect URI exactly as the request sent it, which the code
+    /// exchange must repeat byte for byte (RFC 6749 §4.1.3).
+    #[must_use]
+    pub fn redirect_uri_as_sent(&self) -> &str {
+        self.redirect_uri_as_sent
+            .as_deref()
+            .unwrap_or(self.redirect_uri.as_str())
     }
 
     /// The scopes requested.

@@ -47,8 +47,17 @@ struct Inner {
     provider: Arc<dyn Provider>,
     client_id: String,
     client_secret: Option<ClientSecret>,
-    redirect_uri: Option<Url>,
+    redirect_uri: Option<RedirectUri>,
     transport: Arc<dyn HttpTransport>,
+}
+
+/// A redirect URI as registered: the exact string (servers compare it byte
+/// for byte, and a URL parser would add a `/` to `https://app.example`) and
+/// its parsed form, for matching callbacks.
+#[derive(Clone, Debug)]
+pub(crate) struct RedirectUri {
+    pub(crate) exact: String,
+    pub(crate) url: Url,
 }
 
 impl fmt::Debug for Client {
@@ -59,7 +68,7 @@ impl fmt::Debug for Client {
             .field("client_secret", &self.inner.client_secret)
             .field(
                 "redirect_uri",
-                &self.inner.redirect_uri.as_ref().map(Url::as_str),
+                &self.inner.redirect_uri.as_ref().map(|r| r.exact.as_str()),
             )
             .field("transport", &self.inner.transport)
             .finish()
@@ -159,7 +168,7 @@ fn default_transport() -> Result<Arc<dyn HttpTransport>, Error> {
     ))
 }
 
-fn parse_redirect_uri(uri: &str) -> Result<Url, Error> {
+fn parse_redirect_uri(uri: &str) -> Result<RedirectUri, Error> {
     let url =
         Url::parse(uri).map_err(|e| Error::Config(format!("invalid redirect URI `{uri}`: {e}")))?;
     if url.fragment().is_some() {
@@ -168,7 +177,10 @@ fn parse_redirect_uri(uri: &str) -> Result<Url, Error> {
             "the redirect URI `{uri}` has a fragment, which RFC 6749 forbids"
         )));
     }
-    Ok(url)
+    Ok(RedirectUri {
+        exact: uri.to_owned(),
+        url,
+    })
 }
 
 impl Client {
@@ -206,10 +218,16 @@ impl Client {
         &self.inner.client_id
     }
 
-    /// The redirect URI, if the client has one.
+    /// The redirect URI exactly as given, with its parsed form.
+    pub(crate) fn redirect(&self) -> Option<&RedirectUri> {
+        self.inner.redirect_uri.as_ref()
+    }
+
+    /// The redirect URI, if the client has one, parsed. It is sent exactly
+    /// as it was given to [`ClientBuilder::redirect_uri`].
     #[must_use]
     pub fn redirect_uri(&self) -> Option<&Url> {
-        self.inner.redirect_uri.as_ref()
+        self.inner.redirect_uri.as_ref().map(|r| &r.url)
     }
 
     /// The transport, for API calls that should share its connections.
@@ -264,7 +282,7 @@ impl Client {
         let mut params = vec![
             ("grant_type", "authorization_code"),
             ("code", code.secret()),
-            ("redirect_uri", pending.redirect_uri().as_str()),
+            ("redirect_uri", pending.redirect_uri_as_sent()),
         ];
         if let Some(verifier) = pending.pkce_verifier() {
             params.push(("code_verifier", verifier.secret()));

@@ -424,3 +424,43 @@ async fn authorize(client: &oauth_core::Client) -> oauth_core::Token {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_redirect_uri_is_sent_exactly_as_registered() {
+    // A URL parser writes `http://127.0.0.1:9` as `http://127.0.0.1:9/`;
+    // servers compare redirect URIs byte for byte.
+    const BARE: &str = "http://127.0.0.1:9";
+    let (_, transport) = transports().remove(0);
+    let sandbox = sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(BARE)).await;
+    let client = oauth_core::Client::builder(provider(&sandbox, ClientAuth::Basic), CLIENT_ID)
+        .client_secret(SECRET)
+        .redirect_uri(BARE)
+        .shared_transport(transport)
+        .build()
+        .unwrap();
+    let (url, pending) = client.authorization_url().build().unwrap();
+    assert_eq!(
+        url.query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .unwrap()
+            .1,
+        BARE
+    );
+    // It survives the trip through a web app's session store.
+    let pending: oauth_core::PendingAuthorization =
+        serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
+    assert_eq!(pending.redirect_uri_as_sent(), BARE);
+    let callback = browser::sign_in(&url, USER, PASSWORD, Decision::Approve)
+        .await
+        .unwrap();
+    client
+        .exchange_callback(pending, callback.as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        requests_to(&sandbox, "/token")[0]
+            .form_value("redirect_uri")
+            .as_deref(),
+        Some(BARE)
+    );
+}
