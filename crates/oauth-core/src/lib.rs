@@ -78,6 +78,35 @@
 //! [`FileStore`]; or implement [`TokenStore`] for your
 //! database. A [`Clock`] can be injected to test expiry without waiting.
 //!
+//! # Discovery, revocation, introspection, devices, native apps
+//! - [`GenericProvider::discover`] reads OpenID Connect discovery (else
+//!   RFC 8414) metadata: endpoints, client authentication, PKCE support;
+//!   [`ServerMetadata`] keeps the rest.
+//! - [`Client::revoke`] (RFC 7009) and [`Client::introspect`] (RFC 7662)
+//!   take an access or a refresh token ([`TokenRef`]).
+//! - [`Client::device_authorization`] and [`Client::poll_device_token`]:
+//!   the device grant of RFC 8628, polling at the server's `interval` and
+//!   slowing down when told.
+//! - With `loopback`, [`LoopbackRedirect`] runs the native-app flow of
+//!   RFC 8252; with `oidc`, [`IdTokenVerifier`] checks ID tokens.
+//!
+//! ```no_run
+//! # async fn run(transport: std::sync::Arc<dyn oauth_core::HttpTransport>) -> Result<(), oauth_core::Error> {
+//! use oauth_core::{Client, GenericProvider};
+//!
+//! // `discover` does the same with the default transport.
+//! let provider =
+//!     GenericProvider::discover_with("https://accounts.example.com", &*transport).await?;
+//! let client = Client::builder(provider, "my-tv-app")
+//!     .shared_transport(transport)
+//!     .build()?;
+//! let device = client.device_authorization(&["openid"]).await?;
+//! eprintln!("open {} and enter {}", device.verification_uri(), device.user_code());
+//! let token = client.poll_device_token(&device).await?;
+//! client.revoke(token.access_token()).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Transports
 //! Requests go through an [`HttpTransport`]: one async method from
 //! `http::Request<Vec<u8>>` to `http::Response<Vec<u8>>`. The built-in
@@ -106,6 +135,11 @@
 //! - `form-login`: [`FormLogin`], signing a user in through a provider's
 //!   HTML sign-in and consent forms (with an HTML parser and a cookie jar,
 //!   neither compiled without it).
+//! - `oidc`: [`IdTokenVerifier`], ID tokens' signatures verified against
+//!   the provider's JWKS (`jsonwebtoken` on `ring`) and their claims checked.
+//! - `loopback`: [`LoopbackRedirect`], a one-shot listener on 127.0.0.1
+//!   that catches the authorization redirect of a native or command-line
+//!   app (RFC 8252), opening the system browser when there is one.
 //!
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.
@@ -119,13 +153,13 @@ mod clock;
 mod device;
 mod discovery;
 mod error;
+#[cfg(feature = "form-login")]
+mod form_login;
 mod introspection;
 #[cfg(feature = "loopback")]
 mod loopback;
 #[cfg(feature = "oidc")]
 mod oidc;
-#[cfg(feature = "form-login")]
-mod form_login;
 mod provider;
 mod rate_limit;
 mod redact;
@@ -159,13 +193,13 @@ pub use crate::error::{
 pub use crate::form_login::{
     ConsentPolicy, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
 };
-pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
-pub use crate::rate_limit::RateLimiter;
 pub use crate::introspection::Introspection;
 #[cfg(feature = "loopback")]
 pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};
 #[cfg(feature = "oidc")]
 pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
+pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
+pub use crate::rate_limit::RateLimiter;
 pub use crate::retry::RetryPolicy;
 pub use crate::revocation::TokenRef;
 pub use crate::secret::{

@@ -1,0 +1,157 @@
+//! The loopback redirect of native apps: only the one valid redirect ends
+//! the wait; a denial is typed; no redirect is a clean timeout.
+#![cfg(all(feature = "loopback", feature = "reqwest"))]
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use oauth_core::transport::{HttpTransport as _, ReqwestTransport};
+use oauth_core::{
+    Client, Error, ErrorCode, GenericProvider, LoopbackConfig, LoopbackRedirect, OpenBrowser,
+    TransportErrorKind, http,
+};
+use oauth_sandbox::browser::{self, Decision};
+use oauth_sandbox::{ClientConfig, Profile, Sandbox, UserConfig};
+
+async fn get(url: &str) -> (u16, String) {
+    let request = http::Request::get(url).body(Vec::new()).unwrap();
+    let answer = ReqwestTransport::new()
+        .unwrap()
+        .send(request)
+        .await
+        .unwrap();
+    (
+        answer.status().as_u16(),
+        String::from_utf8_lossy(answer.body()).into_owned(),
+    )
+}
+
+/// A listener whose "browser" signs in with `decision`, after first sending
+/// a stray request and a forged callback that must both be ignored.
+async fn run(decision: Decision) -> Result<oauth_core::Token, Error> {
+    let seen: Arc<Mutex<Vec<(u16, String)>>> = Arc::default();
+    let log = seen.clone();
+    let open = OpenBrowser::With(Arc::new(move |url: &oauth_core::url::Url| {
+        let url = url.clone();
+        let log = log.clone();
+        tokio::spawn(async move {
+            let callback = browser::sign_in(&url, "alice", "wonderland", decision)
+                .await
+                .unwrap();
+            let mut stray = callback.clone();
+            stray.set_path("/favicon.ico");
+            stray.set_query(None);
+            let mut forged = callback.clone();
+            forged.set_query(Some("code=stolen&state=forged"));
+            for url in [stray, forged, callback] {
+                let answer = get(url.as_str()).await;
+                log.lock().unwrap().push(answer);
+            }
+        });
+    }));
+    let loopback = LoopbackRedirect::bind(
+        LoopbackConfig::default()
+            .open(open)
+            .timeout(Duration::from_secs(20)),
+    )
+    .await
+    .unwrap();
+    let sandbox = Sandbox::builder()
+        .profile(Profile::Generic)
+        .client(ClientConfig::public("cli").redirect_uri(loopback.redirect_uri().as_str()))
+        .user(UserConfig::new("alice", "wonderland"))
+        .start()
+        .await
+        .unwrap();
+    let provider = GenericProvider::discover(sandbox.oauth_url().as_str())
+        .await
+        .unwrap();
+    let client = Client::builder(provider, "cli")
+        .redirect_uri(loopback.redirect_uri().as_str())
+        .build()
+        .unwrap();
+    let result = loopback
+        .authorize(&client, client.authorization_url().scope("profile"))
+        .await;
+    // The browser's last request was answered before the flow returned.
+    for _ in 0..50 {
+        if seen.lock().unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].0, 404);
+    assert_eq!(seen[1].0, 400);
+    assert_eq!(seen[2].0, 200);
+    assert!(
+        seen[2].1.contains("You may close this window"),
+        "{}",
+        seen[2].1
+    );
+    result
+}
+
+#[tokio::test]
+async fn approved_sign_in_exchanges_the_code() {
+    let token = run(Decision::Approve).await.unwrap();
+    assert!(token.refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn denial_is_typed() {
+    match run(Decision::Deny).await {
+        Err(Error::AuthorizationDenied(denied)) => {
+            assert_eq!(denied.error, ErrorCode::AccessDenied);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn no_redirect_times_out() {
+    let loopback = LoopbackRedirect::bind(
+        LoopbackConfig::default()
+            .open(OpenBrowser::With(Arc::new(|_| {})))
+            .timeout(Duration::from_millis(100)),
+    )
+    .await
+    .unwrap();
+    let client = Client::builder(
+        GenericProvider::new("https://id.example.com/a", "https://id.example.com/t").unwrap(),
+        "cli",
+    )
+    .redirect_uri(loopback.redirect_uri().as_str())
+    .build()
+    .unwrap();
+    match loopback
+        .authorize(&client, client.authorization_url())
+        .await
+    {
+        Err(Error::Transport { source, .. }) => {
+            assert_eq!(source.kind(), TransportErrorKind::Timeout);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_client_with_another_redirect_is_refused() {
+    let loopback = LoopbackRedirect::bind(LoopbackConfig::default())
+        .await
+        .unwrap();
+    let client = Client::builder(
+        GenericProvider::new("https://id.example.com/a", "https://id.example.com/t").unwrap(),
+        "cli",
+    )
+    .redirect_uri("http://127.0.0.1:1/callback")
+    .build()
+    .unwrap();
+    assert!(matches!(
+        loopback
+            .authorize(&client, client.authorization_url())
+            .await,
+        Err(Error::Config(_))
+    ));
+}
