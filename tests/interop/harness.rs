@@ -157,16 +157,16 @@ fn start() -> Option<Server> {
                 "interop: {missing}; CI must run the interop suite (`.ci/run` runs `npm ci` in tests/interop)"
             );
         }
-        #[allow(clippy::print_stderr)] // The skip must be loud.
-        {
-            eprintln!(
-                "\n==================== INTEROP TESTS SKIPPED ====================\n\
-                 {missing}.\n\
-                 Install Node 20+ and run `npm ci` in {}, or set CI=1 to fail.\n\
-                 ===============================================================\n",
-                dir.display()
-            );
-        }
+        // Straight to the process's stderr: the test harness captures
+        // `eprintln!` of passing tests, and this skip must be seen.
+        let banner = format!(
+            "\n==================== INTEROP TESTS SKIPPED ====================\n\
+             {missing}.\n\
+             Install Node 20+ and run `npm ci` in {}, or set CI=1 to fail.\n\
+             ===============================================================\n\n",
+            dir.display()
+        );
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), banner.as_bytes());
         return None;
     }
     Some(spawn(&dir))
