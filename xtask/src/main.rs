@@ -27,6 +27,12 @@ commands:
             `cargo metadata`)
   bench     the benchmarks in release (`cargo xtask bench --help`); writes
             docs/benchmarks.md
+  fuzz      the property tests of every parser of outside input, in release,
+            with many more cases: `--cases N` (default 20000 per property)
+  soak      many tasks calling an API through one session while the sandbox
+            injects faults and expires tokens, in release: `--seconds N`
+            (default 180), `--tasks N` (default 16); fails on a leaked
+            secret, a lost refresh token or a hung call
   help    this text
 ";
 
@@ -36,6 +42,8 @@ fn main() -> ExitCode {
         Some("test" | "ci") => test(),
         Some("licences" | "licenses") => licences::check(),
         Some("bench") => bench(&env::args().skip(2).collect::<Vec<_>>()),
+        Some("fuzz") => fuzz(&env::args().skip(2).collect::<Vec<_>>()),
+        Some("soak") => soak(&env::args().skip(2).collect::<Vec<_>>()),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;
@@ -52,13 +60,13 @@ fn main() -> ExitCode {
 }
 
 /// One step of a check: a cargo invocation with a name and optional env.
-struct Step {
-    name: &'static str,
-    args: &'static [&'static str],
-    env: &'static [(&'static str, &'static str)],
+struct Step<'a> {
+    name: &'a str,
+    args: &'a [&'a str],
+    env: &'a [(&'a str, &'a str)],
 }
 
-const TEST_STEPS: &[Step] = &[
+const TEST_STEPS: &[Step<'static>] = &[
     Step {
         name: "rustfmt",
         args: &["fmt", "--all", "--", "--check"],
@@ -150,7 +158,7 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
-fn run(step: &Step) -> Result<(), String> {
+fn run(step: &Step<'_>) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: == {} ==", step.name);
     eprintln!("xtask: $ cargo {}", step.args.join(" "));
@@ -182,4 +190,79 @@ fn bench(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("the benchmarks failed ({status})"))
     }
+}
+
+/// `cargo xtask soak [--seconds N] [--tasks N]`: the soak program, built in
+/// release, with the options passed on.
+fn soak(args: &[String]) -> Result<(), String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args(["run", "--release", "--quiet", "-p", "soak", "--"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the soak run failed ({status})"))
+    }
+}
+
+/// `cargo xtask fuzz [--cases N]`: the property tests of every parser of
+/// outside input, in release, with `PROPTEST_CASES` raised. (cargo-fuzz
+/// would need a nightly compiler; these are the same properties the
+/// normal test run checks with 256 cases each.)
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let cases = match args {
+        [] => 20_000,
+        [flag, n] if flag == "--cases" => n
+            .parse::<u32>()
+            .map_err(|_| format!("--cases takes a whole number, not `{n}`"))?,
+        _ => return Err("usage: cargo xtask fuzz [--cases N]".to_owned()),
+    };
+    let cases = cases.to_string();
+    let env = [("PROPTEST_CASES", cases.as_str())];
+    let runs: [(&str, &[&str]); 2] = [
+        (
+            "property tests in the crates",
+            &[
+                "test",
+                "--release",
+                "-p",
+                "oauth-core",
+                "-p",
+                "battlenet",
+                "-p",
+                "ringplus",
+                "--all-features",
+                "--lib",
+                "proptests",
+            ],
+        ),
+        (
+            "property tests of the callback",
+            &[
+                "test",
+                "--release",
+                "-p",
+                "oauth-core",
+                "--all-features",
+                "--test",
+                "callback_proptests",
+            ],
+        ),
+    ];
+    let started = Instant::now();
+    for (name, args) in runs {
+        run(&Step {
+            name,
+            args,
+            env: &env,
+        })?;
+    }
+    eprintln!(
+        "xtask: every property held for {cases} cases in {:.0?}",
+        started.elapsed()
+    );
+    Ok(())
 }
