@@ -9,9 +9,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error, ErrorCode, ParseError};
-use crate::redact;
-use crate::token::{Token, error_from_response, server_error_from};
+use crate::error::{Endpoint, Error, ErrorCode};
+use crate::token::{Token, json_object_answer};
 use crate::url_policy::display_without_query;
 
 /// The `grant_type` of the device access token request (RFC 8628 §3.4).
@@ -233,31 +232,8 @@ pub(crate) fn parse_device_authorization(
     response: &http::Response<Vec<u8>>,
     received_at: Instant,
 ) -> Result<DeviceAuthorization, Error> {
-    let status = response.status();
-    if !status.is_success() {
-        return Err(error_from_response(endpoint, response));
-    }
-    let fail = |field: Option<&str>, message: String| {
-        Error::Parse(ParseError {
-            endpoint: endpoint.clone(),
-            status,
-            field: field.map(str::to_owned),
-            message,
-            excerpt: redact::excerpt(response.body()),
-        })
-    };
-    let mut fields = match serde_json::from_slice::<Value>(response.body()) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(fail(None, "expected a JSON object".into())),
-        Err(e) => return Err(fail(None, format!("expected a JSON object: {e}"))),
-    };
-    if let Some(error) = server_error_from(&fields) {
-        return Err(Error::Server {
-            endpoint: endpoint.clone(),
-            status,
-            error,
-        });
-    }
+    let (mut fields, errors) = json_object_answer(endpoint, response)?;
+    let fail = |field: Option<&str>, message: String| errors.field(field, message);
     let mut string = |name: &'static str| match fields.remove(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Err(fail(Some(name), "empty".into())),

@@ -7,10 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error, ParseError};
-use crate::redact;
+use crate::error::{Endpoint, Error};
 use crate::revocation::TokenRef;
-use crate::token::{error_from_response, server_error_from};
+use crate::token::json_object_answer;
 
 /// The server's answer about a token (RFC 7662 §2.2). An inactive token
 /// (expired, revoked, unknown, or not the caller's to see) has only
@@ -112,31 +111,8 @@ pub(crate) fn parse_introspection(
     endpoint: &Endpoint,
     response: &http::Response<Vec<u8>>,
 ) -> Result<Introspection, Error> {
-    let status = response.status();
-    if !status.is_success() {
-        return Err(error_from_response(endpoint, response));
-    }
-    let fail = |field: Option<&str>, message: String| {
-        Error::Parse(ParseError {
-            endpoint: endpoint.clone(),
-            status,
-            field: field.map(str::to_owned),
-            message,
-            excerpt: redact::excerpt(response.body()),
-        })
-    };
-    let mut fields = match serde_json::from_slice::<Value>(response.body()) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(fail(None, "expected a JSON object".into())),
-        Err(e) => return Err(fail(None, format!("expected a JSON object: {e}"))),
-    };
-    if let Some(error) = server_error_from(&fields) {
-        return Err(Error::Server {
-            endpoint: endpoint.clone(),
-            status,
-            error,
-        });
-    }
+    let (mut fields, errors) = json_object_answer(endpoint, response)?;
+    let fail = |field: Option<&str>, message: String| errors.field(field, message);
     let field_error = |(field, message): (&str, String)| fail(Some(field), message);
     let active = match fields.remove("active") {
         Some(Value::Bool(active)) => active,

@@ -292,6 +292,56 @@ pub(crate) fn error_from_response(
     }
 }
 
+/// The JSON object of a successful answer from an OAuth endpoint other than
+/// the token endpoint (device authorization, introspection), and the means
+/// to report a member of it that cannot be used.
+///
+/// An error status, or an RFC 6749 §5.2 error body even with a success
+/// status, becomes the server's error; a body that is not a JSON object, a
+/// parse error.
+pub(crate) fn json_object_answer<'a>(
+    endpoint: &'a Endpoint,
+    response: &'a http::Response<Vec<u8>>,
+) -> Result<(Map<String, Value>, FieldErrors<'a>), Error> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(error_from_response(endpoint, response));
+    }
+    let errors = FieldErrors { endpoint, response };
+    let fields = match serde_json::from_slice::<Value>(response.body()) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(errors.field(None, "expected a JSON object".into())),
+        Err(e) => return Err(errors.field(None, format!("expected a JSON object: {e}"))),
+    };
+    if let Some(error) = server_error_from(&fields) {
+        return Err(Error::Server {
+            endpoint: endpoint.clone(),
+            status,
+            error,
+        });
+    }
+    Ok((fields, errors))
+}
+
+/// Turns a problem with an answer's member into a [`ParseError`] naming the
+/// endpoint, status and member, with a redacted excerpt of the body.
+pub(crate) struct FieldErrors<'a> {
+    endpoint: &'a Endpoint,
+    response: &'a http::Response<Vec<u8>>,
+}
+
+impl FieldErrors<'_> {
+    pub(crate) fn field(&self, field: Option<&str>, message: String) -> Error {
+        Error::Parse(ParseError {
+            endpoint: self.endpoint.clone(),
+            status: self.response.status(),
+            field: field.map(str::to_owned),
+            message,
+            excerpt: redact::excerpt(self.response.body()),
+        })
+    }
+}
+
 /// The answer's fields, from a JSON object or a form-encoded body.
 fn answer_fields(response: &http::Response<Vec<u8>>) -> Option<Map<String, Value>> {
     let body = response.body();
