@@ -41,6 +41,16 @@ impl Impl {
         Impl::Oauth2Reqwest,
     ];
 
+    pub(crate) fn arg(self) -> &'static str {
+        match self {
+            Impl::OursHyper => "ours-hyper",
+            Impl::OursReqwest => "ours-reqwest",
+            Impl::RawHyper => "raw-hyper",
+            Impl::RawReqwest => "raw-reqwest",
+            Impl::Oauth2Reqwest => "oauth2-reqwest",
+        }
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Impl::OursHyper => "ours on hyper (`BattleNetClient::get`)",

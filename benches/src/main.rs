@@ -37,6 +37,11 @@ options:
                    writes nothing unless --out is given
   --build-times    also time clean release builds (slow: minutes)
   --no-python      skip the Python requests-oauthlib case
+  --only CASES     run only these cases (comma-separated: get, exchange,
+                   cold-start, stampede, fast-path, memory), for profiling
+  --get-impls IMPLS  only these GET implementations (comma-separated:
+                   ours-hyper, ours-reqwest, raw-hyper, raw-reqwest,
+                   oauth2-reqwest), for profiling
   --out PATH       where to write the report (default docs/benchmarks.md)
   --no-write       print only
 ";
@@ -49,7 +54,17 @@ struct Options {
     build_times: bool,
     python: bool,
     out: Option<PathBuf>,
+    only: Option<Vec<String>>,
+    get_impls: Option<Vec<String>>,
     args: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, case: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|c| c == case))
+    }
 }
 
 fn main() -> ExitCode {
@@ -95,6 +110,8 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
         build_times: false,
         python: true,
         out: Some(workspace().join("docs").join("benchmarks.md")),
+        only: None,
+        get_impls: None,
         args: args.clone(),
     };
     let mut quick_out = None;
@@ -120,6 +137,14 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
                 options.out = Some(path);
             }
             "--no-write" => options.out = None,
+            "--get-impls" => {
+                let impls = args.next().ok_or("--get-impls needs a list")?;
+                options.get_impls = Some(impls.split(',').map(str::to_owned).collect());
+            }
+            "--only" => {
+                let cases = args.next().ok_or("--only needs a list of cases")?;
+                options.only = Some(cases.split(',').map(str::to_owned).collect());
+            }
             "help" | "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -206,8 +231,18 @@ fn run(options: &Options) -> Result<(), String> {
     let mut results = Results::new(options.reps, &sizes_note(&sizes));
     for round in 1..=options.reps {
         eprintln!("bench: round {round}/{}", options.reps);
-        for (concurrency, per_task) in [(1, sizes.get_c1), (32, sizes.get_c32_per_task)] {
-            for which in get::Impl::ALL {
+        let get_runs = if options.runs("get") {
+            vec![(1, sizes.get_c1), (32, sizes.get_c32_per_task)]
+        } else {
+            Vec::new()
+        };
+        for (concurrency, per_task) in get_runs {
+            for which in get::Impl::ALL.into_iter().filter(|i| {
+                options
+                    .get_impls
+                    .as_ref()
+                    .is_none_or(|only| only.iter().any(|n| n == i.arg()))
+            }) {
                 let sample =
                     runtime.block_on(get::measure(which, &server, concurrency, per_task))?;
                 server.forget_requests();
@@ -221,22 +256,35 @@ fn run(options: &Options) -> Result<(), String> {
                 results.python.push(sample);
             }
         }
-        for which in exchange::Impl::ALL {
+        for which in exchange::Impl::ALL
+            .into_iter()
+            .filter(|_| options.runs("exchange"))
+        {
             let micros = runtime.block_on(exchange::exchange(which, &server, sizes.exchanges))?;
             results.exchange(which).push(micros);
         }
-        for which in exchange::Impl::ALL {
+        for which in exchange::Impl::ALL
+            .into_iter()
+            .filter(|_| options.runs("cold-start"))
+        {
             let millis =
                 runtime.block_on(exchange::cold_start(which, &server, sizes.cold_starts))?;
             results.cold_start(which).push(millis);
         }
         server.forget_requests();
-        let sample = runtime.block_on(stampede::stampede(&server, sizes.stampede_tasks))?;
-        results.stampede.push(sample);
-        results
-            .fast_path
-            .push(fast_path::measure(&fast_session, sizes.fast_path_calls)?);
-        for kind in memory::Kind::ALL {
+        if options.runs("stampede") {
+            let sample = runtime.block_on(stampede::stampede(&server, sizes.stampede_tasks))?;
+            results.stampede.push(sample);
+        }
+        if options.runs("fast-path") {
+            results
+                .fast_path
+                .push(fast_path::measure(&fast_session, sizes.fast_path_calls)?);
+        }
+        for kind in memory::Kind::ALL
+            .into_iter()
+            .filter(|_| options.runs("memory"))
+        {
             let bytes = memory::measure(kind, sizes.memory_users)?;
             results.memory(kind).push(bytes);
         }
