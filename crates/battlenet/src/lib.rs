@@ -102,6 +102,9 @@ mod provider;
 mod region;
 mod request;
 
+#[cfg(test)]
+mod proptests;
+
 pub use oauth_core;
 
 pub use crate::client::{ApiRequest, BattleNetClient, BattleNetClientBuilder};

@@ -633,6 +633,9 @@ fn redact(value: &mut Value) {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 mod tests {
     use oauth_core::http::HeaderValue;

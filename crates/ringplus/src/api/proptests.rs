@@ -1,0 +1,172 @@
+//! Property tests of the parsers of RingPlus answers: error bodies of any
+//! shape, members of successful answers, and rate-limit headers. Any input
+//! is a value or a typed error, never a panic; the two error shapes come
+//! through typed; secret values in a JSON body never reach an error.
+//! `PROPTEST_CASES` raises the case count (`cargo xtask fuzz`).
+
+use oauth_core::http::{HeaderMap, HeaderValue, Method};
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::error::FieldErrorCode;
+
+fn url() -> Url {
+    Url::parse("https://api.ringplus.net/accounts/1?page=2").expect("url")
+}
+
+fn response(status: u16, body: Vec<u8>) -> HttpResponse {
+    oauth_core::http::Response::builder()
+        .status(status)
+        .body(body)
+        .expect("response")
+}
+
+fn body_of(error: Error) -> ApiErrorBody {
+    match error {
+        Error::Api(api) => api.body,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+fn secret() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9]{12,32}"
+}
+
+fn code() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("blank".to_owned()),
+        Just("invalid".to_owned()),
+        Just("unknown_attribute".to_owned()),
+        Just("parameter_missing".to_owned()),
+        "[a-z_]{1,16}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_error_body_is_typed(
+        status in 400_u16..600,
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..1024),
+            "[ -~]{0,1000}".prop_map(String::into_bytes),
+        ],
+    ) {
+        let error = api_error(Method::GET, &url(), &response(status, body), None);
+        let shown = error.to_string();
+        prop_assert!(!shown.contains("page=2"), "the query is never shown: {}", shown);
+        if let ApiErrorBody::Unrecognized(excerpt) = body_of(error) {
+            prop_assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
+            prop_assert!(!excerpt.chars().any(char::is_control));
+        }
+    }
+
+    #[test]
+    fn both_error_shapes_come_through_typed(
+        status in 400_u16..600,
+        message in ".{0,40}",
+        entries in prop::collection::vec((code(), prop::option::of("[a-z_]{1,12}"), prop::option::of(".{0,20}")), 1..4),
+        validation in any::<bool>(),
+    ) {
+        let body = if validation {
+            let errors: Vec<_> = entries
+                .iter()
+                .map(|(code, field, message)| json!({"code": code, "field": field, "message": message}))
+                .collect();
+            json!({ "errors": errors })
+        } else {
+            json!({ "error": message, "status": status })
+        };
+        let error = api_error(Method::PUT, &url(), &response(status, body.to_string().into_bytes()), None);
+        match body_of(error) {
+            ApiErrorBody::Validation(errors) => {
+                prop_assert!(validation);
+                prop_assert_eq!(errors.len(), entries.len());
+                for (got, (code, field, message)) in errors.iter().zip(&entries) {
+                    prop_assert_eq!(got.code.as_str(), code.as_str());
+                    if code == "blank" {
+                        prop_assert_eq!(&got.code, &FieldErrorCode::Blank);
+                    }
+                    prop_assert_eq!(&got.field, field);
+                    prop_assert_eq!(&got.message, message);
+                }
+            }
+            ApiErrorBody::Message(got) => {
+                prop_assert!(!validation);
+                prop_assert_eq!(got, message);
+            }
+            ApiErrorBody::Unrecognized(excerpt) => prop_assert!(false, "unrecognised: {}", excerpt),
+        }
+    }
+
+    #[test]
+    fn secret_values_never_reach_an_error(
+        status in 400_u16..600,
+        name in prop::sample::select(SECRET_FIELDS.to_vec()),
+        value in secret(),
+        nested in any::<bool>(),
+        noise in ".{0,60}",
+    ) {
+        let inner = json!({ name: value, "note": noise });
+        let body = if nested { json!({ "data": [inner] }) } else { inner };
+        let error = api_error(Method::GET, &url(), &response(status, body.to_string().into_bytes()), None);
+        let shown = format!("{error} {error:?}");
+        prop_assert!(!shown.contains(&value), "{} in {}", value, shown);
+    }
+
+    #[test]
+    fn any_successful_answer_is_a_member_or_a_typed_error(
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..512),
+            "[ -~]{0,400}".prop_map(String::into_bytes),
+            (secret(), any::<i64>()).prop_map(|(password, n)| json!({
+                "fluidcall_credentials": {"username": n, "password": [password]}
+            }).to_string().into_bytes()),
+        ],
+    ) {
+        let secret_in_body = String::from_utf8_lossy(&body)
+            .split('"')
+            .find(|part| part.len() >= 12 && part.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_owned);
+        let result = parse_member::<crate::api::FluidcallCredentials>(&url(), &response(200, body), "fluidcall_credentials");
+        match result {
+            Ok(_) => {}
+            Err(Error::OAuth(error)) => {
+                prop_assert!(matches!(*error, oauth_core::Error::Parse(_)), "{:?}", error);
+                if let Some(secret) = secret_in_body {
+                    let shown = format!("{error} {error:?}");
+                    prop_assert!(!shown.contains(&secret), "{} in {}", secret, shown);
+                }
+            }
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read_or_ignored(
+        limit in prop::option::of(prop_oneof!["[ -~]{0,12}", any::<u32>().prop_map(|n| n.to_string())]),
+        remaining in prop::option::of(prop_oneof!["[ -~]{0,12}", any::<u32>().prop_map(|n| n.to_string())]),
+        reset in prop::option::of(prop_oneof!["[ -~]{0,12}", (0_i64..4_000_000_000).prop_map(|n| n.to_string())]),
+    ) {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("x-rate-limit-limit", &limit),
+            ("x-rate-limit-remaining", &remaining),
+            ("x-rate-limit-reset", &reset),
+        ] {
+            if let Some(value) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert(name, value);
+            }
+        }
+        let read = RateLimit::from_headers(&headers);
+        let number = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<u32>().ok());
+        match (read, number(&remaining)) {
+            (Some(read), Some(remaining)) => {
+                prop_assert_eq!(read.remaining, remaining);
+                prop_assert_eq!(read.limit, number(&limit));
+            }
+            (None, None) => {}
+            (read, expected) => prop_assert!(false, "read {:?}, expected remaining {:?}", read, expected),
+        }
+    }
+}
