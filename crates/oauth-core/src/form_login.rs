@@ -8,6 +8,8 @@
 //! authorization code flow with a browser wherever a person is present.
 
 mod html;
+#[cfg(test)]
+mod proptests;
 
 use std::fmt;
 
