@@ -3,6 +3,7 @@
 //! `Debug` and `Display` of every public value the flows produce, and every
 //! error (with its source chain) must hold none of them. The access,
 //! refresh and ID tokens are the sandbox's own, read from the results.
+//! Form login runs through RingPlus's `login` (oauth-core `form-login`).
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // Tests: panics and the printed summary are the report.
 
@@ -29,6 +30,7 @@ const SECRET: &str = "canary-client-secret-Q7x9Lm2Pz";
 const WRONG_SECRET: &str = "canary-wrong-secret-K3vB7qT1";
 const LOGIN: &str = "alice";
 const PASSWORD: &str = "canary-password-Zr4tW8nV";
+const WRONG_PASSWORD: &str = "canary-wrong-password-Lp8sD3fG";
 const BOGUS_REFRESH: &str = "canary-bogus-refresh-H6yN2cJ5";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const RINGPLUS_REDIRECT: &str = "https://www.ringplus.net/callback";
@@ -533,6 +535,25 @@ async fn ringplus_flows(canary: &mut Canary) {
     canary.error("ringplus api error", &error);
     let error = handler.fetch_token(callback.as_str()).await.unwrap_err();
     canary.error("ringplus fetch without authorization", &error);
+    // Form login: the sign-in form filled with the password, consent given.
+    let form_login = OAuthHandler::builder(ID, SECRET, RINGPLUS_REDIRECT)
+        .oauth_base(sandbox.oauth_url().as_str())
+        .api_base(sandbox.api_url().as_str())
+        .build()
+        .unwrap();
+    let token = form_login
+        .login(RINGPLUS_LOGIN, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    canary.token("ringplus form login token", &token);
+    canary.debug("ringplus form login handler", &form_login);
+    canary.secret("wrong password", WRONG_PASSWORD);
+    let error = form_login
+        .login(RINGPLUS_LOGIN, &Password::new(WRONG_PASSWORD))
+        .await
+        .unwrap_err();
+    canary.error("ringplus form login with a wrong password", &error);
+
     let wrong = OAuthHandler::builder(ID, WRONG_SECRET, RINGPLUS_REDIRECT)
         .oauth_base(sandbox.oauth_url().as_str())
         .api_base(sandbox.api_url().as_str())
