@@ -10,18 +10,17 @@ use http::header::AUTHORIZATION;
 use http::{HeaderValue, StatusCode};
 use tokio::sync::watch;
 use tracing::Instrument as _;
-use url::Url;
 
 use crate::client::Client;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Endpoint, Error, TransportError};
+use crate::error::{Error, TransportError};
 use crate::rate_limit::RateLimiter;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
 use crate::secret::AccessToken;
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
-use crate::url_policy::check_endpoint;
+use crate::url_policy::api_endpoint;
 
 mod request;
 mod source;
@@ -474,10 +473,7 @@ impl Session {
         span: &tracing::Span,
     ) -> Result<HttpResponse, Error> {
         let (parts, body) = request.into_parts();
-        let url = Url::parse(&parts.uri.to_string())
-            .map_err(|e| Error::Config(format!("the request URL is not absolute: {e}")))?;
-        check_endpoint(&url)?;
-        let endpoint = Endpoint::new("api", &url);
+        let endpoint = api_endpoint(&parts.uri)?;
         span.record("url", &*endpoint.url);
         let may_retry = retry_safe || is_idempotent(&parts.method);
         let policy = &self.inner.retry;

@@ -10,7 +10,7 @@ use http::{Method, StatusCode};
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::error::{ErrorCode, ServerError, TransportErrorKind};
+use crate::error::{Endpoint, ErrorCode, ServerError, TransportErrorKind};
 use crate::secret::RefreshToken;
 use crate::transport::transport_fn;
 
