@@ -70,24 +70,36 @@ pub(crate) fn api_endpoint(uri: &http::Uri) -> Result<Endpoint, Error> {
 /// `None` leaves the decision to `Url`.
 fn api_endpoint_fast(uri: &http::Uri) -> Option<Endpoint> {
     let scheme = uri.scheme_str()?;
-    let host = uri.authority()?.host().to_ascii_lowercase();
-    let default_port = match (scheme, plain_host(&host)?) {
+    let host = uri.authority()?.host();
+    // Hosts are compared and shown in lower case, as `Url` does.
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let default_port = match (scheme, plain_host(host)?) {
         ("https", _) => 443,
         ("http", true) => 80,
         _ => return None,
     };
     let path = uri.path();
-    // `Url` resolves dot segments and escapes some characters in paths.
+    // `Url` resolves dot segments (also written `%2e`) and escapes some
+    // characters in paths.
+    let escaped_dot = path
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'2' && w[2].eq_ignore_ascii_case(&b'e'));
     if !path.starts_with('/')
         || path.contains("/.")
-        || path.to_ascii_lowercase().contains("%2e")
+        || escaped_dot
         || path.bytes().any(|b| b"\"<>`{}\\".contains(&b))
     {
         return None;
     }
     // Shown as `Url` shows it: no credentials, default port, query or
     // fragment.
-    let mut shown = format!("{scheme}://{host}");
+    let mut shown = String::with_capacity(scheme.len() + host.len() + path.len() + 9);
+    shown.push_str(scheme);
+    shown.push_str("://");
+    shown.push_str(host);
     if let Some(port) = uri.port_u16().filter(|p| *p != default_port) {
         shown.push(':');
         shown.push_str(&port.to_string());
@@ -181,6 +193,7 @@ mod tests {
         for input in [
             "https://us.api.blizzard.com/data/wow/token/index?namespace=dynamic-us",
             "https://US.API.Blizzard.com:443/data?x=1#f",
+            "https://us.api.blizzard.com:443/data?x=1#f",
             "https://u:p@h.example:8443/a/b?code=secret",
             "https://h.example",
             "https://127.0.0.1:8443/x",
