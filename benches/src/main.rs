@@ -46,6 +46,10 @@ options:
   --no-write       print only
 ";
 
+/// Where the generated part of the report ends and notes by hand begin.
+const NOTES_MARKER: &str =
+    "<!-- Notes by hand below this line are kept when the file is regenerated. -->";
+
 /// What one run does.
 #[derive(Debug)]
 struct Options {
@@ -308,9 +312,16 @@ fn run(options: &Options) -> Result<(), String> {
     } else {
         format!("cargo xtask bench {}", options.args.join(" "))
     };
-    let text = report::render(&results, &machine_before, &machine_after, &command);
+    let mut text = report::render(&results, &machine_before, &machine_after, &command);
     println!("{text}");
     if let Some(out) = &options.out {
+        // Notes written by hand below the marker survive regeneration.
+        let notes = std::fs::read_to_string(out)
+            .ok()
+            .and_then(|old| old.find(NOTES_MARKER).map(|at| old[at..].to_owned()))
+            .unwrap_or_else(|| format!("{NOTES_MARKER}\n"));
+        text.push('\n');
+        text.push_str(&notes);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
