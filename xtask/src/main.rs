@@ -28,7 +28,7 @@ commands:
   bench     the benchmarks in release (`cargo xtask bench --help`); writes
             docs/benchmarks.md
   fuzz      the property tests of every parser of outside input, in release,
-            with many more cases: `--cases N` (default 20000 per property)
+            with many more cases: `--cases N` (default 100000 per property)
   soak      many tasks calling an API through one session while the sandbox
             injects faults and expires tokens, in release: `--seconds N`
             (default 180), `--tasks N` (default 16); fails on a leaked
@@ -214,7 +214,7 @@ fn soak(args: &[String]) -> Result<(), String> {
 /// normal test run checks with 256 cases each.)
 fn fuzz(args: &[String]) -> Result<(), String> {
     let cases = match args {
-        [] => 20_000,
+        [] => 100_000,
         [flag, n] if flag == "--cases" => n
             .parse::<u32>()
             .map_err(|_| format!("--cases takes a whole number, not `{n}`"))?,
