@@ -20,7 +20,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::setup::{self, ENDPOINT, Server, Transport};
-use crate::stats::{nanos, percentile_us};
+use crate::stats::{CpuClock, nanos, percentile_us};
 
 /// The implementations of the GET.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,15 +30,32 @@ pub(crate) enum Impl {
     RawHyper,
     RawReqwest,
     Oauth2Reqwest,
+    /// oauth-core's transports alone with a static header: which layer
+    /// costs what (run only when named in `--get-impls`).
+    TransportHyper,
+    TransportReqwest,
 }
 
 impl Impl {
+    /// In the order they run: each of ours next to the raw client of its
+    /// transport.
     pub(crate) const ALL: [Impl; 5] = [
         Impl::OursHyper,
-        Impl::OursReqwest,
         Impl::RawHyper,
+        Impl::OursReqwest,
         Impl::RawReqwest,
         Impl::Oauth2Reqwest,
+    ];
+
+    /// Every implementation, the diagnostic ones included.
+    pub(crate) const EVERY: [Impl; 7] = [
+        Impl::OursHyper,
+        Impl::RawHyper,
+        Impl::OursReqwest,
+        Impl::RawReqwest,
+        Impl::Oauth2Reqwest,
+        Impl::TransportHyper,
+        Impl::TransportReqwest,
     ];
 
     pub(crate) fn arg(self) -> &'static str {
@@ -48,6 +65,8 @@ impl Impl {
             Impl::RawHyper => "raw-hyper",
             Impl::RawReqwest => "raw-reqwest",
             Impl::Oauth2Reqwest => "oauth2-reqwest",
+            Impl::TransportHyper => "transport-hyper",
+            Impl::TransportReqwest => "transport-reqwest",
         }
     }
 
@@ -55,9 +74,11 @@ impl Impl {
         match self {
             Impl::OursHyper => "ours on hyper (`BattleNetClient::get`)",
             Impl::OursReqwest => "ours on reqwest (`BattleNetClient::get`)",
-            Impl::RawHyper => "raw hyper, static Bearer header",
+            Impl::RawHyper => "raw hyper (TCP_NODELAY), static Bearer header",
             Impl::RawReqwest => "raw reqwest, static Bearer header",
             Impl::Oauth2Reqwest => "oauth2 crate token + reqwest 0.12",
+            Impl::TransportHyper => "oauth-core `HyperTransport` alone, static header",
+            Impl::TransportReqwest => "oauth-core `ReqwestTransport` alone, static header",
         }
     }
 }
@@ -68,6 +89,11 @@ pub(crate) struct Sample {
     pub(crate) per_second: f64,
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
+    /// CPU time of the client (the thread every client task runs on) per
+    /// request, in microseconds.
+    pub(crate) client_cpu_us: f64,
+    /// CPU time of the rest of the process (the sandbox) per request.
+    pub(crate) server_cpu_us: f64,
 }
 
 /// Builds `which` afresh, warms it up (token fetched, one connection per
@@ -90,6 +116,22 @@ pub(crate) async fn measure(
         }
         Impl::RawHyper => drive(RawHyper::new(server).await?, concurrency, per_task).await,
         Impl::RawReqwest => drive(RawReqwest::new(server).await?, concurrency, per_task).await,
+        Impl::TransportHyper => {
+            drive(
+                TransportOnly::new(server, Transport::Hyper).await?,
+                concurrency,
+                per_task,
+            )
+            .await
+        }
+        Impl::TransportReqwest => {
+            drive(
+                TransportOnly::new(server, Transport::Reqwest).await?,
+                concurrency,
+                per_task,
+            )
+            .await
+        }
         Impl::Oauth2Reqwest => {
             drive(Oauth2Reqwest::new(server).await?, concurrency, per_task).await
         }
@@ -107,16 +149,20 @@ const WARM_UP_PER_TASK: usize = 20;
 async fn drive<G: Get>(getter: G, concurrency: usize, per_task: usize) -> Result<Sample, String> {
     let getter = Arc::new(getter);
     run(&getter, concurrency, WARM_UP_PER_TASK).await?;
+    let cpu = CpuClock::now();
     let started = Instant::now();
     let mut latencies = run(&getter, concurrency, per_task).await?;
     let elapsed = started.elapsed();
+    let (client_cpu, server_cpu) = cpu.elapsed();
     latencies.sort_unstable();
     #[expect(clippy::cast_precision_loss, reason = "request counts far below 2^52")]
-    let per_second = latencies.len() as f64 / elapsed.as_secs_f64();
+    let requests = latencies.len() as f64;
     Ok(Sample {
-        per_second,
+        per_second: requests / elapsed.as_secs_f64(),
         p50_us: percentile_us(&latencies, 50.0),
         p99_us: percentile_us(&latencies, 99.0),
+        client_cpu_us: client_cpu.as_secs_f64() * 1e6 / requests,
+        server_cpu_us: server_cpu.as_secs_f64() * 1e6 / requests,
     })
 }
 
@@ -171,7 +217,8 @@ impl Get for Ours {
     }
 }
 
-/// hyper-util's pooled client, plain HTTP, and a header made once.
+/// hyper-util's pooled client, plain HTTP with `TCP_NODELAY`, and a header
+/// made once.
 struct RawHyper {
     client: HyperClient<HttpConnector, Empty<Bytes>>,
     uri: Uri,
@@ -180,8 +227,12 @@ struct RawHyper {
 
 impl RawHyper {
     async fn new(server: &Server) -> Result<Self, String> {
+        // TCP_NODELAY as our hyper transport (and reqwest) set it, so the
+        // comparison is of the layers above the connection.
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
         Ok(RawHyper {
-            client: HyperClient::builder(TokioExecutor::new()).build_http(),
+            client: HyperClient::builder(TokioExecutor::new()).build(connector),
             uri: server.get_url().parse().map_err(|e| format!("{e}"))?,
             authorization: bearer(server).await?,
         })
@@ -289,6 +340,42 @@ impl Get for Oauth2Reqwest {
         }
         let body = response.bytes().await.map_err(|e| e.to_string())?;
         let _: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// One of oauth-core's transports, sent a request with a static header.
+struct TransportOnly {
+    transport: Arc<dyn oauth_core::HttpTransport>,
+    uri: Uri,
+    authorization: HeaderValue,
+}
+
+impl TransportOnly {
+    async fn new(server: &Server, transport: Transport) -> Result<Self, String> {
+        Ok(TransportOnly {
+            transport: transport.build()?,
+            uri: server.get_url().parse().map_err(|e| format!("{e}"))?,
+            authorization: bearer(server).await?,
+        })
+    }
+}
+
+impl Get for TransportOnly {
+    async fn get(&self) -> Result<(), String> {
+        let request = Request::get(self.uri.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
+            .body(Vec::new())
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("transport: HTTP {}", response.status()));
+        }
+        let _: Value = serde_json::from_slice(response.body()).map_err(|e| e.to_string())?;
         Ok(())
     }
 }

@@ -32,7 +32,7 @@ the table and writes it to docs/benchmarks.md.
 
 options:
   --reps N         rounds (repetitions of each case), at least 5 for the
-                   record (default 7)
+                   record (default 9)
   --quick          2 rounds with a tenth of the requests: for trying it out;
                    writes nothing unless --out is given
   --build-times    also time clean release builds (slow: minutes)
@@ -41,7 +41,9 @@ options:
                    cold-start, stampede, fast-path, memory), for profiling
   --get-impls IMPLS  only these GET implementations (comma-separated:
                    ours-hyper, ours-reqwest, raw-hyper, raw-reqwest,
-                   oauth2-reqwest), for profiling
+                   oauth2-reqwest; and, not run otherwise, oauth-core's
+                   transports alone: transport-hyper, transport-reqwest),
+                   for profiling
   --out PATH       where to write the report (default docs/benchmarks.md)
   --no-write       print only
 ";
@@ -109,7 +111,7 @@ fn main() -> ExitCode {
 
 fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
     let mut options = Options {
-        reps: 7,
+        reps: 9,
         scale: 10,
         build_times: false,
         python: true,
@@ -185,8 +187,8 @@ struct Sizes {
 impl Sizes {
     fn at(scale: usize) -> Sizes {
         Sizes {
-            get_c1: 300 * scale,
-            get_c32_per_task: 40 * scale,
+            get_c1: 200 * scale,
+            get_c32_per_task: 30 * scale,
             python_gets: 150 * scale,
             exchanges: 30 * scale,
             cold_starts: 2 * scale,
@@ -241,12 +243,13 @@ fn run(options: &Options) -> Result<(), String> {
             Vec::new()
         };
         for (concurrency, per_task) in get_runs {
-            for which in get::Impl::ALL.into_iter().filter(|i| {
-                options
-                    .get_impls
-                    .as_ref()
-                    .is_none_or(|only| only.iter().any(|n| n == i.arg()))
-            }) {
+            for which in get::Impl::EVERY
+                .into_iter()
+                .filter(|i| match &options.get_impls {
+                    Some(only) => only.iter().any(|n| n == i.arg()),
+                    None => get::Impl::ALL.contains(i),
+                })
+            {
                 let sample =
                     runtime.block_on(get::measure(which, &server, concurrency, per_task))?;
                 server.forget_requests();

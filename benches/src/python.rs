@@ -6,7 +6,11 @@ use std::process::Command;
 
 use crate::get::Sample;
 use crate::setup::{CLIENT_ID, CLIENT_SECRET, Server};
-use crate::stats::percentile_us;
+use crate::stats::{CpuClock, percentile_us};
+
+/// The requests the Python script makes before its loop: the token request
+/// and its warm-up GETs.
+const WARM_UP_AND_TOKEN: f64 = 21.0;
 
 /// A Python with requests-oauthlib installed.
 #[derive(Clone, Debug)]
@@ -69,6 +73,7 @@ fn run(command: &mut Command) -> Result<(), String> {
 
 /// One run of the Python GET loop: `count` GETs, one at a time.
 pub(crate) fn measure(python: &Python, server: &Server, count: usize) -> Result<Sample, String> {
+    let cpu = CpuClock::now();
     let output = Command::new(&python.interpreter)
         .arg(&python.script)
         .arg(server.token_url())
@@ -86,9 +91,13 @@ pub(crate) fn measure(python: &Python, server: &Server, count: usize) -> Result<
     }
     let answer: serde_json::Value =
         serde_json::from_slice(&output.stdout).map_err(|e| format!("Python printed: {e}"))?;
+    let (_, server_cpu) = cpu.elapsed();
     let elapsed = answer["elapsed_ns"]
         .as_u64()
         .ok_or("Python printed no elapsed_ns")?;
+    let client_cpu = answer["cpu_ns"]
+        .as_u64()
+        .ok_or("Python printed no cpu_ns")?;
     let mut latencies: Vec<u64> = answer["latencies_ns"]
         .as_array()
         .ok_or("Python printed no latencies_ns")?
@@ -100,10 +109,15 @@ pub(crate) fn measure(python: &Python, server: &Server, count: usize) -> Result<
         clippy::cast_precision_loss,
         reason = "request counts and nanoseconds far below 2^52"
     )]
-    let per_second = latencies.len() as f64 / (elapsed as f64 / 1e9);
+    let (requests, elapsed, client_cpu) =
+        (latencies.len() as f64, elapsed as f64, client_cpu as f64);
     Ok(Sample {
-        per_second,
+        per_second: requests / (elapsed / 1e9),
         p50_us: percentile_us(&latencies, 50.0),
         p99_us: percentile_us(&latencies, 99.0),
+        client_cpu_us: client_cpu / 1e3 / requests,
+        // The sandbox also served Python's start: its token request and
+        // warm-up GETs.
+        server_cpu_us: server_cpu.as_secs_f64() * 1e6 / (requests + WARM_UP_AND_TOKEN),
     })
 }

@@ -12,8 +12,8 @@ use crate::{exchange, fast_path, get, memory, stampede};
 pub(crate) struct Results {
     reps: usize,
     sizes: String,
-    get_c1: [Vec<get::Sample>; 5],
-    get_c32: [Vec<get::Sample>; 5],
+    get_c1: [Vec<get::Sample>; 7],
+    get_c32: [Vec<get::Sample>; 7],
     pub(crate) python: Vec<get::Sample>,
     pub(crate) python_version: Result<String, String>,
     exchange: [Series; 3],
@@ -45,7 +45,10 @@ impl Results {
     }
 
     pub(crate) fn get(&mut self, which: get::Impl, concurrency: usize) -> &mut Vec<get::Sample> {
-        let index = get::Impl::ALL.iter().position(|i| *i == which).unwrap_or(0);
+        let index = get::Impl::EVERY
+            .iter()
+            .position(|i| *i == which)
+            .unwrap_or(0);
         if concurrency == 1 {
             &mut self.get_c1[index]
         } else {
@@ -70,13 +73,25 @@ impl Results {
     }
 
     fn throughput(&self, which: get::Impl, concurrency: usize) -> Series {
-        let index = get::Impl::ALL.iter().position(|i| *i == which).unwrap_or(0);
+        self.get_metric(which, concurrency, |s| s.per_second)
+    }
+
+    fn get_metric(
+        &self,
+        which: get::Impl,
+        concurrency: usize,
+        metric: fn(&get::Sample) -> f64,
+    ) -> Series {
+        let index = get::Impl::EVERY
+            .iter()
+            .position(|i| *i == which)
+            .unwrap_or(0);
         let samples = if concurrency == 1 {
             &self.get_c1[index]
         } else {
             &self.get_c32[index]
         };
-        series(samples.iter().map(|s| s.per_second))
+        series(samples.iter().map(metric))
     }
 }
 
@@ -85,6 +100,11 @@ fn exchange_index(which: exchange::Impl) -> usize {
         .iter()
         .position(|i| *i == which)
         .unwrap_or(0)
+}
+
+/// The ratios `a / b` of the same rounds.
+fn paired(a: &Series, b: &Series) -> Series {
+    series(a.values().iter().zip(b.values()).map(|(a, b)| a / b))
 }
 
 fn series(values: impl Iterator<Item = f64>) -> Series {
@@ -145,7 +165,8 @@ pub(crate) fn render(
         w,
         "- {} rounds; each round runs every case once per implementation, in the \
          same order (A B C … A B C …), so slow phases of a shared machine hit all \
-         of them alike. Tables give the median over rounds and the min–max range.",
+         of them alike. Tables give the median over rounds and the min–max range; \
+         ratios are taken within each round, then the median over rounds.",
         results.reps
     );
     let _ = writeln!(
@@ -169,16 +190,25 @@ pub(crate) fn render(
         let _ = writeln!(w, "Concurrency {concurrency}:\n");
         let _ = writeln!(
             w,
-            "| implementation | requests/s (median) | min–max | p50 µs | p99 µs |"
+            "| implementation | requests/s (median) | min–max | p50 µs | p99 µs | client CPU µs/request | sandbox CPU µs/request |"
         );
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|");
-        for which in get::Impl::ALL {
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+        for which in get::Impl::EVERY {
             let samples = if concurrency == 1 {
-                &results.get_c1[get::Impl::ALL.iter().position(|i| *i == which).unwrap_or(0)]
+                &results.get_c1[get::Impl::EVERY
+                    .iter()
+                    .position(|i| *i == which)
+                    .unwrap_or(0)]
             } else {
-                &results.get_c32[get::Impl::ALL.iter().position(|i| *i == which).unwrap_or(0)]
+                &results.get_c32[get::Impl::EVERY
+                    .iter()
+                    .position(|i| *i == which)
+                    .unwrap_or(0)]
             };
-            get_row(w, which.name(), samples);
+            // The diagnostic rows appear only when they ran.
+            if get::Impl::ALL.contains(&which) || !samples.is_empty() {
+                get_row(w, which.name(), samples);
+            }
         }
         if concurrency == 1 {
             match &results.python_version {
@@ -191,7 +221,7 @@ pub(crate) fn render(
                 }
                 Ok(_) => {}
                 Err(why) => {
-                    let _ = writeln!(w, "| Python requests-oauthlib | skipped: {why} | | | |");
+                    let _ = writeln!(w, "| Python requests-oauthlib | skipped: {why} | | | | | |");
                 }
             }
         }
@@ -200,12 +230,17 @@ pub(crate) fn render(
 
     let _ = writeln!(
         w,
-        "Ratios of median throughput (higher is better for ours):\n"
+        "Ratios of throughput, taken within each round (the two runs are next to \
+         each other in time, so a burst of load elsewhere hits both alike): median \
+         over rounds, and min–max. Higher is better for ours.\n"
     );
-    let _ = writeln!(w, "| ratio | concurrency 1 | concurrency 32 | target |");
-    let _ = writeln!(w, "|---|---:|---:|---|");
+    let _ = writeln!(
+        w,
+        "| ratio | concurrency 1 | min–max | concurrency 32 | min–max | target |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---|");
     let ratio = |a: get::Impl, b: get::Impl, c: usize| {
-        results.throughput(a, c).median() / results.throughput(b, c).median()
+        paired(&results.throughput(a, c), &results.throughput(b, c))
     };
     for (a, b, label, target) in [
         (
@@ -241,9 +276,18 @@ pub(crate) fn render(
     ] {
         let (r1, r32) = (ratio(a, b, 1), ratio(a, b, 32));
         let target_text = target.map_or_else(String::new, |t| format!("≥ {t} at both"));
-        let _ = writeln!(w, "| {label} | {r1:.3} | {r32:.3} | {target_text} |");
+        let _ = writeln!(
+            w,
+            "| {label} | {:.3} | {:.3}–{:.3} | {:.3} | {:.3}–{:.3} | {target_text} |",
+            r1.median(),
+            r1.min(),
+            r1.max(),
+            r32.median(),
+            r32.min(),
+            r32.max()
+        );
         if let Some(t) = target {
-            for (c, r) in [(1, r1), (32, r32)] {
+            for (c, r) in [(1, r1.median()), (32, r32.median())] {
                 targets.push(Target {
                     what: format!("{label} ≥ {t}, concurrency {c}"),
                     measured: format!("{r:.3}"),
@@ -261,7 +305,7 @@ pub(crate) fn render(
                 .total_cmp(&results.throughput(*b, 32).median())
         })
         .unwrap_or(get::Impl::OursHyper);
-    let best = ratio(faster, get::Impl::Oauth2Reqwest, 32);
+    let best = ratio(faster, get::Impl::Oauth2Reqwest, 32).median();
     let faster_name = if faster == get::Impl::OursHyper {
         "hyper"
     } else {
@@ -269,7 +313,7 @@ pub(crate) fn render(
     };
     let _ = writeln!(
         w,
-        "| ours on the faster transport ({faster_name}) / oauth2 + reqwest | | {best:.3} | ≥ 1.3 at 32 |"
+        "| ours on the faster transport ({faster_name}) / oauth2 + reqwest | | | {best:.3} | | ≥ 1.3 at 32 |"
     );
     targets.push(Target {
         what: "ours on the faster transport / oauth2 + reqwest ≥ 1.3, concurrency 32".into(),
@@ -287,8 +331,62 @@ pub(crate) fn render(
         let ours = results.throughput(faster, 1).median();
         let _ = writeln!(
             w,
-            "| ours on {faster_name} / Python requests-oauthlib | {:.1} | | |",
+            "| ours on {faster_name} / Python requests-oauthlib (medians) | {:.1} | | | | |",
             ours / python
+        );
+    }
+    let _ = writeln!(w);
+
+    let _ = writeln!(
+        w,
+        "Client CPU time per request, within each round (the work each client does, \
+         which other load on the machine does not change; at concurrency 32 the \
+         client's core is the limit, so throughput follows it). Lower is better for \
+         ours:\n"
+    );
+    let _ = writeln!(
+        w,
+        "| ratio of client CPU per request | concurrency 1 | min–max | concurrency 32 | min–max |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|");
+    for (a, b, label) in [
+        (
+            get::Impl::OursHyper,
+            get::Impl::RawHyper,
+            "ours on hyper / raw hyper",
+        ),
+        (
+            get::Impl::OursReqwest,
+            get::Impl::RawReqwest,
+            "ours on reqwest / raw reqwest",
+        ),
+        (
+            get::Impl::OursHyper,
+            get::Impl::Oauth2Reqwest,
+            "ours on hyper / oauth2 + reqwest",
+        ),
+        (
+            get::Impl::OursReqwest,
+            get::Impl::Oauth2Reqwest,
+            "ours on reqwest / oauth2 + reqwest",
+        ),
+    ] {
+        let cpu = |c| {
+            paired(
+                &results.get_metric(a, c, |s| s.client_cpu_us),
+                &results.get_metric(b, c, |s| s.client_cpu_us),
+            )
+        };
+        let (r1, r32) = (cpu(1), cpu(32));
+        let _ = writeln!(
+            w,
+            "| {label} | {:.3} | {:.3}–{:.3} | {:.3} | {:.3}–{:.3} |",
+            r1.median(),
+            r1.min(),
+            r1.max(),
+            r32.median(),
+            r32.min(),
+            r32.max()
         );
     }
     let _ = writeln!(w);
@@ -312,14 +410,17 @@ pub(crate) fn render(
             s.max()
         );
     }
-    let oauth2 = results.exchange[exchange_index(exchange::Impl::Oauth2Reqwest)].median();
+    let oauth2 = &results.exchange[exchange_index(exchange::Impl::Oauth2Reqwest)];
     let _ = writeln!(w);
     for which in [exchange::Impl::OursReqwest, exchange::Impl::OursHyper] {
-        let r = results.exchange[exchange_index(which)].median() / oauth2;
+        let ratios = paired(&results.exchange[exchange_index(which)], oauth2);
+        let r = ratios.median();
         let _ = writeln!(
             w,
-            "- {} / oauth2 crate: {r:.3} (target ≤ 1.0)",
-            which.name()
+            "- {} / oauth2 crate, within each round: median {r:.3}, {:.3}–{:.3} (target ≤ 1.0)",
+            which.name(),
+            ratios.min(),
+            ratios.max()
         );
         targets.push(Target {
             what: format!("exchange latency, {} / oauth2 ≤ 1.0", which.name()),
@@ -504,13 +605,16 @@ pub(crate) fn render(
 
 fn get_row(w: &mut String, name: &str, samples: &[get::Sample]) {
     let throughput = series(samples.iter().map(|s| s.per_second));
-    let p50 = median(&samples.iter().map(|s| s.p50_us).collect::<Vec<_>>());
-    let p99 = median(&samples.iter().map(|s| s.p99_us).collect::<Vec<_>>());
+    let of = |f: fn(&get::Sample) -> f64| median(&samples.iter().map(f).collect::<Vec<_>>());
     let _ = writeln!(
         w,
-        "| {name} | {:.0} | {:.0}–{:.0} | {p50:.0} | {p99:.0} |",
+        "| {name} | {:.0} | {:.0}–{:.0} | {:.0} | {:.0} | {:.1} | {:.1} |",
         throughput.median(),
         throughput.min(),
-        throughput.max()
+        throughput.max(),
+        of(|s| s.p50_us),
+        of(|s| s.p99_us),
+        of(|s| s.client_cpu_us),
+        of(|s| s.server_cpu_us),
     );
 }

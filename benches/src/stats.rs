@@ -11,6 +11,10 @@ impl Series {
         self.0.push(value);
     }
 
+    pub(crate) fn values(&self) -> &[f64] {
+        &self.0
+    }
+
     pub(crate) fn median(&self) -> f64 {
         median(&self.0)
     }
@@ -80,4 +84,37 @@ mod tests {
         assert!((percentile_us(&sorted, 99.0) - 99.0).abs() < f64::EPSILON);
         assert!((percentile_us(&sorted, 100.0) - 100.0).abs() < f64::EPSILON);
     }
+}
+
+/// CPU time of the calling thread and of the whole process: a shared
+/// machine's other work does not show in them, unlike in wall time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CpuClock {
+    thread: Duration,
+    process: Duration,
+}
+
+impl CpuClock {
+    pub(crate) fn now() -> CpuClock {
+        CpuClock {
+            thread: read(rustix::time::ClockId::ThreadCPUTime),
+            process: read(rustix::time::ClockId::ProcessCPUTime),
+        }
+    }
+
+    /// Since `self`: (this thread's CPU, every other thread's CPU).
+    pub(crate) fn elapsed(self) -> (Duration, Duration) {
+        let now = CpuClock::now();
+        let thread = now.thread.saturating_sub(self.thread);
+        let process = now.process.saturating_sub(self.process);
+        (thread, process.saturating_sub(thread))
+    }
+}
+
+fn read(clock: rustix::time::ClockId) -> Duration {
+    let time = rustix::time::clock_gettime(clock);
+    Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
 }
