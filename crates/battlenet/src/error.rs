@@ -73,7 +73,8 @@ pub enum Error {
         path: String,
         /// The status received.
         status: StatusCode,
-        /// A short excerpt of the body.
+        /// A short excerpt of the body, secrets redacted
+        /// ([`oauth_core::body_excerpt`]).
         excerpt: String,
     },
     /// The answer was not the JSON expected.

@@ -176,21 +176,8 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
     Err(Error::Api {
         path: path.to_owned(),
         status,
-        excerpt: excerpt(body),
+        excerpt: oauth_core::body_excerpt(body),
     })
-}
-
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
-    let mut shown: String = text
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > 200 || body.len() > 400 {
-        shown.push('…');
-    }
-    shown
 }
 
 #[cfg(test)]
@@ -338,5 +325,22 @@ mod tests {
         );
         let err = read_answer::<serde_json::Value>("/x", &answer(200, "{")).expect_err("bad json");
         assert!(matches!(err, Error::Json { .. }));
+    }
+
+    #[test]
+    fn error_answers_echoing_credentials_are_redacted() {
+        // A gateway that echoes the request into its error page.
+        let body = "<pre>GET /x\nAuthorization: Bearer EU5ecret.tok\n</pre> \
+                    {\"access_token\":\"EU5ecret.tok\"}";
+        let response = http::Response::builder()
+            .status(502)
+            .body(body.as_bytes().to_vec())
+            .expect("response");
+        let err = read_answer::<serde_json::Value>("/x", &response).expect_err("502");
+        assert_eq!(
+            err.to_string(),
+            "battle.net API answered 502 Bad Gateway for /x: <pre>GET /x Authorization: \
+             Bearer [redacted] </pre> {\"access_token\":\"[redacted]\"}"
+        );
     }
 }

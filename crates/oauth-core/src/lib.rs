@@ -200,6 +200,7 @@ pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};
 pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;
+pub use crate::redact::body_excerpt;
 pub use crate::retry::RetryPolicy;
 pub use crate::revocation::TokenRef;
 pub use crate::secret::{

@@ -16,8 +16,28 @@ const SECRET_FIELDS: &[&str] = &[
 /// How many characters of a body an error shows.
 const EXCERPT_CHARS: usize = 200;
 
-/// The first characters of `body` as text, with the value after every secret
-/// field name (JSON `"name": "value"` or form `name=value`) replaced.
+/// A short excerpt of an answer body, safe to put in an error message.
+///
+/// The first 200 characters of `body` as text on one line, with the value
+/// after every secret field name (JSON `"name": "value"` or form
+/// `name=value`: `access_token`, `refresh_token`, `id_token`,
+/// `client_secret`, `password`, `code`, `device_code`, `token`, `assertion`)
+/// and the credentials after every `Bearer` scheme word replaced by
+/// `[redacted]`. Provider crates use it for the errors of their own API
+/// answers, so that an echoed secret never reaches a log.
+///
+/// ```
+/// let shown = oauth_core::body_excerpt(br#"{"error":"x","access_token":"AT-1"}"#);
+/// assert_eq!(shown, r#"{"error":"x","access_token":"[redacted]"}"#);
+/// let shown = oauth_core::body_excerpt(b"bad header: Authorization: Bearer AT-1");
+/// assert_eq!(shown, "bad header: Authorization: Bearer [redacted]");
+/// ```
+#[must_use]
+pub fn body_excerpt(body: &[u8]) -> String {
+    excerpt(body)
+}
+
+/// See [`body_excerpt`].
 pub(crate) fn excerpt(body: &[u8]) -> String {
     // Redact before cutting, so a secret straddling the cut is still caught.
     // Only the head of a large body matters; keep the work bounded.
@@ -60,6 +80,9 @@ fn secret_value_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
     if i > 0 && is_name_byte(bytes[i - 1]) {
         return None;
     }
+    if let Some(range) = bearer_credentials_at(bytes, i) {
+        return Some(range);
+    }
     let name = SECRET_FIELDS
         .iter()
         .find(|name| bytes[i..].starts_with(name.as_bytes()))?;
@@ -99,6 +122,31 @@ fn secret_value_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
         }
         _ => None,
     }
+}
+
+/// If the word `Bearer` (any case) starts at `i` and is followed by
+/// whitespace and a credential (RFC 6750 §2.1), the credential's byte range.
+/// `"token_type":"bearer"` is left alone: no credential follows it.
+fn bearer_credentials_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    const SCHEME: &[u8] = b"bearer";
+    let word = bytes.get(i..i + SCHEME.len())?;
+    if !word.eq_ignore_ascii_case(SCHEME) {
+        return None;
+    }
+    let mut start = i + SCHEME.len();
+    if !bytes.get(start).is_some_and(|&b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    while bytes.get(start).is_some_and(|&b| b == b' ' || b == b'\t') {
+        start += 1;
+    }
+    let end = find_from(bytes, start, |b| !is_token68_byte(b));
+    (end > start).then_some((start, end))
+}
+
+/// A byte of an RFC 7235 `token68`, the shape of a bearer credential.
+fn is_token68_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -148,6 +196,22 @@ mod tests {
         assert!(shown.starts_with("<html> xxx"));
         assert!(shown.ends_with('…'));
         assert_eq!(shown.chars().count(), 201);
+    }
+
+    #[test]
+    fn bearer_credentials_are_redacted_in_any_case() {
+        let shown = excerpt(b"echo: Authorization: Bearer AT.x-1/2+=, then bearer\tZZ9~ ok");
+        assert_eq!(
+            shown,
+            "echo: Authorization: Bearer [redacted], then bearer\t[redacted] ok".replace('\t', " ")
+        );
+    }
+
+    #[test]
+    fn bearer_as_a_token_type_is_kept() {
+        let body = br#"{"token_type":"bearer","scheme":"Bearer"}"#;
+        assert_eq!(excerpt(body), String::from_utf8_lossy(body));
+        assert_eq!(excerpt(b"use Bearer  "), "use Bearer");
     }
 
     #[test]

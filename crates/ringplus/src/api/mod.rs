@@ -595,14 +595,17 @@ fn api_error(
 }
 
 /// A short excerpt of a body for an error, with the values of secret
-/// fields replaced when the body is JSON.
+/// fields replaced (any nesting when the body is JSON; form fields and
+/// bearer credentials otherwise).
 fn excerpt(body: &[u8]) -> String {
     let text = match serde_json::from_slice::<Value>(body) {
         Ok(mut value) => {
             redact(&mut value);
             value.to_string()
         }
-        Err(_) => String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]).into_owned(),
+        // Not JSON: oauth-core's excerpt redacts form fields and bearer
+        // credentials in plain text.
+        Err(_) => return oauth_core::body_excerpt(body),
     };
     let text = text.trim();
     let mut out: String = text
