@@ -1,5 +1,5 @@
 //! `cargo xtask licences`: every package in the dependency tree must carry a
-//! licence from the allow-list, read offline from `cargo metadata`.
+//! licence from the allow-list, read from `cargo metadata`.
 
 use std::process::Command;
 
@@ -65,14 +65,13 @@ pub(crate) fn check() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: == licences of the dependency tree ==");
     let output = Command::new(cargo)
-        // Offline: the crates are in cargo's cache once anything was built;
-        // the licence fields come from their own manifests.
+        // The licence fields come from the crates' own manifests; cargo
+        // fetches those it has not built (other platforms' crates too).
         .args([
             "metadata",
             "--format-version",
             "1",
             "--all-features",
-            "--offline",
             "--locked",
         ])
         .output()

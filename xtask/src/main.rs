@@ -23,8 +23,8 @@ commands:
             with no default features and with each transport alone, doc
             tests, examples, rustdoc
   ci        the same as `test`
-  licences  every dependency's licence on the allow-list (offline, from
-            `cargo metadata`)
+  licences  every dependency's licence on the allow-list (from
+            `cargo metadata`, every platform's crates)
   bench     the benchmarks in release (`cargo xtask bench --help`); writes
             docs/benchmarks.md
   fuzz      the property tests of every parser of outside input, in release,
@@ -144,8 +144,8 @@ const TEST_STEPS: &[Step<'static>] = &[
 
 fn test() -> Result<(), String> {
     let started = Instant::now();
-    // Licences after the first clippy run, which has fetched every crate
-    // the offline `cargo metadata` reads.
+    // Licences after rustfmt and the first clippy run, so that a formatting
+    // slip is reported first.
     let (first, rest) = TEST_STEPS.split_at(2);
     for step in first {
         run(step)?;
