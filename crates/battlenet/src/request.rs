@@ -1,8 +1,8 @@
 //! Building API requests (endpoint, locale, namespace, query) and reading
 //! their answers into typed errors.
 
-use oauth_core::http::{self, Method, StatusCode, header};
-use oauth_core::url::Url;
+use oauth_core::http::{self, HeaderName, HeaderValue, Method, StatusCode, header};
+use oauth_core::url::{Url, form_urlencoded};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, InputError};
@@ -26,8 +26,43 @@ pub enum NamespacePlacement {
 const RESERVED_QUERY: &[&str] = &["locale", "namespace", "access_token"];
 
 /// Resolves an endpoint (a path on the API base, or a full URL on an allowed
-/// host) into a URL.
+/// host) into a URL, returned as its text without fragment.
 pub(crate) fn resolve(
+    endpoint: &str,
+    api_base: &Url,
+    allowed_hosts: &[String],
+) -> Result<String, InputError> {
+    // The common case, a plain path, is appended to the base's text: it is
+    // what `Url::join` would give, without parsing a URL on every call.
+    if is_plain_path(endpoint) && api_base.query().is_none() && api_base.fragment().is_none() {
+        let base = api_base.as_str();
+        if base.ends_with('/') {
+            let mut url = String::with_capacity(base.len() + endpoint.len() + 48);
+            url.push_str(base);
+            url.push_str(&endpoint[1..]);
+            return Ok(url);
+        }
+    }
+    let mut url = resolve_url(endpoint, api_base, allowed_hosts)?;
+    url.set_fragment(None);
+    Ok(url.into())
+}
+
+/// A path of ASCII letters, digits and `-._~/` that starts with one `/`,
+/// with no empty and no dot segment: joined onto a base URL that ends in
+/// `/`, it is appended unchanged.
+fn is_plain_path(endpoint: &str) -> bool {
+    let Some(rest) = endpoint.strip_prefix('/') else {
+        return false;
+    };
+    rest.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/'))
+        && !rest.starts_with(['/', '.'])
+        && !rest.contains("//")
+        && !rest.contains("/.")
+}
+
+fn resolve_url(
     endpoint: &str,
     api_base: &Url,
     allowed_hosts: &[String],
@@ -70,16 +105,18 @@ pub(crate) fn resolve(
 #[derive(Debug)]
 pub(crate) struct ApiCall {
     pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) path: String,
+    /// The whole URL, query included.
+    pub(crate) url: String,
     pub(crate) namespace_header: Option<String>,
     pub(crate) body: Option<Vec<u8>>,
 }
 
 impl ApiCall {
+    /// A call to `url` (as [`resolve`] gives it) with the caller's query
+    /// parameters, then the namespace and the locale, appended.
     pub(crate) fn new(
         method: Method,
-        mut url: Url,
+        mut url: String,
         locale: Option<Locale>,
         namespace: Option<&Namespace>,
         placement: NamespacePlacement,
@@ -89,65 +126,80 @@ impl ApiCall {
             .iter()
             .find(|(k, _)| RESERVED_QUERY.contains(&k.as_str()))
         {
+            let path_end = url.find('?').unwrap_or(url.len());
             return Err(InputError::InvalidEndpoint {
-                endpoint: url.path().to_owned(),
+                endpoint: url[..path_end].to_owned(),
                 reason: format!("query parameter `{name}` is set by the client, not by hand"),
             });
         }
-        let path = url.path().to_owned();
+        let query_start = match url.find('?') {
+            Some(mark) => mark + 1,
+            None => {
+                url.push('?');
+                url.len()
+            }
+        };
         let mut namespace_header = None;
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
-            if let Some(namespace) = namespace {
-                match placement {
-                    NamespacePlacement::Query => {
-                        pairs.append_pair("namespace", &namespace.to_string());
-                    }
-                    NamespacePlacement::Header => namespace_header = Some(namespace.to_string()),
+        let mut pairs = form_urlencoded::Serializer::for_suffix(url, query_start);
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+        if let Some(namespace) = namespace {
+            match placement {
+                NamespacePlacement::Query => {
+                    pairs.append_pair("namespace", &namespace.to_string());
                 }
-            }
-            if let Some(locale) = locale {
-                pairs.append_pair("locale", locale.as_str());
+                NamespacePlacement::Header => namespace_header = Some(namespace.to_string()),
             }
         }
-        // `query_pairs_mut` leaves an empty `?` behind when nothing was added.
-        if url.query() == Some("") {
-            url.set_query(None);
+        if let Some(locale) = locale {
+            pairs.append_pair("locale", locale.as_str());
+        }
+        let mut url = pairs.finish();
+        // No empty `?` when nothing was added.
+        if url.ends_with('?') {
+            url.pop();
         }
         Ok(ApiCall {
             method,
             url,
-            path,
             namespace_header,
             body: None,
         })
     }
 
+    /// The request, and the URL's path to name it in errors.
     pub(crate) fn into_request(self) -> Result<(String, http::Request<Vec<u8>>), Error> {
-        let mut builder = http::Request::builder()
-            .method(self.method)
-            .uri(self.url.as_str())
-            .header(header::ACCEPT, "application/json");
-        if let Some(namespace) = &self.namespace_header {
-            builder = builder.header("battlenet-namespace", namespace);
-        }
-        let body = match self.body {
-            Some(body) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                body
-            }
-            None => Vec::new(),
-        };
-        let request = builder.body(body).map_err(|e| {
+        let invalid = |url: &str, reason: String| {
+            let path_end = url.find('?').unwrap_or(url.len());
             Error::Input(InputError::InvalidEndpoint {
-                endpoint: self.path.clone(),
-                reason: e.to_string(),
+                endpoint: url[..path_end].to_owned(),
+                reason,
             })
-        })?;
-        Ok((self.path, request))
+        };
+        let uri = http::Uri::try_from(self.url.as_str())
+            .map_err(|e| invalid(&self.url, e.to_string()))?;
+        let path = uri.path().to_owned();
+        let mut request = http::Request::new(self.body.unwrap_or_default());
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        // Room for ours, the session's `Authorization` and a transport's
+        // `User-Agent`, so the map is allocated once.
+        headers.reserve(4);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(namespace) = self.namespace_header {
+            let value =
+                HeaderValue::try_from(namespace).map_err(|e| invalid(&self.url, e.to_string()))?;
+            headers.insert(HeaderName::from_static("battlenet-namespace"), value);
+        }
+        if !request.body().is_empty() {
+            request.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        Ok((path, request))
     }
 }
 
@@ -196,7 +248,7 @@ mod tests {
     #[test]
     fn paths_and_allowed_urls_resolve() {
         assert_eq!(
-            resolve("/data/wow/token/index", &base(), &hosts()).map(String::from),
+            resolve("/data/wow/token/index", &base(), &hosts()),
             Ok("https://us.api.blizzard.com/data/wow/token/index".to_owned())
         );
         assert_eq!(
@@ -204,10 +256,44 @@ mod tests {
                 "https://eu.api.blizzard.com/data/wow/token/index?x=1",
                 &base(),
                 &hosts()
-            )
-            .map(String::from),
+            ),
             Ok("https://eu.api.blizzard.com/data/wow/token/index?x=1".to_owned())
         );
+    }
+
+    #[test]
+    fn plain_paths_are_appended_as_url_join_would() {
+        let bases = [
+            "https://us.api.blizzard.com/",
+            "http://127.0.0.1:8080/bnet/api/",
+            "https://gateway.battlenet.com.cn/",
+        ];
+        let endpoints = [
+            "/",
+            "/data/wow/token/index",
+            "/data/wow/playable-class/7",
+            "/profile/user/wow",
+            "/a-b_c~d/e.f/",
+            "/data/wow/media/item/19019.json",
+        ];
+        for base in bases {
+            let base = Url::parse(base).expect("base");
+            for endpoint in endpoints {
+                assert!(is_plain_path(endpoint), "{endpoint}");
+                let joined = base.join(&endpoint[1..]).expect("join");
+                assert_eq!(
+                    resolve(endpoint, &base, &hosts()),
+                    Ok(String::from(joined)),
+                    "{base} + {endpoint}"
+                );
+            }
+        }
+        for endpoint in [
+            "", "data", "//x", "/./x", "/a/../b", "/a//b", "/a%2e", "/a?b=1", "/a#f", "/a b",
+            "/\\x", "/é", "/.", "/a/.",
+        ] {
+            assert!(!is_plain_path(endpoint), "{endpoint}");
+        }
     }
 
     #[test]
@@ -249,7 +335,7 @@ mod tests {
 
     #[test]
     fn locale_namespace_and_query_placement() {
-        let url = base().join("data/wow/playable-class/7").expect("url");
+        let url = String::from(base().join("data/wow/playable-class/7").expect("url"));
         let call = ApiCall::new(
             Method::GET,
             url.clone(),
@@ -260,7 +346,7 @@ mod tests {
         )
         .expect("valid call");
         assert_eq!(
-            call.url.as_str(),
+            call.url,
             "https://us.api.blizzard.com/data/wow/playable-class/7?page=2&namespace=static-us&locale=en_US"
         );
         let (path, request) = ApiCall::new(
@@ -287,7 +373,7 @@ mod tests {
         for name in ["locale", "namespace", "access_token"] {
             let err = ApiCall::new(
                 Method::GET,
-                base(),
+                base().into(),
                 None,
                 None,
                 NamespacePlacement::Query,
