@@ -268,7 +268,7 @@ impl BattleNetClient {
     /// Without a redirect URI it uses the credential workflow.
     ///
     /// # Errors
-    /// [`InputError::UnknownRegion`], and those of
+    /// [`InputError::UnknownRegion`](crate::InputError::UnknownRegion), and those of
     /// [`BattleNetClientBuilder::build`].
     pub fn new(
         region: &str,

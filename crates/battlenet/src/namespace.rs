@@ -1,6 +1,7 @@
 //! Battle.net API namespaces: `static-us`, `dynamic-classic-eu`,
 //! `profile-kr`, or a custom one.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -154,21 +155,34 @@ fn is_release(release: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-impl fmt::Display for Namespace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Namespace {
+    /// The namespace as sent, built without the formatting machinery: it
+    /// goes into every API request.
+    pub(crate) fn value(&self) -> Cow<'_, str> {
         match &self.0 {
             Repr::Standard {
                 kind,
-                release: Some(release),
+                release,
                 region,
-            } => write!(f, "{}-{release}-{region}", kind.as_str()),
-            Repr::Standard {
-                kind,
-                release: None,
-                region,
-            } => write!(f, "{}-{region}", kind.as_str()),
-            Repr::Custom(value) => f.write_str(value),
+            } => {
+                let mut value = String::with_capacity(16 + release.as_ref().map_or(0, String::len));
+                value.push_str(kind.as_str());
+                value.push('-');
+                if let Some(release) = release {
+                    value.push_str(release);
+                    value.push('-');
+                }
+                value.push_str(region.as_str());
+                Cow::Owned(value)
+            }
+            Repr::Custom(value) => Cow::Borrowed(value),
         }
+    }
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.value())
     }
 }
 

@@ -147,9 +147,11 @@ impl ApiCall {
         if let Some(namespace) = namespace {
             match placement {
                 NamespacePlacement::Query => {
-                    pairs.append_pair("namespace", &namespace.to_string());
+                    pairs.append_pair("namespace", &namespace.value());
                 }
-                NamespacePlacement::Header => namespace_header = Some(namespace.to_string()),
+                NamespacePlacement::Header => {
+                    namespace_header = Some(namespace.value().into_owned());
+                }
             }
         }
         if let Some(locale) = locale {

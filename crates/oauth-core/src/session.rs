@@ -20,7 +20,7 @@ use crate::secret::AccessToken;
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::Token;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
-use crate::url_policy::api_endpoint;
+use crate::url_policy::{check_api_uri, shown_endpoint};
 
 mod request;
 mod source;
@@ -473,8 +473,12 @@ impl Session {
         span: &tracing::Span,
     ) -> Result<HttpResponse, Error> {
         let (parts, body) = request.into_parts();
-        let endpoint = api_endpoint(&parts.uri)?;
-        span.record("url", &*endpoint.url);
+        check_api_uri(&parts.uri)?;
+        // The URL as shown is made only when something shows it.
+        let endpoint = || shown_endpoint(&parts.uri);
+        if !span.is_disabled() {
+            span.record("url", &*endpoint().url);
+        }
         let may_retry = retry_safe || is_idempotent(&parts.method);
         let policy = &self.inner.retry;
         let started = tokio::time::Instant::now();
@@ -500,12 +504,15 @@ impl Session {
             let response = match result {
                 Ok(response) => response,
                 Err(source) => {
-                    tracing::debug!(url = %endpoint.url, method = %parts.method, attempt, error = %source, "api request failed");
-                    return Err(Error::Transport { endpoint, source });
+                    tracing::debug!(url = %endpoint().url, method = %parts.method, attempt, error = %source, "api request failed");
+                    return Err(Error::Transport {
+                        endpoint: endpoint(),
+                        source,
+                    });
                 }
             };
             let status = response.status();
-            tracing::debug!(url = %endpoint.url, method = %parts.method, attempt, status = status.as_u16(), "api request");
+            tracing::debug!(url = %endpoint().url, method = %parts.method, attempt, status = status.as_u16(), "api request");
 
             if status == StatusCode::UNAUTHORIZED && !renewed_after_401 {
                 // A token we believed valid was refused (revoked, or the
@@ -518,7 +525,7 @@ impl Session {
                 let wait = retry_after(response.headers(), self.inner.clock.now())
                     .unwrap_or_else(|| policy.jittered_backoff(attempt));
                 if started.elapsed().saturating_add(wait) <= policy.max_elapsed {
-                    tracing::debug!(url = %endpoint.url, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "api request will be retried");
+                    tracing::debug!(url = %endpoint().url, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "api request will be retried");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                     token = self.access_token().await?;

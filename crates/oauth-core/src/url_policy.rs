@@ -60,15 +60,61 @@ pub(crate) fn api_endpoint(uri: &http::Uri) -> Result<Endpoint, Error> {
     if let Some(endpoint) = api_endpoint_fast(uri) {
         return Ok(endpoint);
     }
+    let url = api_url(uri)?;
+    Ok(Endpoint::new("api", &url))
+}
+
+/// [`api_endpoint`]'s verdict alone, without making the text shown: what
+/// every request needs, while the text is needed only for an error or an
+/// enabled log.
+pub(crate) fn check_api_uri(uri: &http::Uri) -> Result<(), Error> {
+    if fast_parts(uri).is_some() {
+        return Ok(());
+    }
+    api_url(uri).map(drop)
+}
+
+/// The endpoint of a URI that passed [`check_api_uri`], for an error or a
+/// log line.
+pub(crate) fn shown_endpoint(uri: &http::Uri) -> Endpoint {
+    api_endpoint(uri).unwrap_or_else(|_| Endpoint {
+        name: "api",
+        url: "[unshowable URL]".into(),
+    })
+}
+
+fn api_url(uri: &http::Uri) -> Result<Url, Error> {
     let url = Url::parse(&uri.to_string())
         .map_err(|e| Error::Config(format!("the request URL is not absolute: {e}")))?;
     check_endpoint(&url)?;
-    Ok(Endpoint::new("api", &url))
+    Ok(url)
 }
 
 /// The endpoint of an acceptable URI that needs no `Url` to judge or show;
 /// `None` leaves the decision to `Url`.
 fn api_endpoint_fast(uri: &http::Uri) -> Option<Endpoint> {
+    let (scheme, host, default_port) = fast_parts(uri)?;
+    let path = uri.path();
+    // Shown as `Url` shows it: no credentials, default port, query or
+    // fragment.
+    let mut shown = String::with_capacity(scheme.len() + host.len() + path.len() + 9);
+    shown.push_str(scheme);
+    shown.push_str("://");
+    shown.push_str(host);
+    if let Some(port) = uri.port_u16().filter(|p| *p != default_port) {
+        shown.push(':');
+        shown.push_str(&port.to_string());
+    }
+    shown.push_str(path);
+    Some(Endpoint {
+        name: "api",
+        url: shown.into(),
+    })
+}
+
+/// Scheme, host and default port of a URI acceptable as it is, which `Url`
+/// would read and show unchanged; `None` leaves the decision to `Url`.
+fn fast_parts(uri: &http::Uri) -> Option<(&str, &str, u16)> {
     let scheme = uri.scheme_str()?;
     let host = uri.authority()?.host();
     // Hosts are compared and shown in lower case, as `Url` does.
@@ -94,21 +140,7 @@ fn api_endpoint_fast(uri: &http::Uri) -> Option<Endpoint> {
     {
         return None;
     }
-    // Shown as `Url` shows it: no credentials, default port, query or
-    // fragment.
-    let mut shown = String::with_capacity(scheme.len() + host.len() + path.len() + 9);
-    shown.push_str(scheme);
-    shown.push_str("://");
-    shown.push_str(host);
-    if let Some(port) = uri.port_u16().filter(|p| *p != default_port) {
-        shown.push(':');
-        shown.push_str(&port.to_string());
-    }
-    shown.push_str(path);
-    Some(Endpoint {
-        name: "api",
-        url: shown.into(),
-    })
+    Some((scheme, host, default_port))
 }
 
 /// Whether a lower-case host is loopback, for hosts that `Url` reads and
@@ -234,6 +266,11 @@ mod tests {
             });
             let by_uri = api_endpoint(&uri).map_err(drop);
             assert_eq!(by_uri, by_url, "{input}");
+            assert_eq!(
+                check_api_uri(&uri).is_ok(),
+                by_url.is_ok(),
+                "{input}: the check alone"
+            );
             if let Some(fast) = api_endpoint_fast(&uri) {
                 assert_eq!(Ok(fast), by_url, "{input}: the fast way");
             }
