@@ -574,7 +574,8 @@ impl<'a> ApiRequest<'a> {
     ///
     /// # Errors
     /// [`Error::Input`] for a bad endpoint, locale or query before any I/O;
-    /// [`Error::NotFound`] on 404; [`Error::Api`] for other statuses;
+    /// [`Error::NotFound`] on 404; [`Error::Refused`] for a token refused
+    /// with a `Bearer` challenge; [`Error::Api`] for other statuses;
     /// [`Error::Json`] when the answer is not a `T`; the core's errors.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let client = self.client;

@@ -77,6 +77,23 @@ pub enum Error {
         /// ([`oauth_core::body_excerpt`]).
         excerpt: String,
     },
+    /// The API refused the token (HTTP 401 or 403 with a `Bearer`
+    /// challenge naming an error): `invalid_token` when it expired or was
+    /// revoked, `insufficient_scope` when it lacks a scope (`scope` in the
+    /// challenge names the one needed; a user token with `wow.profile` for
+    /// `/profile/user/wow`).
+    #[error(
+        "battle.net API refused the token for {path} ({status}): {}",
+        refusal_text(.challenge)
+    )]
+    Refused {
+        /// The path asked for.
+        path: String,
+        /// The status received.
+        status: StatusCode,
+        /// The `WWW-Authenticate` challenge (boxed: it is large).
+        challenge: Box<oauth_core::BearerChallenge>,
+    },
     /// The answer was not the JSON expected.
     #[error("cannot parse the answer from {path}: {source}")]
     Json {
@@ -90,6 +107,17 @@ pub enum Error {
     /// token), or the credential workflow, and the client is in the other.
     #[error("{0}")]
     Workflow(&'static str),
+}
+
+fn refusal_text(challenge: &oauth_core::BearerChallenge) -> String {
+    let mut text = challenge
+        .server_error()
+        .map_or_else(|| "no error named".to_owned(), |error| error.to_string());
+    if let Some(scope) = &challenge.scope {
+        text.push_str("; scope needed: ");
+        text.push_str(scope);
+    }
+    text
 }
 
 fn detail_suffix(detail: Option<&str>) -> String {

@@ -81,7 +81,9 @@
 //!
 //! # Errors and limits
 //!
-//! A 404 is [`Error::NotFound`]; other statuses [`Error::Api`]; bad input
+//! A 404 is [`Error::NotFound`]; a token refused with a `Bearer` challenge
+//! (a missing `wow.profile` scope, say) [`Error::Refused`]; other statuses
+//! [`Error::Api`]; bad input
 //! [`Error::Input`] before any I/O. 429 answers are retried after
 //! `Retry-After`; [`BattleNetClientBuilder::rate_limit`] keeps a busy job
 //! under the 100 requests per second quota. A 401 on the app token fetches

@@ -227,6 +227,16 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
             detail,
         });
     }
+    if (status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN)
+        && let Some(challenge) = oauth_core::BearerChallenge::from_headers(response.headers())
+            .filter(|challenge| challenge.error.is_some())
+    {
+        return Err(Error::Refused {
+            path: path.to_owned(),
+            status,
+            challenge: Box::new(challenge),
+        });
+    }
     Err(Error::Api {
         path: path.to_owned(),
         status,

@@ -276,6 +276,30 @@ async fn not_found_and_server_errors_are_typed() {
 }
 
 #[tokio::test]
+async fn a_profile_call_on_the_app_token_is_refused_naming_the_scope() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox).build().unwrap();
+    let err = client
+        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "battle.net API refused the token for /profile/user/wow (403 Forbidden): \
+         `insufficient_scope` (a user token is required); scope needed: wow.profile"
+    );
+    let Error::Refused { challenge, .. } = &err else {
+        panic!("expected a refusal, got {err:?}");
+    };
+    assert_eq!(
+        challenge.error,
+        Some(battlenet::oauth_core::ErrorCode::InsufficientScope)
+    );
+    // Refused once, not retried: a scope does not come back by retrying.
+    assert_eq!(requests_to(&sandbox, "/profile/user/wow").len(), 1);
+}
+
+#[tokio::test]
 async fn rate_limited_requests_wait_for_retry_after() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox).build().unwrap();

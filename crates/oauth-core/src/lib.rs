@@ -148,6 +148,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorization;
+mod challenge;
 mod client;
 mod clock;
 mod device;
@@ -181,6 +182,7 @@ pub use http;
 pub use url;
 
 pub use crate::authorization::{AuthorizationRequest, PendingAuthorization, pkce_challenge};
+pub use crate::challenge::BearerChallenge;
 pub use crate::client::{Client, ClientBuilder};
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::device::{DEVICE_CODE_GRANT, DeviceAuthorization, DeviceCode};

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::challenge::BearerChallenge;
 use crate::error::{Endpoint, Error, ParseError, ServerError};
 use crate::redact;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
@@ -272,13 +273,20 @@ pub(crate) fn parse_token_response(
 }
 
 /// Turns a non-success answer into the server's OAuth error when it sent
-/// one, else into [`Error::Http`].
+/// one (in the body, or for a resource server in its `WWW-Authenticate`
+/// `Bearer` challenge), else into [`Error::Http`].
 pub(crate) fn error_from_response(
     endpoint: &Endpoint,
     response: &http::Response<Vec<u8>>,
 ) -> Error {
     let status = response.status();
-    if let Some(error) = answer_fields(response).and_then(|fields| server_error_from(&fields)) {
+    let from_body = || answer_fields(response).and_then(|fields| server_error_from(&fields));
+    let from_challenge = || {
+        BearerChallenge::from_headers(response.headers())
+            .as_ref()
+            .and_then(BearerChallenge::server_error)
+    };
+    if let Some(error) = from_body().or_else(from_challenge) {
         return Error::Server {
             endpoint: endpoint.clone(),
             status,

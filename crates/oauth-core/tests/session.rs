@@ -564,3 +564,43 @@ async fn api_calls_carry_a_bearer_header_and_follow_no_redirect() {
     let answer = session.get(me(&sandbox)).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::FOUND, "returned, not followed");
 }
+
+#[tokio::test]
+async fn a_resource_refusal_in_a_bearer_challenge_is_a_typed_server_error() {
+    let sandbox = start(true).await;
+    let client = app_client(&sandbox);
+    let session = Session::client_credentials(&client, &[]).build().unwrap();
+    // A resource server that says why only in its challenge, with no body.
+    sandbox.inject(FaultRule::on(
+        "/api/me",
+        Fault::Status {
+            status: 403,
+            headers: vec![(
+                "www-authenticate".into(),
+                r#"Bearer realm="api", error="insufficient_scope", error_description="needs the admin scope", scope="admin""#.into(),
+            )],
+            body: String::new(),
+        },
+    ));
+    let err = session
+        .get(me(&sandbox))
+        .json::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "api endpoint {}: server answered 403 Forbidden with `insufficient_scope` (needs the admin scope)",
+            me(&sandbox)
+        )
+    );
+    assert_eq!(
+        err.server_error().map(|e| &e.error),
+        Some(&ErrorCode::InsufficientScope)
+    );
+    assert_eq!(
+        requests_to(&sandbox, "/api/me").len(),
+        1,
+        "a 403 is not retried"
+    );
+}
