@@ -116,18 +116,19 @@ proptest! {
 
     #[test]
     fn any_successful_answer_is_a_member_or_a_typed_error(
-        body in prop_oneof![
-            prop::collection::vec(any::<u8>(), 0..512),
-            "[ -~]{0,400}".prop_map(String::into_bytes),
-            (secret(), any::<i64>()).prop_map(|(password, n)| json!({
-                "fluidcall_credentials": {"username": n, "password": [password]}
-            }).to_string().into_bytes()),
+        // Any bytes or text, or an answer of the wrong shape holding a
+        // password, which no error may show.
+        (body, secret_in_body) in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..512).prop_map(|body| (body, None)),
+            "[ -~]{0,400}".prop_map(|text| (text.into_bytes(), None)),
+            (secret(), any::<i64>()).prop_map(|(password, n)| (
+                json!({
+                    "fluidcall_credentials": {"username": n, "password": [password.clone()]}
+                }).to_string().into_bytes(),
+                Some(password),
+            )),
         ],
     ) {
-        let secret_in_body = String::from_utf8_lossy(&body)
-            .split('"')
-            .find(|part| part.len() >= 12 && part.chars().all(|c| c.is_ascii_alphanumeric()))
-            .map(str::to_owned);
         let result = parse_member::<crate::api::FluidcallCredentials>(&url(), &response(200, body), "fluidcall_credentials");
         match result {
             Ok(_) => {}
