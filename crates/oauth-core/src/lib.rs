@@ -119,7 +119,16 @@
 //! - Secrets ([`AccessToken`], [`RefreshToken`], [`ClientSecret`], …) are
 //!   newtypes with a redacted `Debug` and no `Display`.
 //! - Endpoints must be `https`, or `http` on a loopback host.
-//! - No token is ever put in a URL, a log event or an error message.
+//! - No token is ever put in a URL, a log event or an error message: the
+//!   bodies that errors quote pass through [`body_excerpt`], which masks
+//!   secret fields and `Bearer` credentials.
+//!
+//! # Errors
+//! One [`Error`] for everything. A server's RFC 6749 §5.2 answer is
+//! [`Error::Server`] with its fields typed, whether it came in the body or,
+//! from a resource server, only in a `WWW-Authenticate: Bearer` challenge
+//! ([`BearerChallenge`]: `invalid_token`, `insufficient_scope` and the
+//! scope needed).
 //! - `state` is random and compared in constant time; PKCE S256 is on by default.
 //!
 //! # Feature flags
