@@ -565,7 +565,11 @@ impl<'a> ApiRequest<'a> {
     pub fn body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
         self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Json {
             path: self.endpoint.clone(),
-            source,
+            field: None,
+            problem: format!(
+                "cannot write the body: {}",
+                oauth_core::json_problem(&source)
+            ),
         })?);
         Ok(self)
     }

@@ -94,14 +94,17 @@ pub enum Error {
         /// The `WWW-Authenticate` challenge (boxed: it is large).
         challenge: Box<oauth_core::BearerChallenge>,
     },
-    /// The answer was not the JSON expected.
-    #[error("cannot parse the answer from {path}: {source}")]
+    /// The answer was not the JSON expected (or a body could not be made
+    /// JSON). Never quotes a value from the JSON, which could be a token.
+    #[error("cannot parse the answer from {path}{}: {problem}", field_suffix(.field.as_deref()))]
     Json {
         /// The path asked for.
         path: String,
-        /// What serde said.
-        #[source]
-        source: serde_json::Error,
+        /// Where in the document (`items[3].id`), when known.
+        field: Option<String>,
+        /// What was wrong, without the offending value
+        /// ([`oauth_core::json_problem`]).
+        problem: String,
     },
     /// The operation needs the user workflow (a redirect URI and a user
     /// token), or the credential workflow, and the client is in the other.
@@ -118,6 +121,10 @@ fn refusal_text(challenge: &oauth_core::BearerChallenge) -> String {
         text.push_str(scope);
     }
     text
+}
+
+fn field_suffix(field: Option<&str>) -> String {
+    field.map_or_else(String::new, |f| format!(" at `{f}`"))
 }
 
 fn detail_suffix(detail: Option<&str>) -> String {

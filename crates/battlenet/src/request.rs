@@ -213,24 +213,38 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
     let status = response.status();
     let body = response.body();
     if status.is_success() {
-        return serde_json::from_slice(body).map_err(|source| Error::Json {
-            path: path.to_owned(),
-            source,
+        let mut document = serde_json::Deserializer::from_slice(body);
+        return serde_path_to_error::deserialize(&mut document).map_err(|error| {
+            let field = error.path().to_string();
+            Error::Json {
+                path: path.to_owned(),
+                field: (field != ".").then_some(field),
+                problem: oauth_core::json_problem(error.inner()),
+            }
         });
     }
     if status == StatusCode::NOT_FOUND {
         let detail = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
-            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned));
+            .and_then(|v| {
+                v.get("detail")
+                    .and_then(|d| d.as_str())
+                    .map(|d| oauth_core::server_text(response, d))
+            });
         return Err(Error::NotFound {
             path: path.to_owned(),
             detail,
         });
     }
     if (status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN)
-        && let Some(challenge) = oauth_core::BearerChallenge::from_headers(response.headers())
+        && let Some(mut challenge) = oauth_core::BearerChallenge::from_headers(response.headers())
             .filter(|challenge| challenge.error.is_some())
     {
+        // The server's words may echo the token it refused.
+        let shown = |text: Option<String>| text.map(|t| oauth_core::server_text(response, &t));
+        challenge.error_description = shown(challenge.error_description.take());
+        challenge.error_uri = shown(challenge.error_uri.take());
+        challenge.scope = shown(challenge.scope.take());
         return Err(Error::Refused {
             path: path.to_owned(),
             status,
@@ -240,7 +254,7 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
     Err(Error::Api {
         path: path.to_owned(),
         status,
-        excerpt: oauth_core::body_excerpt(body),
+        excerpt: oauth_core::answer_excerpt(response),
     })
 }
 

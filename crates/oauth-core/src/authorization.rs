@@ -241,16 +241,18 @@ impl PendingAuthorization {
             }
         }
         if let Some(error) = error {
-            // An error answer echoes the state too; a wrong one means the
-            // callback is not an answer to this request.
-            if state.as_deref().is_some_and(|s| !self.state_matches(s)) {
+            // An error answer carries the state too (RFC 6749 §4.1.2.1):
+            // without the right one it is not an answer to this request,
+            // and its text and link are nobody's to show.
+            let state = state.ok_or(Error::Callback(CallbackError::MissingState))?;
+            if !self.state_matches(&state) {
                 return Err(Error::StateMismatch);
             }
-            return Err(Error::AuthorizationDenied(ServerError {
-                error: error.as_str().into(),
-                error_description,
-                error_uri,
-            }));
+            return Err(Error::AuthorizationDenied(ServerError::from_wire(
+                &error,
+                error_description.as_deref(),
+                error_uri.as_deref(),
+            )));
         }
         self.code_from_parts(code.as_deref(), state.as_deref())
     }

@@ -91,11 +91,12 @@ impl BearerChallenge {
     /// The challenge's error as an OAuth error, when it names one.
     #[must_use]
     pub fn server_error(&self) -> Option<ServerError> {
-        Some(ServerError {
-            error: self.error.clone()?,
-            error_description: self.error_description.clone(),
-            error_uri: self.error_uri.clone(),
-        })
+        let error = self.error.as_ref()?;
+        Some(ServerError::from_wire(
+            error.as_str(),
+            self.error_description.as_deref(),
+            self.error_uri.as_deref(),
+        ))
     }
 }
 

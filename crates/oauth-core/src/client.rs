@@ -16,9 +16,11 @@ use url::form_urlencoded;
 use crate::authorization::{AuthorizationRequest, PendingAuthorization};
 use crate::error::{Endpoint, Error};
 use crate::provider::{ClientAuth, Provider};
+use crate::redact::SentSecrets;
 use crate::secret::{AuthorizationCode, ClientSecret, RefreshToken};
 use crate::token::{Token, parse_token_response};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+use crate::url_policy::check_endpoint;
 
 /// An OAuth 2.0 client of one provider. Cheap to clone; clones share
 /// everything.
@@ -353,10 +355,41 @@ impl Client {
     pub async fn request_token(&self, params: &[(&str, &str)]) -> Result<Token, Error> {
         let url = self.provider().endpoints().token();
         let endpoint = Endpoint::new("token", url);
-        let request = self.form_request(url, params)?;
-        let response = self.send(&endpoint, request).await?;
+        let (response, sent) = self.post_form(&endpoint, url, params).await?;
         let response = self.provider().adapt_token_response(response);
-        parse_token_response(&endpoint, &response)
+        parse_token_response(&endpoint, &response).map_err(|e| e.masking(&sent))
+    }
+
+    /// Sends a form POST with this client's authentication to one of the
+    /// server's OAuth endpoints, and returns the answer with the secrets
+    /// the request carried, to be masked in whatever error the answer
+    /// makes: a server may echo them in its error description.
+    pub(crate) async fn post_form(
+        &self,
+        endpoint: &Endpoint,
+        url: &Url,
+        params: &[(&str, &str)],
+    ) -> Result<(HttpResponse, SentSecrets), Error> {
+        let request = self.form_request(url, params)?;
+        let response = self.send(endpoint, request).await?;
+        Ok((response, self.sent_secrets(params)))
+    }
+
+    /// The secrets a form request with these parameters carries: the
+    /// values of its secret fields and this client's secret, raw and as
+    /// the `Basic` credential.
+    pub(crate) fn sent_secrets(&self, params: &[(&str, &str)]) -> SentSecrets {
+        let mut sent = SentSecrets::new();
+        sent.add_params(params);
+        if let Some(secret) = &self.inner.client_secret {
+            sent.add(secret.secret());
+            if let Ok(basic) = basic_auth(&self.inner.client_id, secret)
+                && let Ok(value) = basic.to_str()
+            {
+                sent.add(value.trim_start_matches("Basic "));
+            }
+        }
+        sent
     }
 
     /// Builds a form POST to `url` with these parameters and this client's
@@ -364,8 +397,11 @@ impl Client {
     /// endpoints, such as a token check or revocation.
     ///
     /// # Errors
+    /// [`Error::InsecureUrl`] for a URL that is neither `https` nor `http`
+    /// on loopback (the request would carry the client's credentials);
     /// [`Error::Config`] when the request cannot be built.
     pub fn form_request(&self, url: &Url, params: &[(&str, &str)]) -> Result<HttpRequest, Error> {
+        check_endpoint(url)?;
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.extend_pairs(params.iter().copied());
         let mut builder = http::Request::builder()
@@ -396,7 +432,9 @@ impl Client {
     /// [`Error::Transport`] naming the endpoint.
     ///
     /// # Errors
-    /// [`Error::Transport`].
+    /// [`Error::InsecureUrl`] for a URL that is neither `https` nor `http`
+    /// on loopback, whatever the request carries; [`Error::Config`] for a
+    /// URI that is not absolute; [`Error::Transport`].
     pub async fn send_to(
         &self,
         endpoint: &'static str,
@@ -404,6 +442,7 @@ impl Client {
     ) -> Result<HttpResponse, Error> {
         let url = Url::parse(&request.uri().to_string())
             .map_err(|e| Error::Config(format!("invalid request URI: {e}")))?;
+        check_endpoint(&url)?;
         self.send(&Endpoint::new(endpoint, &url), request).await
     }
 

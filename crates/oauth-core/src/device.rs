@@ -58,7 +58,8 @@ pub struct DeviceAuthorization {
     verification_uri_complete: Option<Url>,
     expires_in: Duration,
     interval: Duration,
-    received_at: Instant,
+    /// When the codes expire: received plus `expires_in`.
+    deadline: Instant,
     extra: Map<String, Value>,
 }
 
@@ -167,9 +168,9 @@ impl Client {
         if !scope.is_empty() {
             params.push(("scope", scope.as_str()));
         }
-        let request = self.form_request(url, &params)?;
-        let response = self.send(&endpoint, request).await?;
+        let (response, sent) = self.post_form(&endpoint, url, &params).await?;
         parse_device_authorization(&endpoint, &response, Instant::now())
+            .map_err(|e| e.masking(&sent))
     }
 
     /// Polls the token endpoint until the user has approved or denied the
@@ -186,10 +187,13 @@ impl Client {
     /// passed while the server still said pending; any other error of the
     /// token request as it came.
     pub async fn poll_device_token(&self, device: &DeviceAuthorization) -> Result<Token, Error> {
-        let deadline = device.received_at + device.expires_in;
+        let deadline = device.deadline;
         let mut interval = device.interval;
         loop {
-            tokio::time::sleep(interval).await;
+            // Never past the codes' deadline: one last poll there lets the
+            // server say how it ended.
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            tokio::time::sleep(interval.min(remaining)).await;
             let error = match self.device_token_once(device).await {
                 Ok(token) => return Ok(token),
                 Err(error) => error,
@@ -197,7 +201,7 @@ impl Client {
             let code = error.server_error().map(|e| e.error.clone());
             match code {
                 Some(ErrorCode::AuthorizationPending) => {}
-                Some(ErrorCode::SlowDown) => interval += SLOW_DOWN_STEP,
+                Some(ErrorCode::SlowDown) => interval = interval.saturating_add(SLOW_DOWN_STEP),
                 Some(ErrorCode::AccessDenied) => {
                     return Err(match error {
                         Error::Server { error, .. } => Error::AuthorizationDenied(error),
@@ -269,6 +273,12 @@ pub(crate) fn parse_device_authorization(
     };
     let expires_in =
         seconds("expires_in")?.ok_or_else(|| fail(Some("expires_in"), "missing".into()))?;
+    let deadline = received_at.checked_add(expires_in).ok_or_else(|| {
+        fail(
+            Some("expires_in"),
+            format!("{} seconds is out of range", expires_in.as_secs()),
+        )
+    })?;
     let interval = seconds("interval")?
         .unwrap_or(DEFAULT_INTERVAL)
         .max(MIN_INTERVAL);
@@ -279,7 +289,7 @@ pub(crate) fn parse_device_authorization(
         verification_uri_complete,
         expires_in,
         interval,
-        received_at,
+        deadline,
         extra: fields,
     })
 }

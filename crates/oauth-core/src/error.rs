@@ -5,6 +5,8 @@ use std::fmt;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use crate::redact::{self, SentSecrets};
+
 /// Every way an OAuth operation can fail.
 ///
 /// No variant ever holds a secret: token and password values are redacted
@@ -83,6 +85,14 @@ pub enum Error {
     /// user: authorize first, then give the session the token.
     #[error("the session has no token and its source cannot get one; authorize first")]
     NoToken,
+    /// The token is of a type this client cannot present (RFC 6749 §7.1):
+    /// only `Bearer` tokens are sent, so a `mac` token, say, is refused
+    /// rather than sent as if it were a bearer token.
+    #[error("the token is of type `{token_type}`, which this client cannot present")]
+    UnsupportedTokenType {
+        /// The `token_type` the server named, lower-cased.
+        token_type: String,
+    },
 }
 
 impl Error {
@@ -116,6 +126,52 @@ impl Error {
             Error::Http { status, .. } | Error::Server { status, .. } => Some(*status),
             Error::Parse(parse) => Some(parse.status),
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The same error with every secret the request sent masked in the
+    /// texts that came from the server (descriptions, excerpts), for a
+    /// server that echoes what it was sent.
+    pub(crate) fn masking(self, sent: &SentSecrets) -> Self {
+        if sent.is_empty() {
+            return self;
+        }
+        let secrets = sent.values();
+        let mask = |text: String| redact::mask(&text, &secrets);
+        let mask_server = |error: ServerError| ServerError {
+            error: error.error,
+            error_description: error.error_description.map(mask),
+            error_uri: error.error_uri.map(mask),
+        };
+        match self {
+            Error::Http {
+                endpoint,
+                status,
+                excerpt,
+            } => Error::Http {
+                endpoint,
+                status,
+                excerpt: mask(excerpt),
+            },
+            Error::Server {
+                endpoint,
+                status,
+                error,
+            } => Error::Server {
+                endpoint,
+                status,
+                error: mask_server(error),
+            },
+            Error::Parse(parse) => Error::Parse(ParseError {
+                message: mask(parse.message),
+                excerpt: mask(parse.excerpt),
+                ..parse
+            }),
+            Error::AuthorizationDenied(error) => Error::AuthorizationDenied(mask_server(error)),
+            Error::RefreshTokenRejected(error) => Error::RefreshTokenRejected(mask_server(error)),
+            other => other,
         }
     }
 }
@@ -302,6 +358,24 @@ pub struct ServerError {
     /// The `error_uri`, if sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_uri: Option<String>,
+}
+
+impl ServerError {
+    /// A server's error as it came over the wire (a body, a header, a
+    /// callback's query), its texts kept on one line with secret fields
+    /// and credentials masked: a server's words must not forge log lines.
+    pub(crate) fn from_wire(
+        code: &str,
+        error_description: Option<&str>,
+        error_uri: Option<&str>,
+    ) -> Self {
+        let clean = |text: &str| redact::clean(text, &[]);
+        ServerError {
+            error: ErrorCode::from(clean(code).as_str()),
+            error_description: error_description.map(clean),
+            error_uri: error_uri.map(clean),
+        }
+    }
 }
 
 impl fmt::Display for ServerError {

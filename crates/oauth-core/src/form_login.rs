@@ -22,6 +22,7 @@ use url::form_urlencoded;
 use self::html::{Button, Field, Form, Page};
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, ServerError};
+use crate::redact::SentSecrets;
 use crate::secret::Password;
 use crate::token::Token;
 use crate::transport::HttpRequest;
@@ -233,6 +234,13 @@ pub enum FormLoginError {
         /// Its error message, if it showed one.
         message: Option<String>,
     },
+    /// The sign-in form would send the password with `GET` (its `method`
+    /// is missing or says so), in the URL's query: it is not sent.
+    #[error("the sign-in form at {url} would send the password in the URL (method GET); not sent")]
+    PasswordInUrl {
+        /// The form's action, without query.
+        url: String,
+    },
     /// More requests than [`FormLoginConfig::max_requests`] without reaching
     /// the redirect URI.
     #[error("no redirect to the redirect URI after {limit} requests")]
@@ -384,7 +392,16 @@ impl FormLogin {
                 };
                 continue;
             }
-            let page = html::parse(response.body(), &next.url, &self.config.error_selector);
+            // A page may quote the password it was sent; masked in all its
+            // spellings before anything shows the page's message.
+            let mut sent = SentSecrets::new();
+            sent.add(password.secret());
+            let page = html::parse_masking(
+                response.body(),
+                &next.url,
+                &self.config.error_selector,
+                &sent.values(),
+            );
             if status.as_u16() >= 400 {
                 return Err(FormLoginError::Rejected {
                     url: display_without_query(&next.url),
@@ -417,11 +434,7 @@ fn callback(location: Url) -> Result<Url, FormLoginError> {
     let Some(error) = error else {
         return Ok(location);
     };
-    let error = ServerError {
-        error: ErrorCode::from(error.as_str()),
-        error_description: description,
-        error_uri: uri,
-    };
+    let error = ServerError::from_wire(&error, description.as_deref(), uri.as_deref());
     if error.error == ErrorCode::AccessDenied {
         Err(FormLoginError::ConsentDenied(error))
     } else {
@@ -555,6 +568,13 @@ impl Walk<'_> {
             if self.signed_in {
                 return Err(FormLoginError::WrongCredentials {
                     message: page.message,
+                });
+            }
+            if form.method == Method::GET {
+                // A browser would put the password in the URL, where
+                // servers, proxies and histories log it.
+                return Err(FormLoginError::PasswordInUrl {
+                    url: display_without_query(&form.action),
                 });
             }
             self.signed_in = true;

@@ -95,15 +95,17 @@ impl Client {
                 Error::Config("the provider has no introspection endpoint".into())
             })?;
         let endpoint = Endpoint::new("introspection", url);
-        let request = self.form_request(
-            url,
-            &[
-                ("token", token.secret()),
-                ("token_type_hint", token.type_hint()),
-            ],
-        )?;
-        let response = self.send(&endpoint, request).await?;
-        parse_introspection(&endpoint, &response)
+        let (response, sent) = self
+            .post_form(
+                &endpoint,
+                url,
+                &[
+                    ("token", token.secret()),
+                    ("token_type_hint", token.type_hint()),
+                ],
+            )
+            .await?;
+        parse_introspection(&endpoint, &response).map_err(|e| e.masking(&sent))
     }
 }
 

@@ -211,7 +211,7 @@ pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};
 pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;
-pub use crate::redact::body_excerpt;
+pub use crate::redact::{answer_excerpt, body_excerpt, is_secret_field, json_problem, server_text};
 pub use crate::retry::RetryPolicy;
 pub use crate::revocation::TokenRef;
 pub use crate::secret::{

@@ -3,13 +3,17 @@
 //! or desktop app can sign a user in through their own browser.
 
 use std::fmt;
+use std::future::{Future as _, poll_fn};
+use std::pin::pin;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::{Instant, timeout, timeout_at};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, timeout};
 use url::Url;
 
 use crate::authorization::{AuthorizationRequest, PendingAuthorization};
@@ -21,9 +25,11 @@ use crate::url_policy::same_redirect_target;
 
 /// The largest request head the listener reads.
 const MAX_HEAD: usize = 16 * 1024;
-/// How long one connection may stay silent (a browser's speculative
-/// connection sends nothing) before the listener moves on.
-const IDLE: Duration = Duration::from_secs(5);
+/// How long a connection has to send its request head (a browser's
+/// speculative connection sends nothing; the redirect comes at once).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many connections are served at once; more wait to be accepted.
+const MAX_CONNECTIONS: usize = 32;
 
 const SIGNED_IN_PAGE: &str = "<!doctype html><meta charset=utf-8><title>Signed in</title>\
 <p>You are signed in. You may close this window and return to the application.</p>";
@@ -222,36 +228,42 @@ impl LoopbackRedirect {
     /// fails.
     pub async fn receive(self, pending: &PendingAuthorization) -> Result<Url, Error> {
         let deadline = Instant::now() + self.config.timeout;
+        let expected = Arc::new(Expected {
+            redirect_uri: self.redirect_uri.clone(),
+            state: pending.state().clone(),
+        });
+        // Connections are served side by side, so a silent or slow one (a
+        // browser's speculative connection, or another local user's) never
+        // holds up the browser's redirect; at most `MAX_CONNECTIONS` at
+        // once, each given `HEAD_TIMEOUT` to send its request.
+        let mut connections = JoinSet::new();
+        let mut expiry = pin!(tokio::time::sleep_until(deadline));
         loop {
-            let accepted = timeout_at(deadline, self.listener.accept())
-                .await
-                .map_err(|_| self.timed_out())?;
-            let (mut stream, _) = accepted.map_err(|e| io_error(&self.redirect_uri, e))?;
-            let Ok(Ok(Some(target))) = timeout(IDLE, read_target(&mut stream)).await else {
-                // Silent, malformed or not a GET: not the browser's redirect.
-                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
-                continue;
-            };
-            let Ok(url) = self.redirect_uri.join(&target) else {
-                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
-                continue;
-            };
-            if url.path() != self.redirect_uri.path() {
-                let _ = respond(&mut stream, 404, "Not Found", NOT_THIS_PAGE).await;
-                continue;
+            let event = poll_fn(|cx| {
+                if let Poll::Ready(Some(served)) = connections.poll_join_next(cx) {
+                    return Poll::Ready(Event::Served(served.ok().flatten()));
+                }
+                if connections.len() < MAX_CONNECTIONS
+                    && let Poll::Ready(accepted) = self.listener.poll_accept(cx)
+                {
+                    return Poll::Ready(Event::Accepted(accepted));
+                }
+                if expiry.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Event::TimedOut);
+                }
+                Poll::Pending
+            })
+            .await;
+            match event {
+                Event::Accepted(accepted) => {
+                    let (stream, _) = accepted.map_err(|e| io_error(&self.redirect_uri, e))?;
+                    connections.spawn(serve(stream, Arc::clone(&expected)));
+                }
+                // Dropping the set ends every other connection.
+                Event::Served(Some(url)) => return Ok(url),
+                Event::Served(None) => {}
+                Event::TimedOut => return Err(self.timed_out()),
             }
-            if !has_state(&url, pending.state()) {
-                let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
-                continue;
-            }
-            let page = if url.query_pairs().any(|(name, _)| name == "code") {
-                SIGNED_IN_PAGE
-            } else {
-                FAILED_PAGE
-            };
-            // The answer is what matters; a browser that went away is fine.
-            let _ = respond(&mut stream, 200, "OK", page).await;
-            return Ok(url);
         }
     }
 
@@ -268,6 +280,50 @@ fn io_error(url: &Url, error: std::io::Error) -> Error {
         endpoint: Endpoint::new("loopback redirect", url),
         source: TransportError::new(TransportErrorKind::Other, error),
     }
+}
+
+/// What happened while waiting for the redirect.
+enum Event {
+    Accepted(std::io::Result<(TcpStream, std::net::SocketAddr)>),
+    Served(Option<Url>),
+    TimedOut,
+}
+
+/// What the awaited redirect must look like.
+struct Expected {
+    redirect_uri: Url,
+    state: CsrfState,
+}
+
+/// Serves one connection: the awaited redirect's URL if this is it (the
+/// browser is told it may close the window), else `None` (the request was
+/// answered with a 404 or 400, or never came in time).
+async fn serve(mut stream: TcpStream, expected: Arc<Expected>) -> Option<Url> {
+    let Ok(Ok(Some(target))) = timeout(HEAD_TIMEOUT, read_target(&mut stream)).await else {
+        // Silent, malformed or not a GET: not the browser's redirect.
+        let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+        return None;
+    };
+    let Ok(url) = expected.redirect_uri.join(&target) else {
+        let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+        return None;
+    };
+    if url.path() != expected.redirect_uri.path() {
+        let _ = respond(&mut stream, 404, "Not Found", NOT_THIS_PAGE).await;
+        return None;
+    }
+    if !has_state(&url, &expected.state) {
+        let _ = respond(&mut stream, 400, "Bad Request", NOT_THIS_PAGE).await;
+        return None;
+    }
+    let page = if url.query_pairs().any(|(name, _)| name == "code") {
+        SIGNED_IN_PAGE
+    } else {
+        FAILED_PAGE
+    };
+    // The answer is what matters; a browser that went away is fine.
+    let _ = timeout(HEAD_TIMEOUT, respond(&mut stream, 200, "OK", page)).await;
+    Some(url)
 }
 
 /// Whether the URL carries exactly one `state`, and it is `expected`.

@@ -437,7 +437,12 @@ impl IdTokenVerifier {
         let exp = time("exp")?.ok_or(IdTokenError::InvalidClaim("exp"))?;
         let iat = time("iat")?.ok_or(IdTokenError::InvalidClaim("iat"))?;
         let auth_time = time("auth_time")?;
-        if now > exp + self.leeway {
+        // An `exp` so far ahead that the leeway overflows the clock is not
+        // past.
+        if exp
+            .checked_add(self.leeway)
+            .is_some_and(|limit| now > limit)
+        {
             return Err(IdTokenError::Expired);
         }
         if let Some(expected) = nonce {

@@ -1,30 +1,77 @@
-//! Short, secret-free excerpts of answer bodies for error messages.
+//! Secret-free text for errors: short excerpts of answer bodies, and the
+//! server's own words with every secret the client sent masked.
 
-/// Field names whose values are never shown.
+use crate::transport::HttpResponse;
+
+/// Field names whose values are never shown, in their canonical spelling:
+/// lower case without `_` or `-`, so `refresh_token`, `refreshToken` and
+/// `Refresh-Token` are all the same name (see [`is_secret_field`]).
 const SECRET_FIELDS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "clientsecret",
+    "clientassertion",
     "password",
     "code",
-    "device_code",
+    "codeverifier",
+    "devicecode",
     "token",
     "assertion",
+    "subjecttoken",
+    "actortoken",
+    "secret",
 ];
 
 /// How many characters of a body an error shows.
 const EXCERPT_CHARS: usize = 200;
 
+/// What stands in for a hidden value.
+const REDACTED: &str = "[redacted]";
+
+/// Whether a field of this name holds a secret whose value must never be
+/// shown: `access_token`, `refresh_token`, `id_token`, `client_secret`,
+/// `client_assertion`, `password`, `code`, `code_verifier`, `device_code`,
+/// `token`, `assertion`, `subject_token`, `actor_token`, `secret`, in any
+/// case and with `_`, `-` or none between words (`refreshToken`,
+/// `Client-Secret`).
+///
+/// The one list every provider crate uses for its own answers.
+///
+/// ```
+/// assert!(oauth_core::is_secret_field("refreshToken"));
+/// assert!(oauth_core::is_secret_field("code_verifier"));
+/// assert!(!oauth_core::is_secret_field("token_type"));
+/// ```
+#[must_use]
+pub fn is_secret_field(name: &str) -> bool {
+    let mut canonical = [0u8; 24];
+    let mut len = 0;
+    for b in name.bytes() {
+        if b == b'_' || b == b'-' {
+            continue;
+        }
+        let Some(slot) = canonical.get_mut(len) else {
+            return false;
+        };
+        *slot = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let canonical = &canonical[..len];
+    SECRET_FIELDS
+        .iter()
+        .any(|name| name.as_bytes() == canonical)
+}
+
 /// A short excerpt of an answer body, safe to put in an error message.
 ///
 /// The first 200 characters of `body` as text on one line, with the value
 /// after every secret field name (JSON `"name": "value"` or form
-/// `name=value`: `access_token`, `refresh_token`, `id_token`,
-/// `client_secret`, `password`, `code`, `device_code`, `token`, `assertion`)
-/// and the credentials after every `Bearer` scheme word replaced by
-/// `[redacted]`. Provider crates use it for the errors of their own API
-/// answers, so that an echoed secret never reaches a log.
+/// `name=value`; see [`is_secret_field`]) and the credentials after every
+/// `Bearer` or `Basic` scheme word replaced by `[redacted]`. Provider crates
+/// use it for the errors of their own API answers, so that an echoed
+/// secret never reaches a log; [`answer_excerpt`] masks what the request
+/// sent as well.
 ///
 /// ```
 /// let shown = oauth_core::body_excerpt(br#"{"error":"x","access_token":"AT-1"}"#);
@@ -37,22 +84,177 @@ pub fn body_excerpt(body: &[u8]) -> String {
     excerpt(body)
 }
 
+/// [`body_excerpt`] of an answer to a [`Session`](crate::Session)'s API
+/// request, with the access token the request carried masked wherever the
+/// body echoes it, in whatever words.
+#[must_use]
+pub fn answer_excerpt(response: &HttpResponse) -> String {
+    let sent = SentSecrets::of_answer(response);
+    excerpt_masking(response.body(), &sent.values())
+}
+
+/// A text the server chose (an `error_description`, a `detail`, a page's
+/// message) made safe to show: the access token the request carried (for
+/// an answer to a [`Session`](crate::Session)'s API request) masked, and
+/// control characters replaced by spaces, so the text stays on one line
+/// and cannot forge log lines.
+#[must_use]
+pub fn server_text(response: &HttpResponse, text: &str) -> String {
+    let sent = SentSecrets::of_answer(response);
+    clean(text, &sent.values())
+}
+
+/// The secrets one request carried, masked in whatever its answer made
+/// the client show.
+#[derive(Default)]
+pub(crate) struct SentSecrets {
+    values: Vec<String>,
+}
+
+/// Marks an API answer with the credential its request carried, so that
+/// the errors made from it mask that credential. Never shown: its `Debug`
+/// is redacted.
+#[derive(Clone)]
+pub(crate) struct SentCredential(pub(crate) crate::session::CurrentToken);
+
+impl std::fmt::Debug for SentCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SentCredential([redacted])")
+    }
+}
+
+impl SentSecrets {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The credential a session's API request carried, if the answer is
+    /// marked with it.
+    pub(crate) fn of_answer(response: &HttpResponse) -> Self {
+        let mut sent = Self::new();
+        if let Some(SentCredential(token)) = response.extensions().get::<SentCredential>() {
+            sent.add(token.access_token().secret());
+        }
+        sent
+    }
+
+    /// Adds a value, with the forms it takes on the wire (form-encoded,
+    /// percent-encoded) when they differ.
+    pub(crate) fn add(&mut self, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let percent = form.replace('+', "%20");
+        for form in [value.to_owned(), form, percent] {
+            if !self.values.contains(&form) {
+                self.values.push(form);
+            }
+        }
+    }
+
+    /// Adds the value of every secret field among form parameters.
+    pub(crate) fn add_params(&mut self, params: &[(&str, &str)]) {
+        for (name, value) in params {
+            if is_secret_field(name) {
+                self.add(value);
+            }
+        }
+    }
+
+    pub(crate) fn values(&self) -> Vec<&str> {
+        // Longest first, so a value that contains another is masked whole.
+        let mut values: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// What went wrong reading JSON, said without quoting the JSON: serde's
+/// own message may hold a value from it (`invalid type: string "…"`), which
+/// could be a token. Names of fields stay (`missing field `id``); values
+/// become their category and position.
+///
+/// ```
+/// let error = serde_json::from_str::<u64>(r#""AT-secret""#).unwrap_err();
+/// assert_eq!(
+///     oauth_core::json_problem(&error),
+///     "JSON of an unexpected shape at line 1 column 11"
+/// );
+/// ```
+#[must_use]
+pub fn json_problem(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    // These name a field, never a value.
+    if ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|p| message.starts_with(p))
+    {
+        return message;
+    }
+    let problem = match error.classify() {
+        serde_json::error::Category::Io => "unreadable body",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!(
+        "{problem} at line {} column {}",
+        error.line(),
+        error.column()
+    )
+}
+
 /// See [`body_excerpt`].
 pub(crate) fn excerpt(body: &[u8]) -> String {
+    excerpt_masking(body, &[])
+}
+
+/// [`excerpt`], with every occurrence of each of `secrets` masked too.
+pub(crate) fn excerpt_masking(body: &[u8], secrets: &[&str]) -> String {
     // Redact before cutting, so a secret straddling the cut is still caught.
-    // Only the head of a large body matters; keep the work bounded.
+    // Only the head of a large body matters; keep the work bounded (a
+    // secret is masked in the whole head before it is cut).
     let head = &body[..body.len().min(EXCERPT_CHARS * 8)];
     let text = String::from_utf8_lossy(head);
-    let redacted = redact(&text);
+    let redacted = mask(&redact(&text), secrets);
     let trimmed = redacted.trim();
     let mut out: String = trimmed.chars().take(EXCERPT_CHARS).collect();
     if trimmed.chars().nth(EXCERPT_CHARS).is_some() || head.len() < body.len() {
         out.push('…');
     }
-    // Keep the message on one line.
-    out.chars()
+    one_line(&out)
+}
+
+/// A server's text as an error shows it: secret fields, bearer and basic
+/// credentials and each of `secrets` masked, on one line.
+pub(crate) fn clean(text: &str, secrets: &[&str]) -> String {
+    one_line(&mask(&redact(text), secrets))
+}
+
+/// Control characters (line breaks, escapes) replaced by spaces.
+pub(crate) fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// Every occurrence of each of `secrets` (longest first) replaced.
+pub(crate) fn mask(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        if !secret.is_empty() && text.contains(secret) {
+            text = text.replace(secret, REDACTED);
+        }
+    }
+    text
 }
 
 fn redact(text: &str) -> String {
@@ -80,14 +282,13 @@ fn secret_value_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
     if i > 0 && is_name_byte(bytes[i - 1]) {
         return None;
     }
-    if let Some(range) = bearer_credentials_at(bytes, i) {
+    if let Some(range) = credentials_at(bytes, i) {
         return Some(range);
     }
-    let name = SECRET_FIELDS
-        .iter()
-        .find(|name| bytes[i..].starts_with(name.as_bytes()))?;
-    let mut j = i + name.len();
-    if bytes.get(j).copied().is_some_and(is_name_byte) {
+    let mut j = find_from(bytes, i, |b| !is_name_byte(b));
+    // Names are ASCII, so the range is text.
+    let name = std::str::from_utf8(&bytes[i..j]).ok()?;
+    if !is_secret_field(name) {
         return None;
     }
     // JSON: `name"  :  "value"`; form: `name=value`.
@@ -124,16 +325,20 @@ fn secret_value_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// If the word `Bearer` (any case) starts at `i` and is followed by
-/// whitespace and a credential (RFC 6750 §2.1), the credential's byte range.
-/// `"token_type":"bearer"` is left alone: no credential follows it.
-fn bearer_credentials_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
-    const SCHEME: &[u8] = b"bearer";
-    let word = bytes.get(i..i + SCHEME.len())?;
-    if !word.eq_ignore_ascii_case(SCHEME) {
+/// If the word `Bearer` or `Basic` (any case) starts at `i` and is followed
+/// by whitespace and a credential (RFC 6750 §2.1, RFC 7617), the
+/// credential's byte range. `"token_type":"bearer"` is left alone: no
+/// credential follows it; after `Basic` only base64 of a whole number of
+/// quadruples counts, so "basic usage" stays as it is.
+fn credentials_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    let (scheme, basic) = if starts_with_ignore_case(bytes, i, b"bearer") {
+        (6, false)
+    } else if starts_with_ignore_case(bytes, i, b"basic") {
+        (5, true)
+    } else {
         return None;
-    }
-    let mut start = i + SCHEME.len();
+    };
+    let mut start = i + scheme;
     if !bytes.get(start).is_some_and(|&b| b == b' ' || b == b'\t') {
         return None;
     }
@@ -141,7 +346,26 @@ fn bearer_credentials_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
         start += 1;
     }
     let end = find_from(bytes, start, |b| !is_token68_byte(b));
-    (end > start).then_some((start, end))
+    if end == start {
+        return None;
+    }
+    if basic {
+        let credential = &bytes[start..end];
+        let base64 = credential.len().is_multiple_of(4)
+            && credential
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if !base64 {
+            return None;
+        }
+    }
+    Some((start, end))
+}
+
+fn starts_with_ignore_case(bytes: &[u8], i: usize, word: &[u8]) -> bool {
+    bytes
+        .get(i..i + word.len())
+        .is_some_and(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// A byte of an RFC 7235 `token68`, the shape of a bearer credential.
@@ -150,7 +374,7 @@ fn is_token68_byte(b: u8) -> bool {
 }
 
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 fn find_from(bytes: &[u8], start: usize, stop: impl Fn(u8) -> bool) -> usize {
@@ -162,7 +386,89 @@ fn find_from(bytes: &[u8], start: usize, stop: impl Fn(u8) -> bool) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::excerpt;
+    use super::{SentSecrets, clean, excerpt, excerpt_masking, is_secret_field};
+
+    #[test]
+    fn secret_names_in_every_spelling_are_redacted() {
+        let body = br#"{"refreshToken":"R1","clientSecret":"S1","accessToken":"A1","idToken":"I1","code_verifier":"V1","Device-Code":"D1","token_type":"bearer"}"#;
+        assert_eq!(
+            excerpt(body),
+            r#"{"refreshToken":"[redacted]","clientSecret":"[redacted]","accessToken":"[redacted]","idToken":"[redacted]","code_verifier":"[redacted]","Device-Code":"[redacted]","token_type":"bearer"}"#
+        );
+        let form = excerpt(b"codeVerifier=V2&client_assertion=J1&subject_token=T1&state=s");
+        assert_eq!(
+            form,
+            "codeVerifier=[redacted]&client_assertion=[redacted]&subject_token=[redacted]&state=s"
+        );
+    }
+
+    #[test]
+    fn the_secret_field_list_is_spelling_blind_and_exact() {
+        let secret = [
+            "access_token",
+            "AccessToken",
+            "refresh-token",
+            "REFRESH_TOKEN",
+            "id_token",
+            "client_secret",
+            "password",
+            "code",
+            "code_verifier",
+            "device_code",
+            "token",
+            "assertion",
+            "client_assertion",
+            "secret",
+        ];
+        for name in secret {
+            assert!(is_secret_field(name), "{name} is a secret field");
+        }
+        let plain = [
+            "token_type",
+            "expires_in",
+            "scope",
+            "state",
+            "error",
+            "codes",
+            "mycode",
+            "password_hint",
+            "",
+            "a_very_long_field_name_that_is_not_a_secret_at_all",
+        ];
+        for name in plain {
+            assert!(!is_secret_field(name), "{name} is not a secret field");
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_redacted_but_the_word_basic_is_kept() {
+        let shown = excerpt(b"echo: Authorization: Basic Y2xpZW50OnNlY3JldA== end");
+        assert_eq!(shown, "echo: Authorization: Basic [redacted] end");
+        assert_eq!(excerpt(b"basic usage only"), "basic usage only");
+    }
+
+    #[test]
+    fn sent_values_are_masked_raw_and_encoded() {
+        let mut sent = SentSecrets::new();
+        sent.add("RT 1/+x");
+        let shown = excerpt_masking(
+            b"invalid refresh token RT 1/+x (RT+1%2F%2Bx, RT%201%2F%2Bx)",
+            &sent.values(),
+        );
+        assert_eq!(
+            shown,
+            "invalid refresh token [redacted] ([redacted], [redacted])"
+        );
+    }
+
+    #[test]
+    fn server_text_is_kept_on_one_line_with_secrets_masked() {
+        let text = "bad token AT-9\nINFO forged line\u{1b}[31m Bearer AT-8";
+        assert_eq!(
+            clean(text, &["AT-9"]),
+            "bad token [redacted] INFO forged line [31m Bearer [redacted]"
+        );
+    }
 
     #[test]
     fn json_secrets_are_redacted() {

@@ -83,18 +83,20 @@ impl Client {
             .revocation()
             .ok_or_else(|| Error::Config("the provider has no revocation endpoint".into()))?;
         let endpoint = Endpoint::new("revocation", url);
-        let request = self.form_request(
-            url,
-            &[
-                ("token", token.secret()),
-                ("token_type_hint", token.type_hint()),
-            ],
-        )?;
-        let response = self.send(&endpoint, request).await?;
+        let (response, sent) = self
+            .post_form(
+                &endpoint,
+                url,
+                &[
+                    ("token", token.secret()),
+                    ("token_type_hint", token.type_hint()),
+                ],
+            )
+            .await?;
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(error_from_response(&endpoint, &response))
+            Err(error_from_response(&endpoint, &response).masking(&sent))
         }
     }
 }

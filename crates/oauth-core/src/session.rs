@@ -15,10 +15,11 @@ use crate::client::Client;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, TransportError};
 use crate::rate_limit::RateLimiter;
+use crate::redact::SentCredential;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
 use crate::secret::AccessToken;
 use crate::store::{MemoryStore, TokenStore};
-use crate::token::Token;
+use crate::token::{Token, TokenType};
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 use crate::url_policy::{check_api_uri, shown_endpoint};
 
@@ -109,7 +110,16 @@ struct Cached {
 }
 
 impl Cached {
-    fn new(token: Token, skew: Duration) -> Result<Self, Error> {
+    /// The token ready for the fast path, its expiry dated by `now` if it
+    /// is fresh from a token endpoint; a token of a type other than
+    /// `Bearer` is refused, as it cannot be presented (RFC 6749 §7.1).
+    fn new(mut token: Token, skew: Duration, now: SystemTime) -> Result<Self, Error> {
+        if let TokenType::Other(token_type) = token.token_type() {
+            return Err(Error::UnsupportedTokenType {
+                token_type: token_type.clone(),
+            });
+        }
+        token.stamp_expiry(now);
         let mut authorization =
             HeaderValue::try_from(format!("Bearer {}", token.access_token().secret())).map_err(
                 |_| Error::Config("the access token holds characters a header cannot carry".into()),
@@ -277,9 +287,10 @@ impl SessionBuilder {
     /// # Errors
     /// [`Error::Config`] when the starting token cannot be sent in a header.
     pub fn build(self) -> Result<Session, Error> {
+        let now = self.clock.now();
         let current = self
             .token
-            .map(|token| Cached::new(token, self.skew).map(Arc::new))
+            .map(|token| Cached::new(token, self.skew, now).map(Arc::new))
             .transpose()?;
         Ok(Session {
             inner: Arc::new(Inner {
@@ -378,7 +389,7 @@ impl Session {
     /// [`Error::Store`] when it cannot be saved (the old token stays);
     /// [`Error::Config`] when it cannot be sent in a header.
     pub async fn set_token(&self, token: Token) -> Result<CurrentToken, Error> {
-        let cached = Arc::new(Cached::new(token, self.inner.skew)?);
+        let cached = Arc::new(Cached::new(token, self.inner.skew, self.inner.clock.now())?);
         self.inner
             .store
             .save(&self.inner.key, &cached.token)
@@ -501,7 +512,7 @@ impl Session {
 
             span.record("attempts", attempt);
             let result = self.inner.transport.send(request).await;
-            let response = match result {
+            let mut response = match result {
                 Ok(response) => response,
                 Err(source) => {
                     tracing::debug!(url = %endpoint().url, method = %parts.method, attempt, error = %source, "api request failed");
@@ -532,6 +543,11 @@ impl Session {
                     continue;
                 }
             }
+            // Whatever error the caller makes of this answer masks the
+            // token it carried, should the server echo it.
+            response
+                .extensions_mut()
+                .insert(SentCredential(token.clone()));
             return Ok(response);
         }
     }
@@ -613,7 +629,7 @@ impl Session {
             // Another process (or an earlier run) may have renewed already.
             let is_rejected =
                 rejected.is_some_and(|r| r.access_token().ct_eq(stored.access_token()));
-            let cached = Cached::new(stored.clone(), inner.skew)?;
+            let cached = Cached::new(stored.clone(), inner.skew, inner.clock.now())?;
             if !is_rejected && cached.is_fresh(inner.clock.now()) {
                 let cached = Arc::new(cached);
                 self.install(&cached, false);
@@ -634,20 +650,49 @@ impl Session {
         let token = match inner.source.fetch(current.as_ref()).await {
             Ok(token) => token,
             Err(error @ Error::RefreshTokenRejected(_)) => {
-                inner.current.store(None);
-                if let Err(remove) = inner.store.remove(&inner.key).await {
-                    tracing::warn!(error = %remove, "could not remove a rejected token from the store");
-                }
-                return Err(error);
+                return self.after_rejection(current.as_ref(), error).await;
             }
             Err(error) => return Err(error),
         };
-        let cached = Arc::new(Cached::new(token, inner.skew)?);
+        let cached = Arc::new(Cached::new(token, inner.skew, inner.clock.now())?);
         // Saved before use: a rotated refresh token must never live only
         // in memory. A failed save fails the call and keeps the old token.
         inner.store.save(&inner.key, &cached.token).await?;
         self.install(&cached, true);
         Ok(cached)
+    }
+
+    /// The server rejected the refresh token of `rejected`. Another session
+    /// sharing the store may have used it a moment ago and saved the
+    /// rotated one: the stored token is removed only if it is still the
+    /// rejected one, and a newer stored token is taken instead.
+    async fn after_rejection(
+        &self,
+        rejected: Option<&Token>,
+        error: Error,
+    ) -> Result<Arc<Cached>, Error> {
+        let inner = &self.inner;
+        let removed = match rejected {
+            Some(rejected) => inner.store.remove_if(&inner.key, rejected).await,
+            None => inner.store.remove(&inner.key).await.map(|()| true),
+        };
+        match removed {
+            Ok(true) => {}
+            Ok(false) => {
+                if let Some(stored) = inner.store.load(&inner.key).await? {
+                    let cached = Arc::new(Cached::new(stored, inner.skew, inner.clock.now())?);
+                    if cached.is_fresh(inner.clock.now()) {
+                        self.install(&cached, false);
+                        return Ok(cached);
+                    }
+                }
+            }
+            Err(remove) => {
+                tracing::warn!(error = %remove, "could not remove a rejected token from the store");
+            }
+        }
+        inner.current.store(None);
+        Err(error)
     }
 
     fn install(&self, cached: &Arc<Cached>, notify: bool) {
@@ -709,6 +754,9 @@ fn duplicate(error: &Error) -> Error {
         Error::Store(cause) => Error::Store(Box::new(SharedCause::of(cause.as_ref()))),
         Error::RefreshTokenRejected(error) => Error::RefreshTokenRejected(error.clone()),
         Error::NoToken => Error::NoToken,
+        Error::UnsupportedTokenType { token_type } => Error::UnsupportedTokenType {
+            token_type: token_type.clone(),
+        },
     }
 }
 

@@ -65,6 +65,26 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`Error::Store`] when the store cannot be changed.
     async fn remove(&self, key: &str) -> Result<(), Error>;
+
+    /// Forgets the token under `key` only if it is still `expected` (the
+    /// same access and refresh tokens), and says whether it did: a
+    /// session whose refresh token was rejected must not remove the
+    /// rotated token another session saved in the meantime. Nothing
+    /// stored counts as removed.
+    ///
+    /// The default loads, compares and removes, which another writer may
+    /// interleave with; stores shared by several sessions should make it
+    /// one atomic step, as [`MemoryStore`] and `FileStore` do.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store cannot be read or changed.
+    async fn remove_if(&self, key: &str, expected: &Token) -> Result<bool, Error> {
+        match self.load(key).await? {
+            Some(stored) if !stored.same_credentials(expected) => Ok(false),
+            Some(_) => self.remove(key).await.map(|()| true),
+            None => Ok(true),
+        }
+    }
 }
 
 /// Tokens in memory, lost when the process ends. The default store of a
@@ -129,6 +149,21 @@ impl TokenStore for MemoryStore {
         self.tokens().remove(key);
         Ok(())
     }
+
+    async fn remove_if(&self, key: &str, expected: &Token) -> Result<bool, Error> {
+        let mut tokens = self.tokens();
+        let Some(json) = tokens.get(key) else {
+            return Ok(true);
+        };
+        let stored: Token = serde_json::from_slice(json).map_err(|_| {
+            Error::Store("a token in the memory store could not be read back".into())
+        })?;
+        if !stored.same_credentials(expected) {
+            return Ok(false);
+        }
+        tokens.remove(key);
+        Ok(true)
+    }
 }
 
 #[async_trait::async_trait]
@@ -143,6 +178,10 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
 
     async fn remove(&self, key: &str) -> Result<(), Error> {
         (**self).remove(key).await
+    }
+
+    async fn remove_if(&self, key: &str, expected: &Token) -> Result<bool, Error> {
+        (**self).remove_if(key, expected).await
     }
 }
 

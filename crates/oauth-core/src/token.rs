@@ -35,6 +35,10 @@ pub struct Token {
     id_token: Option<IdToken>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     extra: Map<String, Value>,
+    /// The answer's `expires_in`, until a session stamps the expiry with
+    /// its own clock (see [`Token::stamp_expiry`]); not stored.
+    #[serde(skip)]
+    lifetime: Option<Duration>,
 }
 
 impl Token {
@@ -50,6 +54,7 @@ impl Token {
             scopes: None,
             id_token: None,
             extra: Map::new(),
+            lifetime: None,
         }
     }
 
@@ -127,6 +132,27 @@ impl Token {
     #[must_use]
     pub fn extra(&self) -> &Map<String, Value> {
         &self.extra
+    }
+
+    /// Dates the expiry of a token fresh from a token endpoint by `now`, the
+    /// clock of whoever judges it: the answer said "valid for so long", and
+    /// the parser stamped that from the system clock. Once only; a token
+    /// read back from a store keeps its date.
+    pub(crate) fn stamp_expiry(&mut self, now: SystemTime) {
+        if let Some(lifetime) = self.lifetime.take() {
+            self.expires_at = Some(now.checked_add(lifetime).unwrap_or(now));
+        }
+    }
+
+    /// Whether `other` carries the same access and refresh tokens (compared
+    /// in constant time).
+    pub(crate) fn same_credentials(&self, other: &Token) -> bool {
+        let refresh = match (&self.refresh_token, &other.refresh_token) {
+            (Some(a), Some(b)) => a.ct_eq(b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.access_token.ct_eq(&other.access_token) & refresh
     }
 
     /// Keeps `previous` as the refresh token when this answer brought none:
@@ -412,12 +438,12 @@ fn describe_body(response: &http::Response<Vec<u8>>) -> String {
 /// The RFC 6749 §5.2 error in an answer's fields, if there is one.
 pub(crate) fn server_error_from(fields: &Map<String, Value>) -> Option<ServerError> {
     let code = fields.get("error")?.as_str()?;
-    let text = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
-    Some(ServerError {
-        error: code.into(),
-        error_description: text("error_description"),
-        error_uri: text("error_uri"),
-    })
+    let text = |name: &str| fields.get(name).and_then(Value::as_str);
+    Some(ServerError::from_wire(
+        code,
+        text("error_description"),
+        text("error_uri"),
+    ))
 }
 
 type FieldError = (&'static str, String);
@@ -450,6 +476,7 @@ fn token_from_fields(mut fields: Map<String, Value>, now: SystemTime) -> Result<
             ));
         }
     };
+    let mut lifetime = None;
     let expires_at = match fields.remove("expires_in") {
         None | Some(Value::Null) => None,
         Some(value) => {
@@ -462,6 +489,7 @@ fn token_from_fields(mut fields: Map<String, Value>, now: SystemTime) -> Result<
             let at = now
                 .checked_add(Duration::from_secs(seconds))
                 .ok_or(("expires_in", format!("{seconds} seconds is out of range")))?;
+            lifetime = Some(Duration::from_secs(seconds));
             Some(at)
         }
     };
@@ -500,6 +528,7 @@ fn token_from_fields(mut fields: Map<String, Value>, now: SystemTime) -> Result<
         scopes,
         id_token,
         extra: fields,
+        lifetime,
     })
 }
 

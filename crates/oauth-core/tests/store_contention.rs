@@ -180,6 +180,16 @@ async fn two_processes_saving_at_once_never_tear_the_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["go", "ready-a", "ready-b", "tokens.json"]);
+    // The lock file stays: another store may hold it open.
+    assert_eq!(
+        names,
+        [
+            ".tokens.json.lock",
+            "go",
+            "ready-a",
+            "ready-b",
+            "tokens.json"
+        ]
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

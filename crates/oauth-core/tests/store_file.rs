@@ -65,14 +65,25 @@ async fn round_trip_by_key_and_across_instances() {
     assert!(store.load("alice").await.unwrap().is_none());
     assert!(store.load("bob").await.unwrap().is_some());
 
-    // Only the file itself: no temporary file left behind.
-    let names: Vec<String> = std::fs::read_dir(&dir)
+    // The file and its lock file: no temporary file left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["tokens.json"]);
+    names.sort();
+    assert_eq!(names, [".tokens.json.lock", "tokens.json"]);
     assert!(!format!("{store:?}").contains("a2"));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Gives a file written by a test the mode the store gives its own.
+fn owner_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let _ = path;
 }
 
 #[cfg(unix)]
@@ -110,6 +121,7 @@ async fn a_corrupt_file_is_a_clear_error_and_is_left_alone() {
     ];
     for (content, problem) in cases {
         std::fs::write(&path, content).unwrap();
+        owner_only(&path);
         let store = FileStore::new(&path);
         let error = store.load("alice").await.unwrap_err();
         let Error::Store(source) = &error else {
@@ -135,7 +147,12 @@ async fn a_corrupt_file_is_a_clear_error_and_is_left_alone() {
         b"{\"version\":1,\"tokens\":{\"alice\":{\"access_token\":\"s3cr3t\",\"expires_at\":\"soon\"}}}",
     )
     .unwrap();
+    owner_only(&path);
     let error = FileStore::new(&path).load("alice").await.unwrap_err();
+    assert!(
+        error.to_string().contains("is not a valid token file"),
+        "{error}"
+    );
     assert!(!error.to_string().contains("s3cr3t"), "{error}");
     assert!(!error.to_string().contains("soon"), "{error}");
     std::fs::remove_dir_all(dir).unwrap();

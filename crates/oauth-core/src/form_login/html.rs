@@ -53,7 +53,19 @@ fn selector(css: &str) -> Selector {
 }
 
 /// Parses a page fetched from `url`.
+#[cfg(test)]
 pub(super) fn parse(body: &[u8], url: &Url, error_selector: &str) -> Page {
+    parse_masking(body, url, error_selector, &[])
+}
+
+/// Parses a page fetched from `url`, with each of `secrets` masked in its
+/// error message (a page may quote the password it was sent).
+pub(super) fn parse_masking(
+    body: &[u8],
+    url: &Url,
+    error_selector: &str,
+    secrets: &[&str],
+) -> Page {
     let text = String::from_utf8_lossy(body);
     let document = Html::parse_document(&text);
     let base = document
@@ -69,7 +81,7 @@ pub(super) fn parse(body: &[u8], url: &Url, error_selector: &str) -> Page {
     let message = Selector::parse(error_selector)
         .ok()
         .and_then(|s| document.select(&s).next())
-        .map(|element| squash(element.text()))
+        .map(|element| squash(element.text(), secrets))
         .filter(|m| !m.is_empty());
     Page { forms, message }
 }
@@ -145,7 +157,7 @@ fn read_form(form: ElementRef<'_>, base: &Url) -> Option<Form> {
                     let value = option
                         .value()
                         .attr("value")
-                        .map_or_else(|| squash(option.text()), str::to_owned);
+                        .map_or_else(|| squash(option.text(), &[]), str::to_owned);
                     fields.push(Field {
                         name,
                         value,
@@ -159,7 +171,7 @@ fn read_form(form: ElementRef<'_>, base: &Url) -> Option<Form> {
                     buttons.push(Button {
                         name,
                         value: control_element.attr("value").unwrap_or_default().to_owned(),
-                        label: squash(control.text()),
+                        label: squash(control.text(), &[]),
                     });
                 }
             }
@@ -175,9 +187,12 @@ fn read_form(form: ElementRef<'_>, base: &Url) -> Option<Form> {
 }
 
 /// Text with runs of whitespace made one space, trimmed and cut short.
-fn squash<'a>(text: impl Iterator<Item = &'a str>) -> String {
+/// The text on one line, secrets masked before anything is cut or
+/// squeezed, at most [`MESSAGE_CHARS`] long.
+fn squash<'a>(text: impl Iterator<Item = &'a str>, secrets: &[&str]) -> String {
     let joined: String = text.collect::<Vec<_>>().join(" ");
-    let words: Vec<&str> = joined.split_whitespace().collect();
+    let masked = crate::redact::mask(&joined, secrets);
+    let words: Vec<&str> = masked.split_whitespace().collect();
     words.join(" ").chars().take(MESSAGE_CHARS).collect()
 }
 

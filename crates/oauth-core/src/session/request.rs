@@ -12,7 +12,7 @@ use url::form_urlencoded;
 
 use super::Session;
 use crate::error::{Endpoint, Error, ParseError};
-use crate::redact;
+use crate::redact::{self, SentSecrets};
 use crate::token::error_from_response;
 use crate::transport::HttpResponse;
 
@@ -170,40 +170,17 @@ impl ApiRequest {
             return Err(Error::Config("invalid URL".into()));
         };
         if !response.status().is_success() {
-            return Err(error_from_response(&endpoint, &response));
+            return Err(error_from_response(&endpoint, &response)
+                .masking(&SentSecrets::of_answer(&response)));
         }
         serde_json::from_slice(response.body()).map_err(|e| {
             Error::Parse(ParseError {
                 endpoint,
                 status: response.status(),
                 field: None,
-                message: describe_json_error(&e),
-                excerpt: redact::excerpt(response.body()),
+                message: redact::json_problem(&e),
+                excerpt: redact::answer_excerpt(&response),
             })
         })
     }
-}
-
-/// What went wrong parsing JSON, without quoting the body: serde's own
-/// message may hold a value from it, which could be a secret.
-fn describe_json_error(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    // These name a field, never a value.
-    if ["missing field", "unknown field", "duplicate field"]
-        .iter()
-        .any(|p| message.starts_with(p))
-    {
-        return message;
-    }
-    let problem = match error.classify() {
-        serde_json::error::Category::Io => "unreadable body",
-        serde_json::error::Category::Syntax => "invalid JSON",
-        serde_json::error::Category::Data => "JSON of an unexpected shape",
-        serde_json::error::Category::Eof => "truncated JSON",
-    };
-    format!(
-        "{problem} at line {} column {}",
-        error.line(),
-        error.column()
-    )
 }

@@ -572,8 +572,12 @@ async fn json_parses_success_and_types_failures() {
 
 #[test]
 fn the_bearer_header_is_sensitive_and_nothing_leaks() {
-    let cached =
-        Cached::new(Token::bearer(AccessToken::new("top-secret")), DEFAULT_SKEW).expect("cached");
+    let cached = Cached::new(
+        Token::bearer(AccessToken::new("top-secret")),
+        DEFAULT_SKEW,
+        SystemTime::now(),
+    )
+    .expect("cached");
     let current = CurrentToken(Arc::new(cached));
     assert!(current.authorization().is_sensitive());
     assert_eq!(
@@ -582,7 +586,11 @@ fn the_bearer_header_is_sensitive_and_nothing_leaks() {
     );
     assert!(!format!("{current:?}").contains("top-secret"));
     assert!(matches!(
-        Cached::new(Token::bearer(AccessToken::new("a\nb")), DEFAULT_SKEW),
+        Cached::new(
+            Token::bearer(AccessToken::new("a\nb")),
+            DEFAULT_SKEW,
+            SystemTime::now()
+        ),
         Err(Error::Config(_))
     ));
 }

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +21,13 @@ use crate::token::Token;
 /// - A file that is not a token file is an error
 ///   ([`FileStoreError::Corrupt`]), never silently treated as empty, so a
 ///   damaged file cannot cost a user their refresh token unnoticed.
-/// - Changes from one process are serialised; two processes writing the
-///   same file may lose each other's changes to other keys.
+/// - Every change holds an exclusive OS lock (`flock`) on a lock file beside
+///   the store (`.NAME.lock`), so changes are serialised across every
+///   `FileStore` on the path, in this process and in others: none is lost.
+/// - On Unix a file (or lock file) owned by another user, or open to group
+///   or others (mode other than `0600`-like), is refused with
+///   [`FileStoreError::Insecure`], as OpenSSH refuses a loose key file:
+///   such a file may have been planted, or its tokens read.
 ///
 /// File I/O runs on tokio's blocking thread pool, so use it inside a tokio
 /// runtime.
@@ -33,8 +38,6 @@ pub struct FileStore {
 
 struct Inner {
     path: PathBuf,
-    // Serialises read-modify-write cycles of this process.
-    lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -61,6 +64,16 @@ pub enum FileStoreError {
         /// The system's error.
         #[source]
         source: io::Error,
+    },
+    /// The file (or its lock file) is owned by another user, or group or
+    /// others may read or write it. It is not used: check who made it,
+    /// then `chmod 600` it or delete it.
+    #[error("{} is not safe to use: {problem}", .path.display())]
+    Insecure {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: &'static str,
     },
     /// The file exists but is not a token file written by this store. It is
     /// left as it is: fix or delete it.
@@ -95,10 +108,7 @@ impl FileStore {
     /// must.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         FileStore {
-            inner: Arc::new(Inner {
-                path: path.into(),
-                lock: Mutex::new(()),
-            }),
+            inner: Arc::new(Inner { path: path.into() }),
         }
     }
 
@@ -115,7 +125,8 @@ impl FileStore {
     {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let _guard = inner.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            // Held until the job is done; closing the file releases it.
+            let _lock = lock(&inner.path)?;
             job(&inner)
         })
         .await
@@ -154,6 +165,95 @@ impl TokenStore for FileStore {
         })
         .await
     }
+
+    async fn remove_if(&self, key: &str, expected: &Token) -> Result<bool, Error> {
+        let key = key.to_owned();
+        let expected = expected.clone();
+        self.blocking(move |inner| {
+            let mut contents = read(&inner.path)?;
+            match contents.tokens.get(&key) {
+                None => return Ok(true),
+                Some(stored) if !stored.same_credentials(&expected) => return Ok(false),
+                Some(_) => {}
+            }
+            contents.tokens.remove(&key);
+            write(&inner.path, &contents)?;
+            Ok(true)
+        })
+        .await
+    }
+}
+
+/// Takes the exclusive lock of the store at `path`: an OS lock on a lock
+/// file beside it, which every `FileStore` on that path, in any process,
+/// takes before it reads or changes the store.
+fn lock(path: &Path) -> Result<fs::File, FileStoreError> {
+    let (dir, name) = dir_and_name(path)?;
+    let lock_path = dir.join(format!(".{name}.lock"));
+    let mut options = fs::OpenOptions::new();
+    // Never truncated: another store may hold the lock on it.
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&lock_path)
+        .map_err(io_error("open the lock file", &lock_path))?;
+    check_safe(&file, &lock_path)?;
+    file.lock().map_err(io_error("lock", &lock_path))?;
+    Ok(file)
+}
+
+/// Refuses a file another user owns, or that group or others may read or
+/// write (Unix); judged on the open file, so it cannot be swapped between
+/// the check and the use.
+#[cfg(unix)]
+fn check_safe(file: &fs::File, path: &Path) -> Result<(), FileStoreError> {
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = file.metadata().map_err(io_error("inspect", path))?;
+    let insecure = |problem| FileStoreError::Insecure {
+        path: path.to_owned(),
+        problem,
+    };
+    if !metadata.is_file() {
+        return Err(insecure("it is not a regular file"));
+    }
+    if metadata.uid() != rustix::process::geteuid().as_raw() {
+        return Err(insecure("it is owned by another user"));
+    }
+    if metadata.mode() & 0o077 != 0 {
+        return Err(insecure(
+            "group or others may read or write it (its mode should be 0600)",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)] // Same signature as the Unix version.
+fn check_safe(_file: &fs::File, _path: &Path) -> Result<(), FileStoreError> {
+    Ok(())
+}
+
+/// The directory and the file name of the store's path.
+fn dir_and_name(path: &Path) -> Result<(&Path, String), FileStoreError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| {
+            io_error("write", path)(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the path names no file",
+            ))
+        })?
+        .to_string_lossy()
+        .into_owned();
+    Ok((dir, name))
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FileStoreError {
@@ -166,8 +266,8 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> File
 }
 
 fn read(path: &Path) -> Result<FileContents, FileStoreError> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(FileContents {
                 version: VERSION,
@@ -176,6 +276,10 @@ fn read(path: &Path) -> Result<FileContents, FileStoreError> {
         }
         Err(e) => return Err(io_error("read", path)(e)),
     };
+    check_safe(&file, path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(io_error("read", path))?;
     let contents: FileContents =
         serde_json::from_slice(&bytes).map_err(|e| FileStoreError::Corrupt {
             path: path.to_owned(),
@@ -202,19 +306,7 @@ fn read(path: &Path) -> Result<FileContents, FileStoreError> {
 }
 
 fn write(path: &Path, contents: &FileContents) -> Result<(), FileStoreError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| {
-            io_error("write", path)(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the path names no file",
-            ))
-        })?
-        .to_string_lossy();
+    let (dir, name) = dir_and_name(path)?;
     // Same directory, so the rename stays on one file system and is atomic.
     let temp = dir.join(format!(
         ".{name}.{}.{}.tmp",

@@ -35,16 +35,6 @@ const ENDPOINT: &str = "ringplus api";
 /// How many characters of an unrecognised body an error shows.
 const EXCERPT_CHARS: usize = 200;
 
-/// Field names whose values never appear in an error.
-const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "access_token",
-    "refresh_token",
-    "token",
-    "client_secret",
-    "secret",
-];
-
 /// The RingPlus API, called with an [`OAuthHandler`]'s token.
 ///
 /// Every request accepts `application/vnd.ringplus.v1` and goes through
@@ -503,25 +493,23 @@ pub(crate) fn parse_member<T: DeserializeOwned>(
     key: &str,
 ) -> Result<T, Error> {
     let status = response.status();
-    let parse_error = |field: Option<String>, message: String, body: &[u8]| ParseError {
+    let parse_error = |field: Option<String>, message: String| ParseError {
         endpoint: endpoint(url),
         status,
         field,
         message,
-        excerpt: excerpt(body),
+        excerpt: excerpt(response),
     };
     let mut value: Value = serde_json::from_slice(response.body()).map_err(|e| {
         parse_error(
             None,
-            format!("expected a JSON object: {e}"),
-            response.body(),
+            format!("expected a JSON object: {}", oauth_core::json_problem(&e)),
         )
     })?;
     let Some(member) = value.as_object_mut().and_then(|object| object.remove(key)) else {
         return Err(parse_error(
             Some(key.to_owned()),
             format!("expected an object with `{key}`"),
-            response.body(),
         )
         .into());
     };
@@ -533,7 +521,7 @@ pub(crate) fn parse_member<T: DeserializeOwned>(
             format!("{key}.{path}")
         };
         let message = describe(&e.into_inner(), is_secret_path(&field));
-        parse_error(Some(field), message, response.body()).into()
+        parse_error(Some(field), message).into()
     })
 }
 
@@ -559,8 +547,7 @@ fn describe(error: &serde_json::Error, secret: bool) -> String {
 }
 
 fn is_secret_path(path: &str) -> bool {
-    path.split(['.', '[', ']'])
-        .any(|segment| SECRET_FIELDS.contains(&segment))
+    path.split(['.', '[', ']']).any(oauth_core::is_secret_field)
 }
 
 /// The error answer, in whichever of RingPlus's shapes it came.
@@ -578,12 +565,24 @@ fn api_error(
     struct Errors {
         errors: Vec<FieldError>,
     }
+    // The server's words are shown on one line, with the token the request
+    // carried masked should they echo it.
+    let text = |text: String| oauth_core::server_text(response, &text);
     let body = if let Ok(Errors { errors }) = serde_json::from_slice(response.body()) {
-        ApiErrorBody::Validation(errors)
+        ApiErrorBody::Validation(
+            errors
+                .into_iter()
+                .map(|error| FieldError {
+                    field: error.field.map(text),
+                    message: error.message.map(text),
+                    ..error
+                })
+                .collect(),
+        )
     } else if let Ok(Message { error }) = serde_json::from_slice(response.body()) {
-        ApiErrorBody::Message(error)
+        ApiErrorBody::Message(text(error))
     } else {
-        ApiErrorBody::Unrecognized(excerpt(response.body()))
+        ApiErrorBody::Unrecognized(excerpt(response))
     };
     Error::Api(Box::new(ApiError {
         method,
@@ -597,16 +596,18 @@ fn api_error(
 /// A short excerpt of a body for an error, with the values of secret
 /// fields replaced (any nesting when the body is JSON; form fields and
 /// bearer credentials otherwise).
-fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<Value>(body) {
+fn excerpt(response: &HttpResponse) -> String {
+    let text = match serde_json::from_slice::<Value>(response.body()) {
         Ok(mut value) => {
             redact(&mut value);
             value.to_string()
         }
         // Not JSON: oauth-core's excerpt redacts form fields and bearer
         // credentials in plain text.
-        Err(_) => return oauth_core::body_excerpt(body),
+        Err(_) => return oauth_core::answer_excerpt(response),
     };
+    // The token the request carried, wherever the JSON echoes it.
+    let text = oauth_core::server_text(response, &text);
     let text = text.trim();
     let mut out: String = text
         .chars()
@@ -623,7 +624,7 @@ fn redact(value: &mut Value) {
     match value {
         Value::Object(object) => {
             for (key, value) in object.iter_mut() {
-                if SECRET_FIELDS.contains(&key.as_str()) {
+                if oauth_core::is_secret_field(key) {
                     *value = Value::String("[redacted]".into());
                 } else {
                     redact(value);
@@ -647,12 +648,14 @@ mod tests {
 
     #[test]
     fn excerpts_hide_secret_values() {
-        let shown = excerpt(br#"{"fluidcall_credentials":{"username":"u","password":"hunter2"}}"#);
+        let body = br#"{"fluidcall_credentials":{"username":"u","password":"hunter2"}}"#;
+        let shown = excerpt(&oauth_core::http::Response::new(body.to_vec()));
         assert_eq!(
             shown,
             r#"{"fluidcall_credentials":{"password":"[redacted]","username":"u"}}"#
         );
         assert!(is_secret_path("fluidcall_credentials.password"));
+        assert!(is_secret_path("credentials.refreshToken"));
         assert!(!is_secret_path("account.name"));
     }
 
