@@ -392,6 +392,72 @@ async fn generic_flows(canary: &mut Canary, adapter: Adapter) {
         .await
         .unwrap_err();
     canary.error(&label("api answer echoing the token"), &error);
+    // Servers that echo what they were sent in their own words: every value
+    // the request carried is masked, whatever surrounds it.
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ID}:{SECRET}"));
+    canary.secret(&label("basic credential"), &basic);
+    let echo = format!(
+        "refresh token {BOGUS_REFRESH} is unknown to client {SECRET}\nAuthorization: Basic {basic}"
+    );
+    for (status, body) in [
+        (
+            400,
+            json!({"error": "invalid_grant", "error_description": echo, "error_uri": format!("https://e.example/{BOGUS_REFRESH}")}),
+        ),
+        (500, json!({"message": echo})),
+        (200, json!({"access_token": 7, "note": echo})),
+    ] {
+        sandbox.inject(
+            FaultRule::on(
+                "/token",
+                Fault::Status {
+                    status,
+                    headers: Vec::new(),
+                    body: body.to_string(),
+                },
+            )
+            .times(1),
+        );
+        let error = client
+            .refresh(&RefreshToken::new(BOGUS_REFRESH))
+            .await
+            .unwrap_err();
+        canary.error(
+            &label(&format!("token answer {status} echoing in words")),
+            &error,
+        );
+    }
+    let sent = app_session.access_token().await.unwrap();
+    let token = sent.access_token().secret();
+    sandbox.inject(
+        FaultRule::on(
+            "/api/me",
+            Fault::Status {
+                status: 403,
+                headers: vec![(
+                    "www-authenticate".into(),
+                    format!("Bearer error=\"insufficient_scope\", error_description=\"token {token} lacks a scope\""),
+                )],
+                body: format!("forbidden: {token}"),
+            },
+        )
+        .times(2),
+    );
+    let error = app_session
+        .get(sandbox.api_url().join("api/me").unwrap())
+        .json::<Value>()
+        .await
+        .unwrap_err();
+    canary.error(&label("api challenge echoing the token"), &error);
+    let answer = app_session
+        .get(sandbox.api_url().join("api/me").unwrap())
+        .send()
+        .await
+        .unwrap();
+    canary.display(
+        &label("api answer excerpt"),
+        &oauth_core::answer_excerpt(&answer),
+    );
     sandbox.inject(FaultRule::on("/token", Fault::TruncatedBody));
     let error = client.client_credentials(&[]).await.unwrap_err();
     canary.error(&label("truncated token answer"), &error);

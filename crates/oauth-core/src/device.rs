@@ -258,8 +258,14 @@ pub(crate) fn parse_device_authorization(
         ),
     };
     let verification_uri_complete = string("verification_uri_complete")?;
-    let parse_url = |(name, value): (&str, String)| {
-        Url::parse(&value).map_err(|e| fail(Some(name), format!("expected a URL: {e}")))
+    // The user is sent there: a web page, never `javascript:` or a file.
+    let parse_url = |(name, value): (&str, String)| match Url::parse(&value) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") => Ok(url),
+        Ok(url) => Err(fail(
+            Some(name),
+            format!("expected an https URL, got a `{}:` URL", url.scheme()),
+        )),
+        Err(e) => Err(fail(Some(name), format!("expected a URL: {e}"))),
     };
     let verification_uri = parse_url(verification_uri)?;
     let verification_uri_complete = verification_uri_complete

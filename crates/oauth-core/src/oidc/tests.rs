@@ -245,3 +245,17 @@ fn errors_never_quote_the_token() {
     let error = check(&token, Some("nonce-value")).unwrap_err();
     assert!(!error.to_string().contains("nonce-value"));
 }
+
+#[test]
+fn an_exp_at_the_end_of_time_is_not_an_overflow() {
+    // Signed by the issuer's key: only the leeway arithmetic stands between
+    // such a token and a panic.
+    let end_of_time = u64::try_from(i64::MAX).unwrap();
+    for exp in [end_of_time, end_of_time - 30, u64::from(u32::MAX) * 1000] {
+        let mut claims = claims();
+        claims["exp"] = json!(exp);
+        let verified = check(&sign(&claims, Some("k1")), None);
+        let verified = verified.unwrap_or_else(|e| panic!("exp {exp}: {e}"));
+        assert_eq!(verified.sub, "alice");
+    }
+}
