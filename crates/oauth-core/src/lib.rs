@@ -121,7 +121,17 @@
 //! - Endpoints must be `https`, or `http` on a loopback host.
 //! - No token is ever put in a URL, a log event or an error message: the
 //!   bodies that errors quote pass through [`body_excerpt`], which masks
-//!   secret fields and `Bearer` credentials.
+//!   secret fields ([`is_secret_field`], in every spelling) and `Bearer` and
+//!   `Basic` credentials; every secret a request sent is masked in whatever
+//!   the server says back (descriptions, pages, challenges), and a server's
+//!   words are kept on one line so they cannot forge log lines. Provider
+//!   crates read their API answers with [`answer_excerpt`],
+//!   [`server_text`] and [`json_problem`] to the same effect.
+//! - Credentials go only to `https` or loopback `http` URLs, whatever path
+//!   sends them ([`Client::form_request`], [`Client::send_to`]); only
+//!   `Bearer` tokens are presented ([`Error::UnsupportedTokenType`]).
+//! - An error callback without this authorization's `state` is a state
+//!   error, never an "access denied" with a stranger's text and link.
 //!
 //! # Errors
 //! One [`Error`] for everything. A server's RFC 6749 §5.2 answer is
