@@ -4,7 +4,6 @@
 //! `TransportConfig::add_root_certificate`, for both `ReqwestTransport` and
 //! `HyperTransport`. Plain `http` off loopback is refused by the client and
 //! the session before any request is made.
-#![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use std::sync::Arc;

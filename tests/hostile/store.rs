@@ -57,7 +57,12 @@ async fn many_processes_on_one_path_lose_no_save() {
     let children: Vec<_> = (0..3)
         .map(|role| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["store::child_writer", "--exact", "--ignored", "--nocapture"])
+                .args([
+                    "hostile::store::child_writer",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                ])
                 .env(CHILD_PATH, &path)
                 .env(CHILD_ROLE, role.to_string())
                 .stdout(Stdio::null())

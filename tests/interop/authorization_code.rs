@@ -8,12 +8,12 @@ use oauth_core::{
     IdTokenError, IdTokenVerifier, Password, PendingAuthorization, Token,
 };
 
-use crate::harness::{
+use crate::interop::harness::{
     CONFIDENTIAL_BASIC, CONFIDENTIAL_POST, PASSWORD, PUBLIC_PKCE, Server, TestClient, USER,
     transport,
 };
+use crate::interop::user_agent::User;
 use crate::server_or_skip;
-use crate::user_agent::User;
 
 const SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
 
@@ -217,7 +217,7 @@ async fn id_token_verifies_and_a_tampered_one_does_not() {
     let metadata = provider.metadata().unwrap().clone();
     let client = Client::builder(provider, CONFIDENTIAL_BASIC.id)
         .client_secret(CONFIDENTIAL_BASIC.secret.unwrap())
-        .redirect_uri(crate::harness::WEB_REDIRECT)
+        .redirect_uri(crate::interop::harness::WEB_REDIRECT)
         .shared_transport(transport())
         .build()
         .unwrap();

@@ -2,7 +2,9 @@
 
 use oauth_core::{Error, ErrorCode};
 
-use crate::harness::{CONFIDENTIAL_BASIC, CONFIDENTIAL_POST, SPECIAL_SECRET, WEB_REDIRECT};
+use crate::interop::harness::{
+    CONFIDENTIAL_BASIC, CONFIDENTIAL_POST, SPECIAL_SECRET, WEB_REDIRECT,
+};
 use crate::server_or_skip;
 
 fn server_code(error: &Error) -> &ErrorCode {

@@ -3,9 +3,9 @@
 
 use oauth_core::{Error, ErrorCode};
 
-use crate::harness::{DEVICE, PASSWORD, USER};
+use crate::interop::harness::{DEVICE, PASSWORD, USER};
+use crate::interop::user_agent::User;
 use crate::server_or_skip;
-use crate::user_agent::User;
 
 #[tokio::test]
 async fn device_flow_end_to_end() {

@@ -2,7 +2,7 @@
 
 use oauth_core::{ClientAuth, GenericProvider, Provider as _};
 
-use crate::harness::{CONFIDENTIAL_BASIC, transport};
+use crate::interop::harness::{CONFIDENTIAL_BASIC, transport};
 use crate::server_or_skip;
 
 #[tokio::test]

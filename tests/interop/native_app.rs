@@ -8,8 +8,8 @@ use std::time::Duration;
 use oauth_core::http;
 use oauth_core::{LoopbackConfig, LoopbackRedirect, OpenBrowser, Password};
 
-use crate::authorization_code::form_login;
-use crate::harness::{NATIVE, PASSWORD, USER, transport};
+use crate::interop::authorization_code::form_login;
+use crate::interop::harness::{NATIVE, PASSWORD, USER, transport};
 use crate::server_or_skip;
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn loopback_times_out_cleanly() {
     )
     .await
     .unwrap();
-    let server = crate::harness::server().unwrap();
+    let server = crate::interop::harness::server().unwrap();
     let client = server.client_with(NATIVE, None, loopback.redirect_uri().as_str());
     let error = loopback
         .authorize(&client, client.authorization_url())

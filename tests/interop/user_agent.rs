@@ -48,7 +48,7 @@ pub struct User {
 impl User {
     pub fn new() -> Self {
         User {
-            transport: crate::harness::transport(),
+            transport: crate::interop::harness::transport(),
             cookies: HashMap::new(),
         }
     }

@@ -9,8 +9,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod licences;
+mod setup;
 
 use std::env;
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -18,7 +20,9 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test      everything CI checks: rustfmt, licences, clippy (warnings denied),
+  test      installs what the suites need (npm ci for the interop tests;
+            chromium and its driver with apt-get, as root on Debian), then
+            everything CI checks: rustfmt, licences, clippy (warnings denied),
             the tests of the whole workspace with all features, oauth-core
             with no default features and with each transport alone, doc
             tests, examples, rustdoc
@@ -144,6 +148,14 @@ const TEST_STEPS: &[Step<'static>] = &[
 
 fn test() -> Result<(), String> {
     let started = Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask is not inside the workspace")?;
+    setup::prepare(root)?;
+    // Suites that skip (a tool is missing) list themselves here.
+    let skips_file = env::temp_dir().join(format!("oauth-xtask-skips-{}", std::process::id()));
+    let _ = std::fs::remove_file(&skips_file);
+    let skips_env = skips_file.to_string_lossy().into_owned();
     // Licences after rustfmt and the first clippy run, so that a formatting
     // slip is reported first.
     let (first, rest) = TEST_STEPS.split_at(2);
@@ -152,13 +164,56 @@ fn test() -> Result<(), String> {
     }
     licences::check()?;
     for step in rest {
-        run(step)?;
+        run_with(step, &[(SKIPS_ENV, &skips_env)])?;
     }
-    eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
+    let skipped = read_skips(&skips_file);
+    let _ = std::fs::remove_file(&skips_file);
+    let elapsed = started.elapsed();
+    if skipped.is_empty() {
+        eprintln!("xtask: all checks passed in {elapsed:.0?}");
+        return Ok(());
+    }
+    eprintln!("xtask: these suites skipped:");
+    for (suite, enable) in &skipped {
+        eprintln!("xtask:   - {suite}: {enable}");
+    }
+    if env::var_os("CI").is_some() {
+        return Err(format!(
+            "{} suites skipped, and CI must run every one",
+            skipped.len()
+        ));
+    }
+    eprintln!(
+        "xtask: passed, with {} suites skipped, in {elapsed:.0?}",
+        skipped.len()
+    );
     Ok(())
 }
 
+/// The environment variable the skipping suites read (see
+/// `oauth_sandbox::skip`).
+const SKIPS_ENV: &str = "OAUTH_TEST_SKIPS";
+
+/// The suites that skipped, once each, in the order they said so.
+fn read_skips(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some((suite, enable)) = line.split_once('\t')
+            && !skipped.iter().any(|(s, _)| s == suite)
+        {
+            skipped.push((suite.to_owned(), enable.to_owned()));
+        }
+    }
+    skipped
+}
+
 fn run(step: &Step<'_>) -> Result<(), String> {
+    run_with(step, &[])
+}
+
+/// Runs a step with more environment variables than it names.
+fn run_with(step: &Step<'_>, env: &[(&str, &str)]) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: == {} ==", step.name);
     eprintln!("xtask: $ cargo {}", step.args.join(" "));
@@ -166,6 +221,7 @@ fn run(step: &Step<'_>) -> Result<(), String> {
     let status = Command::new(&cargo)
         .args(step.args)
         .envs(step.env.iter().copied())
+        .envs(env.iter().copied())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -248,6 +304,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
                 "oauth-core",
                 "--all-features",
                 "--test",
+                "it",
                 "callback_proptests",
             ],
         ),

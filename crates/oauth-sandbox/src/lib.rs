@@ -121,6 +121,7 @@ mod record;
 mod ringplus;
 mod sandbox;
 mod server;
+pub mod skip;
 mod state;
 mod token;
 mod wire;

@@ -1,16 +1,13 @@
 //! Sessions end to end against the sandbox: expiry with skew on a movable
 //! clock, single-flight renewal, rotation saved before use, `invalid_grant`,
 //! the 401 retry, `Retry-After` and backoff.
-#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
-
-mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::*;
 use oauth_core::http::StatusCode;
 use oauth_core::transport::{HttpRequest, HttpTransport, transport_fn};
 use oauth_core::{
@@ -19,7 +16,6 @@ use oauth_core::{
 };
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, RecordedRequest, Sandbox};
-use support::*;
 
 const LIFETIME: Duration = Duration::from_secs(3600);
 

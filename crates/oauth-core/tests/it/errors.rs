@@ -1,14 +1,11 @@
 //! What a user sees when things go wrong: bad callbacks, misbehaving token
 //! endpoints, insecure URLs; and that no secret is ever shown.
-#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
-
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_core::http::StatusCode;
 use oauth_core::transport::{HttpTransport, TransportConfig};
 use oauth_core::{
@@ -17,7 +14,6 @@ use oauth_core::{
 };
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Sandbox, TokenQuirk};
-use support::*;
 
 async fn setup() -> (Sandbox, Client) {
     let (_, transport) = transports().remove(0);

@@ -1,16 +1,12 @@
 //! Every grant end to end against the sandbox, through every transport,
 //! asserting the exact request the server received.
-#![forbid(unsafe_code)]
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
-mod support;
-
+use crate::support::*;
 use base64::Engine as _;
 use oauth_core::{ClientAuth, Error, ErrorCode, RefreshToken, pkce_challenge};
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientAuth as ServerAuth, ClientConfig};
-use support::*;
 
 fn basic_credentials(request: &oauth_sandbox::RecordedRequest) -> String {
     let header = request

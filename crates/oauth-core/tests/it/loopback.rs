@@ -1,7 +1,6 @@
 //! The loopback redirect of native apps: only the one valid redirect ends
 //! the wait; a denial is typed; no redirect is a clean timeout.
 #![cfg(all(feature = "loopback", feature = "reqwest"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

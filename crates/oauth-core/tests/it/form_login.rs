@@ -1,16 +1,13 @@
 //! Form login against the sandbox's generic profile: the exact requests of
 //! a sign-in with consent, and each way it fails.
 #![cfg(all(feature = "form-login", any(feature = "reqwest", feature = "hyper")))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
-mod support;
-
+use crate::support::*;
 use oauth_core::{
     ClientAuth, ConsentPolicy, ErrorCode, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
     Password,
 };
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, Sandbox, UserConfig};
-use support::*;
 
 fn form_login() -> FormLogin {
     FormLogin::new(FormLoginConfig::new(

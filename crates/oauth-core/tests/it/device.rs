@@ -1,6 +1,5 @@
 //! The device authorization grant (RFC 8628) through a scripted server:
 //! the request, the polling interval, `slow_down`, denial and expiry.
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -1,16 +1,13 @@
 //! Discovery (OpenID Connect and RFC 8414), revocation and introspection
 //! against the sandbox; malformed metadata through a scripted transport.
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
-
-mod support;
 
 use std::sync::{Arc, Mutex};
 
+use crate::support::*;
 use oauth_core::transport::{HttpRequest, transport_fn};
 use oauth_core::{Client, ClientAuth, Error, ErrorCode, GenericProvider, http};
 use oauth_sandbox::ClientConfig;
-use support::*;
 
 #[tokio::test]
 async fn discovery_fills_endpoints_auth_and_pkce() {

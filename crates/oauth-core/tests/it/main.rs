@@ -1,0 +1,19 @@
+//! oauth-core's integration tests, in one binary: every grant, error,
+//! session, store and flow against the sandbox (or a child process) on
+//! loopback, through each transport compiled in.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+mod callback_proptests;
+mod device;
+mod discovery;
+mod errors;
+mod form_login;
+mod grants;
+mod loopback;
+mod session;
+mod session_send;
+mod store_contention;
+mod store_file;
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+mod support;
