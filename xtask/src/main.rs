@@ -10,6 +10,7 @@
 
 mod licences;
 mod setup;
+mod tidy;
 
 use std::env;
 use std::path::Path;
@@ -27,6 +28,9 @@ commands:
             with no default features and with each transport alone, doc
             tests, examples, rustdoc
   ci        the same as `test`
+  tidy      the house rules no compiler checks (also a step of `test`):
+            every module opens with `//!`, every path ARCHITECTURE.md names
+            exists, library crates deny missing docs, `unwrap` only in tests
   licences  every dependency's licence on the allow-list (from
             `cargo metadata`, every platform's crates)
   bench     the benchmarks in release (`cargo xtask bench --help`); writes
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("test" | "ci") => test(),
         Some("licences" | "licenses") => licences::check(),
+        Some("tidy") => workspace_root().and_then(|root| tidy::check(&root)),
         Some("bench") => bench(&env::args().skip(2).collect::<Vec<_>>()),
         Some("fuzz") => fuzz(&env::args().skip(2).collect::<Vec<_>>()),
         Some("soak") => soak(&env::args().skip(2).collect::<Vec<_>>()),
@@ -148,9 +153,8 @@ const TEST_STEPS: &[Step<'static>] = &[
 
 fn test() -> Result<(), String> {
     let started = Instant::now();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("xtask is not inside the workspace")?;
+    let root = workspace_root()?;
+    let root = root.as_path();
     setup::prepare(root)?;
     // Suites that skip (a tool is missing) list themselves here.
     let skips_file = env::temp_dir().join(format!("oauth-xtask-skips-{}", std::process::id()));
@@ -162,6 +166,7 @@ fn test() -> Result<(), String> {
     for step in first {
         run(step)?;
     }
+    tidy::check(root)?;
     licences::check()?;
     for step in rest {
         run_with(step, &[(SKIPS_ENV, &skips_env)])?;
@@ -188,6 +193,14 @@ fn test() -> Result<(), String> {
         skipped.len()
     );
     Ok(())
+}
+
+/// The workspace's root directory: xtask's parent.
+fn workspace_root() -> Result<std::path::PathBuf, String> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .ok_or_else(|| "xtask is not inside the workspace".to_owned())
 }
 
 /// The environment variable the skipping suites read (see

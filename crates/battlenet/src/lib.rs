@@ -93,7 +93,8 @@
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 mod client;
 mod error;

@@ -197,15 +197,66 @@ mod proptests {
         })
     }
 
+    /// A challenge written back as a server would write it.
+    fn written(challenge: &BearerChallenge) -> String {
+        let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+        let params: Vec<String> = [
+            ("realm", challenge.realm.clone()),
+            (
+                "error",
+                challenge.error.as_ref().map(|e| e.as_str().to_owned()),
+            ),
+            ("error_description", challenge.error_description.clone()),
+            ("error_uri", challenge.error_uri.clone()),
+            ("scope", challenge.scope.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| format!("{name}={}", quote(&v))))
+        .collect();
+        format!("Bearer {}", params.join(", "))
+            .trim_end()
+            .to_owned()
+    }
+
+    /// What holds of any parse: a challenge only where the word `Bearer`
+    /// is, no field longer than the input, and written back it reads the
+    /// same.
+    fn check(value: &str) -> Result<(), TestCaseError> {
+        let Some(challenge) = BearerChallenge::parse(value) else {
+            return Ok(());
+        };
+        prop_assert!(value.to_ascii_lowercase().contains("bearer"), "{value}");
+        for field in [
+            &challenge.realm,
+            &challenge.error_description,
+            &challenge.error_uri,
+            &challenge.scope,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prop_assert!(field.len() <= value.len());
+        }
+        let again = written(&challenge);
+        prop_assert_eq!(BearerChallenge::parse(&again), Some(challenge), "{}", again);
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn any_value_is_a_challenge_or_none(value in "\\PC{0,200}") {
-            let _ = BearerChallenge::parse(&value);
+            check(&value)?;
         }
 
         #[test]
         fn any_printable_ascii_is_a_challenge_or_none(value in "[ -~]{0,200}") {
-            let _ = BearerChallenge::parse(&value);
+            check(&value)?;
+        }
+
+        #[test]
+        fn a_value_without_a_bearer_challenge_is_none(value in "[A-Za-z0-9 =,\"]{0,80}") {
+            prop_assume!(!value.to_ascii_lowercase().contains("bearer"));
+            prop_assert_eq!(BearerChallenge::parse(&value), None);
         }
 
         #[test]

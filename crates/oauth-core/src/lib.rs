@@ -163,7 +163,8 @@
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorization;

@@ -108,7 +108,8 @@
 //! None: the crate always builds the server, the scripted browser and the
 //! `oauth-sandbox` binary (`cargo run -p oauth-sandbox -- --help`).
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 mod api;
 mod battlenet;

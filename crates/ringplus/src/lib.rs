@@ -85,7 +85,8 @@
 //!   an HTML parser and a cookie jar (oauth-core's `form-login`), which
 //!   builds without it never do.
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;

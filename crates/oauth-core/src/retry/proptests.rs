@@ -1,5 +1,6 @@
-//! Property tests of the `Retry-After` parser: any header value is a wait
-//! or nothing, never a panic; delay seconds and HTTP dates round-trip.
+//! Property tests of the `Retry-After` parser: any header value is the wait
+//! RFC 9110 gives it or nothing, never a panic; delay seconds and HTTP
+//! dates round-trip.
 //! `PROPTEST_CASES` raises the case count.
 
 use std::time::{Duration, SystemTime};
@@ -26,9 +27,21 @@ proptest! {
         now in now(),
     ) {
         // Only what a header can carry reaches the parser.
-        if let Ok(value) = HeaderValue::from_bytes(&bytes) {
-            let _ = retry_after(&headers(value), now);
-        }
+        let Ok(value) = HeaderValue::from_bytes(&bytes) else {
+            return Ok(());
+        };
+        // RFC 9110 §10.2.3: delay-seconds (any length: a huge number is a
+        // long wait) or an HTTP date (a past one is no wait); else nothing.
+        let expected = match value.to_str().map(str::trim) {
+            Ok(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(Duration::from_secs(text.parse().unwrap_or(u64::MAX)))
+            }
+            Ok(text) => httpdate::parse_http_date(text)
+                .ok()
+                .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO)),
+            Err(_) => None,
+        };
+        prop_assert_eq!(retry_after(&headers(value), now), expected);
     }
 
     #[test]
