@@ -30,144 +30,234 @@ fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
 }
 
-#[tokio::test]
-async fn authorization_code_with_pkce_and_basic_auth() {
-    for (name, transport) in transports() {
-        let sandbox = sandbox(
+/// A value of the token request, known only once the flow has run.
+#[derive(Clone, Copy)]
+enum Sent {
+    Text(&'static str),
+    /// The authorization code the browser brought back.
+    Code,
+    /// The PKCE verifier of the pending authorization.
+    Verifier,
+    /// The refresh token the first exchange issued.
+    RefreshToken,
+}
+
+/// What a case runs against the token endpoint.
+#[derive(Clone, Copy)]
+enum Grant {
+    /// The authorization code flow, completed with the callback URL.
+    Code,
+    /// Client credentials with these scopes.
+    ClientCredentials(&'static [&'static str]),
+    /// The code flow, then a refresh with the refresh token it issued.
+    Refresh,
+}
+
+/// One row: how the sandbox registers the client, how the client
+/// authenticates, what it runs, and the exact token request that must
+/// arrive (its `Basic` credentials, or none, and its whole form).
+struct Case {
+    name: &'static str,
+    server: fn() -> ClientConfig,
+    auth: ClientAuth,
+    secret: Option<&'static str>,
+    grant: Grant,
+    basic: Option<&'static str>,
+    form: &'static [(&'static str, Sent)],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "authorization code, PKCE, Basic",
+        server: || {
             ClientConfig::confidential(CLIENT_ID, SECRET)
                 .redirect_uri(REDIRECT)
                 .auth(ServerAuth::Basic)
-                .require_pkce(true),
-        )
-        .await;
-        let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
-
-        let (url, pending) = client
-            .authorization_url()
-            .scope("openid")
-            .scope("profile")
-            .build()
-            .unwrap();
-        let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        let verifier = pending.pkce_verifier().expect("PKCE is on by default");
-        assert_eq!(
-            query,
-            vec![
-                ("response_type".into(), "code".into()),
-                ("client_id".into(), CLIENT_ID.into()),
-                ("redirect_uri".into(), REDIRECT.into()),
-                ("scope".into(), "openid profile".into()),
-                ("state".into(), pending.state().secret().into()),
-                ("code_challenge".into(), pkce_challenge(verifier)),
-                ("code_challenge_method".into(), "S256".into()),
-            ],
-            "{name}"
-        );
-
-        let callback = browser::sign_in(&url, USER, PASSWORD, Decision::Approve)
-            .await
-            .unwrap();
-        let code = callback
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("the callback carries a code");
-        let verifier = verifier.secret().to_owned();
-        let token = client
-            .exchange_callback(pending, callback.as_str())
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(!token.access_token().secret().is_empty());
-        assert!(token.refresh_token().is_some(), "{name}");
-
-        let requests = requests_to(&sandbox, "/token");
-        assert_eq!(requests.len(), 1, "{name}");
-        let request = &requests[0];
-        assert_eq!(request.method, "POST");
-        assert_eq!(
-            request.header("content-type"),
-            Some("application/x-www-form-urlencoded")
-        );
-        assert_eq!(request.header("accept"), Some("application/json"));
-        assert_eq!(
-            basic_credentials(request),
-            "test-client:p%40ss+w%3Ard%2F%2B%25%26%3D%3F"
-        );
-        assert_eq!(
-            sorted_form(request),
-            owned(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", &verifier),
-            ]),
-            "{name}: the secret goes in the header only"
-        );
-    }
-}
-
-#[tokio::test]
-async fn client_credentials_with_body_auth() {
-    for (name, transport) in transports() {
-        let sandbox = sandbox(
+                .require_pkce(true)
+        },
+        auth: ClientAuth::Basic,
+        secret: Some(SECRET),
+        grant: Grant::Code,
+        // RFC 6749 §2.3.1: form-encoded before base64; the secret goes in
+        // the header only.
+        basic: Some("test-client:p%40ss+w%3Ard%2F%2B%25%26%3D%3F"),
+        form: &[
+            ("grant_type", Sent::Text("authorization_code")),
+            ("code", Sent::Code),
+            ("redirect_uri", Sent::Text(REDIRECT)),
+            ("code_verifier", Sent::Verifier),
+        ],
+    },
+    Case {
+        name: "client credentials, body authentication",
+        server: || {
             ClientConfig::confidential(CLIENT_ID, SECRET)
                 .redirect_uri(REDIRECT)
-                .auth(ServerAuth::Body),
-        )
-        .await;
-        let client = client(&sandbox, ClientAuth::RequestBody, Some(SECRET), &transport);
-        let token = client.client_credentials(&["read", "write"]).await.unwrap();
-        assert!(token.expires_at().is_some(), "{name}");
+                .auth(ServerAuth::Body)
+        },
+        auth: ClientAuth::RequestBody,
+        secret: Some(SECRET),
+        grant: Grant::ClientCredentials(&["read", "write"]),
+        basic: None,
+        form: &[
+            ("grant_type", Sent::Text("client_credentials")),
+            ("scope", Sent::Text("read write")),
+            ("client_id", Sent::Text(CLIENT_ID)),
+            ("client_secret", Sent::Text(SECRET)),
+        ],
+    },
+    Case {
+        name: "client credentials without scope sends none",
+        server: || ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT),
+        auth: ClientAuth::Basic,
+        secret: Some(SECRET),
+        grant: Grant::ClientCredentials(&[]),
+        basic: Some("test-client:p%40ss+w%3Ard%2F%2B%25%26%3D%3F"),
+        form: &[("grant_type", Sent::Text("client_credentials"))],
+    },
+    Case {
+        name: "a public client sends its id and no secret",
+        server: || ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT),
+        auth: ClientAuth::Basic,
+        secret: None,
+        grant: Grant::Code,
+        basic: None,
+        form: &[
+            ("grant_type", Sent::Text("authorization_code")),
+            ("code", Sent::Code),
+            ("redirect_uri", Sent::Text(REDIRECT)),
+            ("code_verifier", Sent::Verifier),
+            ("client_id", Sent::Text(CLIENT_ID)),
+        ],
+    },
+    Case {
+        name: "refresh, Basic",
+        server: || {
+            ClientConfig::confidential(CLIENT_ID, SECRET)
+                .redirect_uri(REDIRECT)
+                .rotate_refresh_tokens(true)
+        },
+        auth: ClientAuth::Basic,
+        secret: Some(SECRET),
+        grant: Grant::Refresh,
+        basic: Some("test-client:p%40ss+w%3Ard%2F%2B%25%26%3D%3F"),
+        form: &[
+            ("grant_type", Sent::Text("refresh_token")),
+            ("refresh_token", Sent::RefreshToken),
+        ],
+    },
+];
 
-        let request = &requests_to(&sandbox, "/token")[0];
-        assert_eq!(request.header("authorization"), None, "{name}");
-        assert_eq!(
-            sorted_form(request),
-            owned(&[
-                ("grant_type", "client_credentials"),
-                ("scope", "read write"),
-                ("client_id", CLIENT_ID),
-                ("client_secret", SECRET),
-            ]),
-            "{name}"
-        );
+#[tokio::test]
+async fn each_grant_sends_exactly_the_request_the_server_expects() {
+    for case in CASES {
+        for (transport_name, transport) in transports() {
+            let name = format!("{} ({transport_name})", case.name);
+            let sandbox = sandbox((case.server)()).await;
+            let client = client(&sandbox, case.auth, case.secret, &transport);
+            let mut flow = Flow::default();
+            match case.grant {
+                Grant::Code => {
+                    flow = authorize(&client).await;
+                }
+                Grant::ClientCredentials(scopes) => {
+                    let token = client.client_credentials(scopes).await.unwrap();
+                    assert!(token.expires_at().is_some(), "{name}");
+                }
+                Grant::Refresh => {
+                    flow = authorize(&client).await;
+                    let old = flow
+                        .token
+                        .as_ref()
+                        .unwrap()
+                        .refresh_token()
+                        .unwrap()
+                        .clone();
+                    let token = client.refresh(&old).await.unwrap();
+                    assert_ne!(
+                        token.refresh_token().unwrap().secret(),
+                        old.secret(),
+                        "{name}: rotation gives a new one"
+                    );
+                }
+            }
+            let request = requests_to(&sandbox, "/token").pop().unwrap();
+            assert_eq!(request.method, "POST", "{name}");
+            assert_eq!(
+                request.header("content-type"),
+                Some("application/x-www-form-urlencoded"),
+                "{name}"
+            );
+            assert_eq!(request.header("accept"), Some("application/json"), "{name}");
+            assert_eq!(
+                request
+                    .header("authorization")
+                    .map(|_| basic_credentials(&request)),
+                case.basic.map(str::to_owned),
+                "{name}"
+            );
+            let expected: Vec<(&str, String)> = case
+                .form
+                .iter()
+                .map(|&(field, sent)| (field, flow.value(sent)))
+                .collect();
+            let expected: Vec<(&str, &str)> =
+                expected.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(sorted_form(&request), owned(&expected), "{name}");
+        }
+    }
+}
+
+/// What an authorization code flow produced.
+#[derive(Default)]
+struct Flow {
+    token: Option<oauth_core::Token>,
+    code: String,
+    verifier: String,
+}
+
+impl Flow {
+    fn value(&self, sent: Sent) -> String {
+        match sent {
+            Sent::Text(text) => text.to_owned(),
+            Sent::Code => self.code.clone(),
+            Sent::Verifier => self.verifier.clone(),
+            Sent::RefreshToken => self
+                .token
+                .as_ref()
+                .and_then(|t| t.refresh_token())
+                .map(|r| r.secret().to_owned())
+                .unwrap_or_default(),
+        }
     }
 }
 
 #[tokio::test]
-async fn client_credentials_without_scope_sends_none() {
+async fn the_authorization_url_carries_state_and_the_pkce_challenge() {
     let (_, transport) = transports().remove(0);
     let sandbox =
         sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
     let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
-    client.client_credentials(&[]).await.unwrap();
-    let request = &requests_to(&sandbox, "/token")[0];
+    let (url, pending) = client
+        .authorization_url()
+        .scope("openid")
+        .scope("profile")
+        .build()
+        .unwrap();
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let verifier = pending.pkce_verifier().expect("PKCE is on by default");
     assert_eq!(
-        sorted_form(request),
-        owned(&[("grant_type", "client_credentials")])
+        query,
+        vec![
+            ("response_type".into(), "code".into()),
+            ("client_id".into(), CLIENT_ID.into()),
+            ("redirect_uri".into(), REDIRECT.into()),
+            ("scope".into(), "openid profile".into()),
+            ("state".into(), pending.state().secret().into()),
+            ("code_challenge".into(), pkce_challenge(verifier)),
+            ("code_challenge_method".into(), "S256".into()),
+        ]
     );
-}
-
-#[tokio::test]
-async fn public_client_sends_its_id_and_no_secret() {
-    for (name, transport) in transports() {
-        let sandbox = sandbox(ClientConfig::public(CLIENT_ID).redirect_uri(REDIRECT)).await;
-        let client = client(&sandbox, ClientAuth::Basic, None, &transport);
-        let (url, pending) = client.authorization_url().build().unwrap();
-        let verifier = pending.pkce_verifier().unwrap().secret().to_owned();
-        let callback = browser::sign_in(&url, USER, PASSWORD, Decision::Approve)
-            .await
-            .unwrap();
-        client
-            .exchange_callback(pending, callback.as_str())
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let request = &requests_to(&sandbox, "/token")[0];
-        assert_eq!(request.header("authorization"), None, "{name}");
-        assert_eq!(request.form_value("client_id").as_deref(), Some(CLIENT_ID));
-        assert_eq!(request.form_value("client_secret"), None);
-        assert_eq!(request.form_value("code_verifier"), Some(verifier));
-    }
 }
 
 #[tokio::test]
@@ -229,71 +319,45 @@ async fn code_and_state_completion_and_serde_of_pending() {
 }
 
 #[tokio::test]
-async fn refresh_rotates_and_the_old_token_dies() {
-    for (name, transport) in transports() {
-        let sandbox = sandbox(
-            ClientConfig::confidential(CLIENT_ID, SECRET)
-                .redirect_uri(REDIRECT)
-                .rotate_refresh_tokens(true),
-        )
-        .await;
-        let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
-        let first = authorize(&client).await;
-        let old = first.refresh_token().unwrap().clone();
-
-        let second = client.refresh(&old).await.unwrap();
-        let new = second.refresh_token().unwrap();
-        assert_ne!(
-            new.secret(),
-            old.secret(),
-            "{name}: rotation gives a new one"
-        );
-        let request = requests_to(&sandbox, "/token").pop().unwrap();
-        assert_eq!(
-            sorted_form(&request),
-            owned(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", old.secret())
-            ]),
-            "{name}"
-        );
-
-        let err = client.refresh(&old).await.unwrap_err();
-        assert_eq!(
-            err.server_error().map(|e| &e.error),
-            Some(&ErrorCode::InvalidGrant),
-            "{name}: {err}"
-        );
-        assert_eq!(
-            err.status(),
-            Some(oauth_core::http::StatusCode::BAD_REQUEST)
-        );
+async fn refresh_with_and_without_rotation() {
+    // With rotation the old refresh token dies; without, the answer brings
+    // none and the client keeps the one it has, which keeps working.
+    for rotate in [true, false] {
+        for (name, transport) in transports() {
+            let sandbox = sandbox(
+                ClientConfig::confidential(CLIENT_ID, SECRET)
+                    .redirect_uri(REDIRECT)
+                    .rotate_refresh_tokens(rotate),
+            )
+            .await;
+            let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+            let first = authorize(&client).await.token.unwrap();
+            let old = first.refresh_token().unwrap().clone();
+            let refreshed = client.refresh(&old).await.unwrap();
+            assert_ne!(
+                refreshed.access_token().secret(),
+                first.access_token().secret(),
+                "{name}"
+            );
+            let kept = refreshed.refresh_token().map(RefreshToken::secret) == Some(old.secret());
+            assert_eq!(kept, !rotate, "{name}, rotation {rotate}");
+            let again = client.refresh(&old).await;
+            if rotate {
+                let err = again.unwrap_err();
+                assert_eq!(
+                    err.server_error().map(|e| &e.error),
+                    Some(&ErrorCode::InvalidGrant),
+                    "{name}: {err}"
+                );
+                assert_eq!(
+                    err.status(),
+                    Some(oauth_core::http::StatusCode::BAD_REQUEST)
+                );
+            } else {
+                again.unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
     }
-}
-
-#[tokio::test]
-async fn refresh_without_rotation_keeps_the_refresh_token() {
-    let (_, transport) = transports().remove(0);
-    let sandbox = sandbox(
-        ClientConfig::confidential(CLIENT_ID, SECRET)
-            .redirect_uri(REDIRECT)
-            .rotate_refresh_tokens(false),
-    )
-    .await;
-    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
-    let first = authorize(&client).await;
-    let original = first.refresh_token().unwrap().clone();
-    let refreshed = client.refresh(&original).await.unwrap();
-    assert_eq!(
-        refreshed.refresh_token().map(RefreshToken::secret),
-        Some(original.secret())
-    );
-    assert_ne!(
-        refreshed.access_token().secret(),
-        first.access_token().secret()
-    );
-    // And it still works a second time.
-    client.refresh(&original).await.unwrap();
 }
 
 #[cfg(feature = "password-grant")]
@@ -410,15 +474,33 @@ async fn the_same_code_cannot_be_exchanged_twice() {
     );
 }
 
-async fn authorize(client: &oauth_core::Client) -> oauth_core::Token {
+/// The authorization code flow through the sandbox's sign-in page,
+/// completed with the callback URL.
+async fn authorize(client: &oauth_core::Client) -> Flow {
     let (url, pending) = client.authorization_url().build().unwrap();
+    let verifier = pending
+        .pkce_verifier()
+        .map(|v| v.secret().to_owned())
+        .unwrap_or_default();
     let callback = browser::sign_in(&url, USER, PASSWORD, Decision::Approve)
         .await
         .unwrap();
-    client
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("the callback carries a code");
+    let token = client
         .exchange_callback(pending, callback.as_str())
         .await
-        .unwrap()
+        .unwrap();
+    assert!(!token.access_token().secret().is_empty());
+    assert!(token.refresh_token().is_some());
+    Flow {
+        token: Some(token),
+        code,
+        verifier,
+    }
 }
 
 #[tokio::test]
