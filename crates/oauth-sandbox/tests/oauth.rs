@@ -43,6 +43,25 @@ fn assert_redirect_error(reply: &Reply, error: &str, description: &str, state: O
     assert!(param(&location, "code").is_none());
 }
 
+/// A token request and the OAuth error it must get: headers, form,
+/// status, `error`, `error_description`.
+type Refusal<'a> = (
+    &'a [(&'a str, &'a str)],
+    &'a [(&'a str, &'a str)],
+    u16,
+    &'a str,
+    &'a str,
+);
+
+/// Sends each request of the table to `url` and checks its refusal.
+async fn expect_refusals(url: &str, cases: &[Refusal<'_>]) {
+    for &(headers, form, status, error, description) in cases {
+        let reply = post_form(url, headers, form).await;
+        assert_eq!(reply.status, status, "{form:?}: {}", reply.text());
+        assert_oauth_error(&reply, status, error, description);
+    }
+}
+
 fn assert_oauth_error(reply: &Reply, status: u16, error: &str, description: &str) {
     assert_eq!(reply.status, status, "{}", reply.text());
     assert_eq!(reply.header("content-type"), Some("application/json"));
@@ -918,53 +937,54 @@ async fn client_authentication_per_rfc_6749() {
     );
     assert!(reply.header("www-authenticate").is_none());
 
-    let reply = post_form(&token, &[("authorization", &basic("ghost", "x"))], &cc).await;
-    assert_oauth_error(&reply, 401, "invalid_client", "unknown client: ghost");
-
-    let reply = post_form(&token, &[], &cc).await;
-    assert_oauth_error(
-        &reply,
-        401,
-        "invalid_client",
-        "client authentication is missing",
-    );
-
-    let reply = post_form(&token, &[("authorization", "Basic !!!")], &cc).await;
-    assert_oauth_error(&reply, 401, "invalid_client", "malformed basic credentials");
-
-    let reply = post_form(&token, &[("authorization", "Bearer abc")], &cc).await;
-    assert_oauth_error(
-        &reply,
-        401,
-        "invalid_client",
-        "the authorization header must use the basic scheme",
-    );
-
-    let reply = post_form(
+    expect_refusals(
         &token,
-        &[],
-        &[("grant_type", "client_credentials"), ("client_id", CLIENT)],
+        &[
+            (
+                &[("authorization", &basic("ghost", "x"))],
+                &cc,
+                401,
+                "invalid_client",
+                "unknown client: ghost",
+            ),
+            (
+                &[],
+                &cc,
+                401,
+                "invalid_client",
+                "client authentication is missing",
+            ),
+            (
+                &[("authorization", "Basic !!!")],
+                &cc,
+                401,
+                "invalid_client",
+                "malformed basic credentials",
+            ),
+            (
+                &[("authorization", "Bearer abc")],
+                &cc,
+                401,
+                "invalid_client",
+                "the authorization header must use the basic scheme",
+            ),
+            (
+                &[],
+                &[("grant_type", "client_credentials"), ("client_id", CLIENT)],
+                401,
+                "invalid_client",
+                "the client secret is missing",
+            ),
+            (
+                &[("authorization", &basic(CLIENT, SECRET))],
+                &[("grant_type", "client_credentials"), ("client_id", PUBLIC)],
+                400,
+                "invalid_request",
+                "client_id in the body does not match the authorization header",
+            ),
+        ],
     )
     .await;
-    assert_oauth_error(
-        &reply,
-        401,
-        "invalid_client",
-        "the client secret is missing",
-    );
-
-    let reply = post_form(
-        &token,
-        &[("authorization", &basic(CLIENT, SECRET))],
-        &[("grant_type", "client_credentials"), ("client_id", PUBLIC)],
-    )
-    .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "invalid_request",
-        "client_id in the body does not match the authorization header",
-    );
 }
 
 #[tokio::test]
@@ -1070,37 +1090,36 @@ async fn token_endpoint_request_checks() {
     .await;
     assert_eq!(reply.status, 200);
 
-    let reply = post_form(&token, &[("authorization", &auth)], &[("scope", "read")]).await;
-    assert_oauth_error(&reply, 400, "invalid_request", "grant_type is missing");
-
-    let reply = post_form(
+    expect_refusals(
         &token,
-        &[("authorization", &auth)],
-        &[("grant_type", "urn:ietf:params:oauth:grant-type:device_code")],
-    )
-    .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "unsupported_grant_type",
-        "grant_type urn:ietf:params:oauth:grant-type:device_code is not supported",
-    );
-
-    let reply = post_form(
-        &token,
-        &[("authorization", &auth)],
         &[
-            ("grant_type", "client_credentials"),
-            ("grant_type", "password"),
+            (
+                &[("authorization", &auth)],
+                &[("scope", "read")],
+                400,
+                "invalid_request",
+                "grant_type is missing",
+            ),
+            (
+                &[("authorization", &auth)],
+                &[("grant_type", "urn:ietf:params:oauth:grant-type:device_code")],
+                400,
+                "unsupported_grant_type",
+                "grant_type urn:ietf:params:oauth:grant-type:device_code is not supported",
+            ),
+            (
+                &[("authorization", &auth)],
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("grant_type", "password"),
+                ],
+                400,
+                "invalid_request",
+                "grant_type is given more than once",
+            ),
         ],
     )
     .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "invalid_request",
-        "grant_type is given more than once",
-    );
 }
 
 // ------------------------------------------------------------ other grants
@@ -1125,26 +1144,26 @@ async fn client_credentials_grant() {
     assert!(body.get("refresh_token").is_none());
     assert!(body.get("id_token").is_none());
 
-    let reply = post_form(
+    expect_refusals(
         &token,
-        &[("authorization", &auth)],
-        &[("grant_type", "client_credentials"), ("scope", "root")],
+        &[
+            (
+                &[("authorization", &auth)],
+                &[("grant_type", "client_credentials"), ("scope", "root")],
+                400,
+                "invalid_scope",
+                "unknown scope: root",
+            ),
+            (
+                &[],
+                &[("grant_type", "client_credentials"), ("client_id", PUBLIC)],
+                400,
+                "unauthorized_client",
+                "public clients cannot use the client_credentials grant",
+            ),
+        ],
     )
     .await;
-    assert_oauth_error(&reply, 400, "invalid_scope", "unknown scope: root");
-
-    let reply = post_form(
-        &token,
-        &[],
-        &[("grant_type", "client_credentials"), ("client_id", PUBLIC)],
-    )
-    .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "unauthorized_client",
-        "public clients cannot use the client_credentials grant",
-    );
     assert_eq!(sandbox.token_requests(Grant::ClientCredentials), 1);
 }
 
@@ -1283,52 +1302,41 @@ async fn password_grant_only_for_allowed_clients() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(reply.json()["refresh_token"].is_string());
 
-    let reply = post_form(
+    expect_refusals(
         &token,
-        &[("authorization", &basic(CLIENT, SECRET))],
         &[
-            ("grant_type", "password"),
-            ("username", LOGIN),
-            ("password", "nope"),
+            (
+                &[("authorization", &basic(CLIENT, SECRET))],
+                &[
+                    ("grant_type", "password"),
+                    ("username", LOGIN),
+                    ("password", "nope"),
+                ],
+                400,
+                "invalid_grant",
+                "the resource owner credentials are invalid",
+            ),
+            (
+                &[("authorization", &basic(CLIENT, SECRET))],
+                &[("grant_type", "password"), ("username", LOGIN)],
+                400,
+                "invalid_request",
+                "username and password are required",
+            ),
+            (
+                &[("authorization", &basic("plain", "pw"))],
+                &[
+                    ("grant_type", "password"),
+                    ("username", LOGIN),
+                    ("password", PASSWORD),
+                ],
+                400,
+                "unauthorized_client",
+                "this client may not use the password grant",
+            ),
         ],
     )
     .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "invalid_grant",
-        "the resource owner credentials are invalid",
-    );
-
-    let reply = post_form(
-        &token,
-        &[("authorization", &basic(CLIENT, SECRET))],
-        &[("grant_type", "password"), ("username", LOGIN)],
-    )
-    .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "invalid_request",
-        "username and password are required",
-    );
-
-    let reply = post_form(
-        &token,
-        &[("authorization", &basic("plain", "pw"))],
-        &[
-            ("grant_type", "password"),
-            ("username", LOGIN),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "unauthorized_client",
-        "this client may not use the password grant",
-    );
 }
 
 // ------------------------------------------ revocation and introspection
@@ -1377,20 +1385,26 @@ async fn revocation_per_rfc_7009() {
     )
     .await;
     assert_eq!(reply.status, 200);
-    let reply = post_form(
+    expect_refusals(
         &revoke,
-        &[("authorization", &auth)],
-        &[("token", "nothing"), ("token_type_hint", "id_token")],
+        &[
+            (
+                &[("authorization", &auth)],
+                &[("token", "nothing"), ("token_type_hint", "id_token")],
+                400,
+                "unsupported_token_type",
+                "token_type_hint id_token is not supported",
+            ),
+            (
+                &[("authorization", &auth)],
+                &[],
+                400,
+                "invalid_request",
+                "token is missing",
+            ),
+        ],
     )
     .await;
-    assert_oauth_error(
-        &reply,
-        400,
-        "unsupported_token_type",
-        "token_type_hint id_token is not supported",
-    );
-    let reply = post_form(&revoke, &[("authorization", &auth)], &[]).await;
-    assert_oauth_error(&reply, 400, "invalid_request", "token is missing");
     let reply = post_form(&revoke, &[], &[("token", "x")]).await;
     assert_eq!(reply.status, 401);
 }
