@@ -25,20 +25,28 @@ use crate::url_policy::check_endpoint;
 /// An OAuth 2.0 client of one provider. Cheap to clone; clones share
 /// everything.
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), oauth_core::Error> {
+/// ```
+/// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = oauth_sandbox::Sandbox::builder()
+/// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+/// #     .start().await?;
 /// use oauth_core::{Client, GenericProvider};
 ///
 /// let provider = GenericProvider::new(
 ///     "https://auth.example.com/authorize",
 ///     "https://auth.example.com/token",
 /// )?;
+/// # let provider = GenericProvider::new(
+/// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
 /// let client = Client::builder(provider, "my-client-id")
 ///     .client_secret("my-client-secret")
 ///     .build()?;
 /// let token = client.client_credentials(&["read"]).await?;
-/// # let _ = token;
+/// assert_eq!(token.scopes(), Some(&["read".to_owned()][..]));
 /// # Ok(()) }
+/// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 /// ```
 #[derive(Clone)]
 pub struct Client {

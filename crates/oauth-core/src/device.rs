@@ -137,6 +137,8 @@ impl Client {
     /// and [`DeviceAuthorization::user_code`], then call
     /// [`Client::poll_device_token`].
     ///
+    /// (Compiled, not run: the sandbox has no device endpoint; the interop tests run this flow against oidc-provider (`tests/interop/device.rs`).)
+    ///
     /// ```no_run
     /// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
     /// let device = client.device_authorization(&["openid", "offline_access"]).await?;

@@ -287,14 +287,23 @@ impl GenericProvider {
     /// A provider for `issuer` from its published metadata (OpenID Connect
     /// Discovery, else RFC 8414), fetched with the default transport.
     ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), oauth_core::Error> {
+    /// ```
+    /// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = oauth_sandbox::Sandbox::builder()
+    /// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+    /// #     .start().await?;
+    /// # let sandbox_issuer = sandbox.oauth_url().as_str().trim_end_matches('/').to_owned();
     /// use oauth_core::{Client, GenericProvider};
     ///
-    /// let provider = GenericProvider::discover("https://accounts.example.com").await?;
+    /// let issuer = "https://accounts.example.com";
+    /// # let issuer = sandbox_issuer.as_str();
+    /// let provider = GenericProvider::discover(issuer).await?;
     /// let client = Client::builder(provider, "my-client-id").build()?;
-    /// # let _ = client;
+    /// # assert!(client.provider().endpoints().revocation().is_some());
     /// # Ok(()) }
+    /// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
     /// ```
     ///
     /// # Errors

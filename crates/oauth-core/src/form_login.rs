@@ -274,8 +274,20 @@ fn message_suffix(message: &Option<String>) -> String {
 /// it. It depends on the provider's pages staying as they are, so prefer
 /// the authorization code flow with a browser wherever a person is present.
 ///
-/// ```no_run
-/// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::FormLoginError> {
+/// ```
+/// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = oauth_sandbox::Sandbox::builder()
+/// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret")
+/// #         .redirect_uri("https://app.example.com/callback"))
+/// #     .user(oauth_sandbox::UserConfig::new("alice", "wonderland"))
+/// #     .start().await?;
+/// # let provider = oauth_core::GenericProvider::new(
+/// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+/// # let client = oauth_core::Client::builder(provider, "my-client-id")
+/// #     .client_secret("my-client-secret")
+/// #     .redirect_uri("https://app.example.com/callback").build()?;
 /// use oauth_core::{FieldMatcher, FormLogin, FormLoginConfig, Password};
 ///
 /// let login = FormLogin::new(FormLoginConfig::new(
@@ -285,8 +297,9 @@ fn message_suffix(message: &Option<String>) -> String {
 /// let token = login
 ///     .login(&client, &["profile"], "alice", &Password::new("wonderland"))
 ///     .await?;
-/// # let _ = token;
+/// assert!(token.refresh_token().is_some());
 /// # Ok(()) }
+/// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 /// ```
 #[derive(Clone, Debug)]
 pub struct FormLogin {

@@ -71,13 +71,32 @@ impl Client {
     /// Asks the provider's introspection endpoint (RFC 7662) about a token,
     /// with this client's authentication.
     ///
-    /// ```no_run
-    /// # async fn run(client: oauth_core::Client, token: oauth_core::Token) -> Result<(), oauth_core::Error> {
+    /// ```
+    /// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = oauth_sandbox::Sandbox::builder()
+    /// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+    /// #     .start().await?;
+    /// # let provider = oauth_core::GenericProvider::new(
+    /// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+    /// # let client = oauth_core::Client::builder(provider, "my-client-id")
+    /// #     .client_secret("my-client-secret").build()?;
+    /// # let token = client.client_credentials(&[]).await?;
+    /// # let provider = oauth_core::GenericProvider::new(
+    /// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?
+    /// #     .with_endpoints(oauth_core::Endpoints::new(
+    /// #         sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?
+    /// #         .with_introspection(sandbox.oauth_url().join("introspect")?.as_str())?);
+    /// # let client = oauth_core::Client::builder(provider, "my-client-id")
+    /// #     .client_secret("my-client-secret").build()?;
     /// let answer = client.introspect(token.access_token()).await?;
     /// if !answer.active {
     ///     // Expired or revoked: get a new token.
     /// }
+    /// # assert!(answer.active);
     /// # Ok(()) }
+    /// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
     /// ```
     ///
     /// # Errors

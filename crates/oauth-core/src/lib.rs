@@ -8,14 +8,27 @@
 //!
 //! # Example: the authorization code flow
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), oauth_core::Error> {
+//! The examples run against an [`oauth-sandbox`](https://docs.rs/oauth-sandbox)
+//! on loopback; the hidden lines start it and put its URLs in place of the
+//! `example.com` ones.
+//!
+//! ```
+//! # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = oauth_sandbox::Sandbox::builder()
+//! #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret")
+//! #         .redirect_uri("https://app.example.com/callback"))
+//! #     .user(oauth_sandbox::UserConfig::new("alice", "wonderland"))
+//! #     .start().await?;
 //! use oauth_core::{Client, GenericProvider};
 //!
 //! let provider = GenericProvider::new(
 //!     "https://auth.example.com/authorize",
 //!     "https://auth.example.com/token",
 //! )?;
+//! # let provider = GenericProvider::new(
+//! #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
 //! let client = Client::builder(provider, "my-client-id")
 //!     .client_secret("my-client-secret")
 //!     .redirect_uri("https://app.example.com/callback")
@@ -23,21 +36,34 @@
 //!
 //! // 1. Send the user to `url`; keep `pending` (it serialises) in their session.
 //! let (url, pending) = client.authorization_url().scope("profile").build()?;
-//! # let _ = url;
 //! // 2. The browser comes back to the redirect URI: hand over the full URL.
 //! let callback = "https://app.example.com/callback?code=…&state=…";
+//! # let callback = oauth_sandbox::browser::sign_in(
+//! #     &url, "alice", "wonderland", oauth_sandbox::browser::Decision::Approve).await?;
+//! # let callback = callback.as_str();
 //! let token = client.exchange_callback(pending, callback).await?;
-//! # let _ = token;
+//! assert!(token.refresh_token().is_some());
 //! # Ok(()) }
+//! # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 //! ```
 //!
 //! # Example: an app token
 //!
-//! ```no_run
-//! # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+//! ```
+//! # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = oauth_sandbox::Sandbox::builder()
+//! #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+//! #     .start().await?;
+//! # let provider = oauth_core::GenericProvider::new(
+//! #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+//! # let client = oauth_core::Client::builder(provider, "my-client-id")
+//! #     .client_secret("my-client-secret").build()?;
 //! let token = client.client_credentials(&[]).await?;
 //! println!("valid for {:?}", token.expires_in());
 //! # Ok(()) }
+//! # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 //! ```
 //!
 //! # Example: a session that renews its own token
@@ -47,31 +73,49 @@
 //! ask), saves every new token before using it, attaches it to API calls,
 //! renews once after a 401, and retries idempotent calls on 429/502/503/504.
 //!
-//! ```no_run
-//! # async fn run(client: oauth_core::Client, token: oauth_core::Token) -> Result<(), oauth_core::Error> {
+//! ```
+//! # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = oauth_sandbox::Sandbox::builder()
+//! #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret")
+//! #         .redirect_uri("https://app.example.com/callback"))
+//! #     .user(oauth_sandbox::UserConfig::new("alice", "wonderland"))
+//! #     .start().await?;
+//! # let provider = oauth_core::GenericProvider::new(
+//! #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+//! # let client = oauth_core::Client::builder(provider, "my-client-id")
+//! #     .client_secret("my-client-secret")
+//! #     .redirect_uri("https://app.example.com/callback").build()?;
+//! # let (url, pending) = client.authorization_url().build()?;
+//! # let callback = oauth_sandbox::browser::sign_in(
+//! #     &url, "alice", "wonderland", oauth_sandbox::browser::Decision::Approve).await?;
+//! # let token = client.exchange_callback(pending, callback.as_str()).await?;
+//! # let sandbox_api = sandbox.api_url().join("api/me")?;
 //! use std::time::Duration;
 //! use oauth_core::{RateLimiter, Session};
+//!
+//! let api = "https://api.example.com/me";
+//! # let api = sandbox_api.as_str();
 //!
 //! // An app token, renewed by the client credentials grant.
 //! let session = Session::client_credentials(&client, &[])
 //!     .rate_limiter(RateLimiter::new(100, Duration::from_secs(1)))
 //!     .build()?;
-//! let index: serde_json::Value = session
-//!     .get("https://us.api.example.com/data/index")
-//!     .json()
-//!     .await?;
-//! # let _ = index;
+//! let me: serde_json::Value = session.get(api).json().await?;
+//! # let _ = me;
 //!
 //! // A user's token, renewed with its refresh token and kept under their id.
 //! let user = Session::refreshing(&client).key("user-42").build()?;
 //! user.set_token(token).await?;
-//! let answer = match user.get("https://api.example.com/me").send().await {
+//! let answer = match user.get(api).send().await {
 //!     // The refresh token is dead (and removed): send the user to sign in.
 //!     Err(e) if e.needs_authorization() => return Ok(()),
 //!     other => other?,
 //! };
-//! # let _ = answer;
+//! assert!(answer.status().is_success());
 //! # Ok(()) }
+//! # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 //! ```
 //!
 //! Stores: [`MemoryStore`] (the default) and, with `file-store`,
@@ -90,21 +134,28 @@
 //! - With `loopback`, [`LoopbackRedirect`] runs the native-app flow of
 //!   RFC 8252; with `oidc`, [`IdTokenVerifier`] checks ID tokens.
 //!
-//! ```no_run
-//! # async fn run(transport: std::sync::Arc<dyn oauth_core::HttpTransport>) -> Result<(), oauth_core::Error> {
+//! ```
+//! # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = oauth_sandbox::Sandbox::builder()
+//! #     .client(oauth_sandbox::ClientConfig::confidential("my-app", "my-secret"))
+//! #     .start().await?;
+//! # let sandbox_issuer = sandbox.oauth_url().as_str().trim_end_matches('/').to_owned();
 //! use oauth_core::{Client, GenericProvider};
 //!
-//! // `discover` does the same with the default transport.
-//! let provider =
-//!     GenericProvider::discover_with("https://accounts.example.com", &*transport).await?;
-//! let client = Client::builder(provider, "my-tv-app")
-//!     .shared_transport(transport)
+//! let issuer = "https://accounts.example.com";
+//! # let issuer = sandbox_issuer.as_str();
+//! let provider = GenericProvider::discover(issuer).await?;
+//! let client = Client::builder(provider, "my-app")
+//!     .client_secret("my-secret")
 //!     .build()?;
-//! let device = client.device_authorization(&["openid"]).await?;
-//! eprintln!("open {} and enter {}", device.verification_uri(), device.user_code());
-//! let token = client.poll_device_token(&device).await?;
+//! let token = client.client_credentials(&[]).await?;
+//! assert!(client.introspect(token.access_token()).await?.active);
 //! client.revoke(token.access_token()).await?;
+//! assert!(!client.introspect(token.access_token()).await?.active);
 //! # Ok(()) }
+//! # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 //! ```
 //!
 //! # Transports

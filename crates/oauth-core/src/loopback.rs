@@ -122,11 +122,36 @@ impl LoopbackConfig {
 
 /// A listener on 127.0.0.1 waiting for one authorization redirect.
 ///
-/// ```no_run
-/// # async fn run(provider: oauth_core::GenericProvider) -> Result<(), oauth_core::Error> {
+/// ```
+/// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use oauth_core::{Client, LoopbackConfig, LoopbackRedirect};
 ///
 /// let loopback = LoopbackRedirect::bind(LoopbackConfig::default()).await?;
+/// # // The user's browser, scripted: signs in and approves.
+/// # let loopback = LoopbackRedirect::bind(LoopbackConfig::default().open(
+/// #     oauth_core::OpenBrowser::With(std::sync::Arc::new(|url: &url::Url| {
+/// #         let url = url.clone();
+/// #         tokio::spawn(async move {
+/// #             let callback = oauth_sandbox::browser::sign_in(&url, "alice", "wonderland",
+/// #                 oauth_sandbox::browser::Decision::Approve).await.expect("signed in");
+/// #             use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+/// #             let port = callback.port().expect("a port");
+/// #             let mut browser = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+/// #             let target = &callback[url::Position::BeforePath..];
+/// #             browser.write_all(format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+/// #                 .await.expect("the redirect is sent");
+/// #             let _ = browser.read_to_end(&mut Vec::new()).await;
+/// #         });
+/// #     })))).await?;
+/// # let sandbox = oauth_sandbox::Sandbox::builder()
+/// #     .client(oauth_sandbox::ClientConfig::public("my-cli")
+/// #         .redirect_uri(loopback.redirect_uri().as_str()))
+/// #     .user(oauth_sandbox::UserConfig::new("alice", "wonderland"))
+/// #     .start().await?;
+/// # let provider = oauth_core::GenericProvider::new(
+/// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
 /// let client = Client::builder(provider, "my-cli")
 ///     .redirect_uri(loopback.redirect_uri().as_str())
 ///     .build()?;
@@ -134,8 +159,9 @@ impl LoopbackConfig {
 /// let token = loopback
 ///     .authorize(&client, client.authorization_url().scope("openid"))
 ///     .await?;
-/// # let _ = token;
+/// assert!(token.refresh_token().is_some());
 /// # Ok(()) }
+/// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 /// ```
 #[derive(Debug)]
 pub struct LoopbackRedirect {

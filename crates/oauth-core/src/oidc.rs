@@ -203,6 +203,8 @@ impl fmt::Debug for IdTokenClaims {
 
 /// Verifies the ID tokens of one provider for one client.
 ///
+/// (Compiled, not run: the sandbox signs no ID tokens; the interop tests verify oidc-provider's (`tests/interop/authorization_code.rs`).)
+///
 /// ```no_run
 /// # async fn run(client: oauth_core::Client, token: oauth_core::Token, nonce: &str) -> Result<(), Box<dyn std::error::Error>> {
 /// use oauth_core::{GenericProvider, IdTokenVerifier};

@@ -62,12 +62,31 @@ impl Client {
     /// A token the server does not know counts as revoked: the server
     /// answers 200 for it (RFC 7009 §2.2), and so does this method.
     ///
-    /// ```no_run
-    /// # async fn run(client: oauth_core::Client, token: oauth_core::Token) -> Result<(), oauth_core::Error> {
+    /// ```
+    /// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = oauth_sandbox::Sandbox::builder()
+    /// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+    /// #     .start().await?;
+    /// # let provider = oauth_core::GenericProvider::new(
+    /// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+    /// # let client = oauth_core::Client::builder(provider, "my-client-id")
+    /// #     .client_secret("my-client-secret").build()?;
+    /// # let token = client.client_credentials(&[]).await?;
+    /// # let provider = oauth_core::GenericProvider::new(
+    /// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?
+    /// #     .with_endpoints(oauth_core::Endpoints::new(
+    /// #         sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?
+    /// #         .with_revocation(sandbox.oauth_url().join("revoke")?.as_str())?);
+    /// # let client = oauth_core::Client::builder(provider, "my-client-id")
+    /// #     .client_secret("my-client-secret").build()?;
+    /// client.revoke(token.access_token()).await?;
     /// if let Some(refresh) = token.refresh_token() {
     ///     client.revoke(refresh).await?;
     /// }
     /// # Ok(()) }
+    /// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
     /// ```
     ///
     /// # Errors

@@ -59,18 +59,27 @@ pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 /// Clones share everything; a session is `Send + Sync` and cheap to clone.
 /// Retries and the rate limiter wait on tokio's timer.
 ///
-/// ```no_run
-/// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+/// ```
+/// # #[cfg(any(feature = "reqwest", feature = "hyper"))]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sandbox = oauth_sandbox::Sandbox::builder()
+/// #     .client(oauth_sandbox::ClientConfig::confidential("my-client-id", "my-client-secret"))
+/// #     .start().await?;
+/// # let provider = oauth_core::GenericProvider::new(
+/// #     sandbox.authorization_endpoint().as_str(), sandbox.token_endpoint().as_str())?;
+/// # let client = oauth_core::Client::builder(provider, "my-client-id")
+/// #     .client_secret("my-client-secret").build()?;
+/// # let sandbox_api = sandbox.api_url().join("api/me")?;
 /// use oauth_core::Session;
 ///
+/// let api = "https://api.example.com/me";
+/// # let api = sandbox_api.as_str();
 /// let session = Session::client_credentials(&client, &[]).build()?;
-/// let answer = session
-///     .get("https://api.example.com/data/wow/token/index")
-///     .query(&[("namespace", "dynamic-us")])
-///     .send()
-///     .await?;
-/// println!("{}", answer.status());
+/// let answer = session.get(api).query(&[("fields", "name")]).send().await?;
+/// assert_eq!(answer.status(), 200);
 /// # Ok(()) }
+/// # #[cfg(not(any(feature = "reqwest", feature = "hyper")))] fn main() {}
 /// ```
 #[derive(Clone)]
 pub struct Session {
