@@ -23,7 +23,7 @@ use crate::models::{TokenInfo, UserInfo};
 use crate::namespace::Namespace;
 use crate::provider::{BattleNetProvider, Hosts};
 use crate::region::Region;
-use crate::request::{ApiCall, NamespacePlacement, read_answer, resolve};
+use crate::request::{ApiCall, NamespacePlacement, read_answer, read_typed, resolve};
 
 /// A Battle.net client of one region, in the credential workflow (no
 /// redirect URI: an app token, fetched on first use and renewed on expiry)
@@ -48,6 +48,8 @@ struct Inner {
     /// The app token's session (credential workflow) or the user's (a
     /// client returned by `complete_authorization` or `with_user_token`).
     session: Option<Session>,
+    /// Whether `session` holds a user's token.
+    user_token: bool,
     session_config: SessionConfig,
 }
 
@@ -240,6 +242,7 @@ impl BattleNetClientBuilder {
                 default_locale: self.default_locale,
                 placement: self.placement,
                 session,
+                user_token: false,
                 session_config: self.session,
             }),
         })
@@ -414,6 +417,7 @@ impl BattleNetClient {
                 default_locale: self.inner.default_locale,
                 placement: self.inner.placement,
                 session: Some(session),
+                user_token: true,
                 session_config: self.inner.session_config.clone(),
             }),
         })
@@ -423,6 +427,49 @@ impl BattleNetClient {
         self.inner.session.as_ref().ok_or(Error::Workflow(
             "no user has signed in with this client: call the API with the client that complete_authorization returned",
         ))
+    }
+
+    /// Whether this client calls the API with a user's token (a client
+    /// returned by `complete_authorization` or `with_user_token`).
+    #[must_use]
+    pub fn has_user_token(&self) -> bool {
+        self.inner.user_token
+    }
+
+    /// The OpenID Connect discovery document of the OAuth host
+    /// (`/.well-known/openid-configuration`), as sent.
+    ///
+    /// # Errors
+    /// Transport, status and parse errors.
+    pub async fn openid_configuration(&self) -> Result<Value, Error> {
+        self.oauth_document(".well-known/openid-configuration")
+            .await
+    }
+
+    /// The OAuth host's signing keys (`/jwks/certs`), as sent.
+    ///
+    /// # Errors
+    /// Transport, status and parse errors.
+    pub async fn jwks(&self) -> Result<Value, Error> {
+        self.oauth_document("jwks/certs").await
+    }
+
+    /// A public document of the OAuth host: no token is sent.
+    async fn oauth_document(&self, relative: &'static str) -> Result<Value, Error> {
+        let url = self
+            .inner
+            .hosts
+            .oauth_base
+            .join(relative)
+            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let request = oauth_core::http::Request::builder()
+            .method(Method::GET)
+            .uri(url.as_str())
+            .header(oauth_core::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let response = self.inner.oauth.send_to(relative, request).await?;
+        read_typed(url.path(), &response)
     }
 
     /// The access token in use (the app token is fetched if needed).
@@ -506,6 +553,15 @@ impl BattleNetClient {
         let response = session.send(request).await?;
         read_answer(&path, &response)
     }
+
+    /// As `execute`, reading a typed document ([`Error::Malformed`] names
+    /// the field where it does not fit).
+    async fn execute_typed<T: DeserializeOwned>(&self, call: ApiCall) -> Result<T, Error> {
+        let session = self.session()?;
+        let (path, request) = call.into_request()?;
+        let response = session.send(request).await?;
+        read_typed(&path, &response)
+    }
 }
 
 /// One API call under construction; await it for JSON.
@@ -579,6 +635,20 @@ impl<'a> ApiRequest<'a> {
     /// [`Error::Json`] when the answer is not a `T`; the core's errors.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let client = self.client;
+        let call = self.prepare()?;
+        client.execute(call).await
+    }
+
+    /// As [`json`](Self::json), with a malformed answer reported as
+    /// [`Error::Malformed`] (field path, no value).
+    pub(crate) async fn typed<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let client = self.client;
+        let call = self.prepare()?;
+        client.execute_typed(call).await
+    }
+
+    fn prepare(self) -> Result<ApiCall, Error> {
+        let client = self.client;
         let url = resolve(
             &self.endpoint,
             &client.inner.hosts.api_base,
@@ -602,7 +672,7 @@ impl<'a> ApiRequest<'a> {
             &self.query,
         )?;
         call.body = self.body;
-        client.execute(call).await
+        Ok(call)
     }
 }
 

@@ -95,7 +95,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod catalogue;
 mod client;
+pub mod documents;
 mod error;
 mod locale;
 mod models;
@@ -110,7 +112,7 @@ mod proptests;
 pub use oauth_core;
 
 pub use crate::client::{ApiRequest, BattleNetClient, BattleNetClientBuilder};
-pub use crate::error::{Error, InputError};
+pub use crate::error::{Error, InputError, Problem};
 pub use crate::locale::Locale;
 pub use crate::models::{TokenInfo, UserInfo};
 pub use crate::namespace::{Namespace, NamespaceKind};
