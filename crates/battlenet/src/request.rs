@@ -266,7 +266,10 @@ pub(crate) fn read_typed<T: DeserializeOwned>(
             serde_json::error::Category::Data => Problem::WrongShape,
             _ => Problem::NotJson,
         };
-        malformed(error.path().to_string(), problem)
+        // serde_path_to_error shows `?` where it cannot name the place.
+        let field = error.path().to_string();
+        let field = if field == "?" { ".".to_owned() } else { field };
+        malformed(field, problem)
     })?;
     deserializer
         .end()

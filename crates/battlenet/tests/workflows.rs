@@ -2,6 +2,9 @@
 //! asserting the exact requests it received and the errors a user sees.
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
+#[path = "workflows/catalogue.rs"]
+mod catalogue;
+
 use std::time::Duration;
 
 use base64::Engine as _;

@@ -391,7 +391,7 @@ fn card_search(ctx: &Ctx<'_>, query: &Params) -> Reply {
         .collect();
     match query.first("sort") {
         Some(sort) if sort.starts_with("manaCost:desc") => {
-            cards.sort_by(|a, b| b.4.cmp(&a.4).then(a.2.cmp(b.2)))
+            cards.sort_by(|a, b| b.4.cmp(&a.4).then(a.2.cmp(b.2)));
         }
         Some(sort) if sort.starts_with("name") => cards.sort_by(|a, b| a.2.cmp(b.2)),
         _ => cards.sort_by(|a, b| a.4.cmp(&b.4).then(a.2.cmp(b.2))),

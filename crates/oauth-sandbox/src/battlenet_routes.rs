@@ -146,7 +146,7 @@ pub(crate) fn find(path: &str) -> Vec<&'static Route> {
         .iter()
         .filter_map(|route| route.matches(path).map(|score| (score, route)))
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     let best = found.first().map(|(score, _)| *score);
     found
         .into_iter()

@@ -188,7 +188,7 @@ impl Paginated for serde_json::Value {
 ///     .page_size(100)
 ///     .await?;
 /// for result in &page.results {
-///     println!("{:?}", result.data.get("id"));
+///     println!("{} {:?}", result.data.id, result.data.name.text());
 /// }
 /// # Ok(()) }
 /// ```
