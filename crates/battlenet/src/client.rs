@@ -51,6 +51,10 @@ struct Inner {
     /// Whether `session` holds a user's token.
     user_token: bool,
     session_config: SessionConfig,
+    /// The blocking calls' runtime, started on first use and shared with
+    /// the user clients made from this one.
+    #[cfg(feature = "blocking")]
+    runtime: Arc<std::sync::Mutex<Option<oauth_core::blocking::Runtime>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -244,6 +248,8 @@ impl BattleNetClientBuilder {
                 session,
                 user_token: false,
                 session_config: self.session,
+                #[cfg(feature = "blocking")]
+                runtime: Arc::default(),
             }),
         })
     }
@@ -419,8 +425,41 @@ impl BattleNetClient {
                 session: Some(session),
                 user_token: true,
                 session_config: self.inner.session_config.clone(),
+                #[cfg(feature = "blocking")]
+                runtime: self.inner.runtime.clone(),
             }),
         })
+    }
+
+    /// Runs `future` on this client's blocking runtime (started on first
+    /// use) and waits for it.
+    ///
+    /// # Panics
+    /// Inside an async runtime (see [`oauth_core::blocking::Runtime::block_on`]).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn block_on<F>(&self, future: F) -> Result<F::Output, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let runtime = {
+            let mut slot = self
+                .inner
+                .runtime
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*slot {
+                Some(runtime) => runtime.clone(),
+                None => {
+                    let runtime = oauth_core::blocking::Runtime::new().map_err(|e| {
+                        oauth_core::Error::Config(format!("cannot start the blocking runtime: {e}"))
+                    })?;
+                    *slot = Some(runtime.clone());
+                    runtime
+                }
+            }
+        };
+        Ok(runtime.block_on(future))
     }
 
     fn session(&self) -> Result<&Session, Error> {
@@ -588,6 +627,19 @@ impl fmt::Debug for ApiRequest<'_> {
 }
 
 impl<'a> ApiRequest<'a> {
+    /// The raw JSON body, already serialised (the blocking twin's).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn raw_body(mut self, body: Option<Vec<u8>>) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The serialised body (the blocking twin's).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn take_body(self) -> Option<Vec<u8>> {
+        self.body
+    }
+
     fn new(
         client: &'a BattleNetClient,
         method: Method,

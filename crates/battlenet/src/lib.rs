@@ -92,9 +92,14 @@
 //! # Feature flags
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
+//! - `blocking`: [`blocking::BattleNetClient`], a blocking client for
+//!   scripts (its own runtime on a background thread), and `wait()` on
+//!   every catalogue call.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod catalogue;
 mod client;
 pub mod documents;

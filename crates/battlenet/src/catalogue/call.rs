@@ -139,6 +139,45 @@ impl<'a, T> Call<'a, T> {
     }
 }
 
+#[cfg(feature = "blocking")]
+impl<T: DeserializeOwned + Send + 'static> Call<'_, T> {
+    /// Sends the call and waits for the answer, on the client's blocking
+    /// runtime (feature `blocking`).
+    ///
+    /// # Errors
+    /// As awaiting the call.
+    ///
+    /// # Panics
+    /// Inside an async runtime: await the call there.
+    pub fn wait(self) -> Result<T, Error> {
+        self.wait_json()
+    }
+
+    /// As [`json`](Self::json), waiting (feature `blocking`).
+    ///
+    /// # Errors
+    /// As [`json`](Self::json).
+    ///
+    /// # Panics
+    /// Inside an async runtime.
+    pub fn wait_json<U: DeserializeOwned + Send + 'static>(self) -> Result<U, Error> {
+        let client = self.client.clone();
+        let (endpoint, prepared, locale, query) =
+            (self.endpoint, self.prepared, self.locale, self.query);
+        self.client.block_on(async move {
+            let call: Call<'_, U> = Call {
+                client: &client,
+                endpoint,
+                prepared,
+                locale,
+                query,
+                answer: PhantomData,
+            };
+            call.json().await
+        })?
+    }
+}
+
 impl<'a, T: DeserializeOwned + 'a> IntoFuture for Call<'a, T> {
     type Output = Result<T, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
@@ -292,6 +331,39 @@ impl<'a, P> Search<'a, P> {
             search: self,
             pending: None,
         }
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl<'a, P: DeserializeOwned + Send + 'static> Search<'a, P> {
+    /// The chosen page, waiting for it (feature `blocking`).
+    ///
+    /// # Errors
+    /// As awaiting the search.
+    ///
+    /// # Panics
+    /// Inside an async runtime.
+    pub fn wait(self) -> Result<P, Error> {
+        self.call_for(self.page).wait()
+    }
+
+    /// Every page from the chosen one to the last, as an iterator that
+    /// waits for each page when asked for it (feature `blocking`).
+    pub fn pages_blocking(self) -> impl Iterator<Item = Result<P, Error>> + 'a
+    where
+        P: Paginated,
+    {
+        let mut next = Some(self.page.unwrap_or(1));
+        std::iter::from_fn(move || {
+            let number = next.take()?;
+            let result = self.call_for(Some(number)).wait();
+            if let Ok(page) = &result
+                && page.page_number() < page.page_count()
+            {
+                next = Some(number + 1);
+            }
+            Some(result)
+        })
     }
 }
 
