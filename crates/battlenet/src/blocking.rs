@@ -164,6 +164,12 @@ impl BattleNetClient {
         self.client.hosts()
     }
 
+    /// See [`crate::BattleNetClient::oauth`].
+    #[must_use]
+    pub fn oauth(&self) -> &oauth_core::Client {
+        self.client.oauth()
+    }
+
     /// See [`crate::BattleNetClient::has_user_token`].
     #[must_use]
     pub fn has_user_token(&self) -> bool {
@@ -328,6 +334,16 @@ impl BattleNetClient {
     /// See [`crate::BattleNetClient::endpoint`].
     pub fn endpoint<T>(&self, endpoint: &'static Endpoint, args: &[&str]) -> Call<'_, T> {
         self.client.endpoint(endpoint, args)
+    }
+
+    /// See [`crate::BattleNetClient::classic_endpoint`].
+    pub fn classic_endpoint<'a, T>(
+        &'a self,
+        release: &'a str,
+        endpoint: &'static Endpoint,
+        args: &[&str],
+    ) -> Call<'a, T> {
+        self.client.classic_endpoint(release, endpoint, args)
     }
 }
 

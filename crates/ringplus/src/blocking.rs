@@ -312,6 +312,12 @@ impl Api {
         self.api.rate_limit()
     }
 
+    /// The async API underneath (its [`handler`](crate::Api::handler) too).
+    #[must_use]
+    pub fn async_api(&self) -> &crate::Api {
+        &self.api
+    }
+
     twins! {
         fn users() -> Vec<User>;
         fn user(id: UserId) -> User;
