@@ -141,3 +141,18 @@ fn paths_are_filled_and_encoded() {
         Ok("/profile/user/wow/protected-character/1084-7")
     );
 }
+
+#[test]
+fn calls_are_send_and_sync_and_their_futures_send() {
+    fn shared<T: Send + Sync>() {}
+    fn sent<T: Send>(_: &T) {}
+    shared::<Call<'static, serde_json::Value>>();
+    shared::<Search<'static, crate::documents::SearchPage<crate::documents::Item>>>();
+    shared::<Wow<'static>>();
+    shared::<WowCharacter<'static>>();
+    let client = crate::BattleNetClient::new("eu", "", None, "id", "secret").expect("client");
+    sent(&std::future::IntoFuture::into_future(client.wow().playable_class(7)));
+    sent(&client.hearthstone().cards().search().pages());
+    #[cfg(feature = "blocking")]
+    shared::<crate::blocking::BattleNetClient>();
+}
