@@ -36,7 +36,7 @@ pub(crate) struct Route {
     segments: Vec<&'static str>,
 }
 
-const TABLE: &str = include_str!("battlenet_routes.txt");
+const TABLE: &str = crate::BATTLENET_ROUTES;
 
 /// Every route, parsed once. A malformed line is a bug of the table file,
 /// caught by the tests below; it is skipped rather than served wrongly.

@@ -151,3 +151,9 @@ pub use sandbox::{Sandbox, SandboxBuilder};
 
 pub use http;
 pub use url;
+
+/// The Battle.net API routes the sandbox serves, as its table file holds
+/// them: one a line, `NAMESPACE TOKEN PAGING PATH` (see the file's
+/// header), `#` comments. For client crates that check their own
+/// catalogue against what the sandbox serves.
+pub const BATTLENET_ROUTES: &str = include_str!("battlenet_routes.txt");

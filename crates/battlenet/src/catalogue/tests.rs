@@ -151,7 +151,9 @@ fn calls_are_send_and_sync_and_their_futures_send() {
     shared::<Wow<'static>>();
     shared::<WowCharacter<'static>>();
     let client = crate::BattleNetClient::new("eu", "", None, "id", "secret").expect("client");
-    sent(&std::future::IntoFuture::into_future(client.wow().playable_class(7)));
+    sent(&std::future::IntoFuture::into_future(
+        client.wow().playable_class(7),
+    ));
     sent(&client.hearthstone().cards().search().pages());
     #[cfg(feature = "blocking")]
     shared::<crate::blocking::BattleNetClient>();

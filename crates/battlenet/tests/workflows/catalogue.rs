@@ -140,6 +140,48 @@ async fn every_endpoint_answers_in_every_region() {
     assert_eq!(calls, 281 * 5);
 }
 
+#[test]
+fn the_sandbox_serves_exactly_the_catalogue() {
+    // The sandbox keeps its own table (it depends on no client crate):
+    // each row of ours is a line of it, and it serves nothing else.
+    let ours: std::collections::BTreeSet<String> = catalogue::endpoints()
+        .filter(|e| e.api != ApiKind::OAuth)
+        .map(|e| {
+            let namespace = match (e.namespace.kind(), e.game) {
+                (None, _) => "none".to_owned(),
+                (Some(kind), Game::WowClassic) => format!("{kind:?}-classic").to_lowercase(),
+                (Some(kind), _) => format!("{kind:?}").to_lowercase(),
+            };
+            let token = match e.token {
+                TokenNeed::User(scope) => scope,
+                _ => "app",
+            };
+            let paging = match e.paging.map(|p| p.page) {
+                None => "-",
+                Some("_page") => "wow-search",
+                Some(_) => "hs-search",
+            };
+            format!("{namespace} {token} {paging} {}", e.path)
+        })
+        .collect();
+    let theirs: std::collections::BTreeSet<String> = oauth_sandbox::BATTLENET_ROUTES
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        ours.difference(&theirs).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "not served"
+    );
+    assert_eq!(
+        theirs.difference(&ours).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "not ours"
+    );
+    assert_eq!(ours.len(), 281);
+}
+
 #[tokio::test]
 async fn oauth_rows_are_the_clients_own_methods() {
     let sandbox = sandbox().await;
