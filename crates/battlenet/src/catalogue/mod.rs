@@ -346,10 +346,27 @@ impl<'a> Scope<'a> {
     fn call<T>(&self, endpoint: &'static Endpoint, args: Vec<String>) -> Call<'a, T> {
         let mut all = self.args.clone();
         all.extend(args);
-        let prepared = endpoint
-            .fill(&all)
+        let prepared = self
+            .check_release(endpoint)
+            .and_then(|()| endpoint.fill(&all))
             .and_then(|path| Ok((path, self.namespace(endpoint)?)));
         Call::new(self.client, endpoint, prepared)
+    }
+
+    /// A WoW Classic row needs a release to name in its namespace; a
+    /// retail row takes none.
+    fn check_release(&self, endpoint: &Endpoint) -> Result<(), InputError> {
+        let reason = match (endpoint.game, self.release) {
+            (Game::WowClassic, None) => {
+                "a WoW Classic endpoint needs a release (`classic_endpoint`, `wow_classic`)"
+            }
+            (Game::Wow, Some(_)) => "a retail World of Warcraft endpoint takes no Classic release",
+            _ => return Ok(()),
+        };
+        Err(InputError::InvalidEndpoint {
+            endpoint: endpoint.path.to_owned(),
+            reason: reason.to_owned(),
+        })
     }
 
     fn search<P>(&self, endpoint: &'static Endpoint, args: Vec<String>) -> Search<'a, P> {

@@ -494,6 +494,33 @@ async fn the_errors_a_caller_sees() {
         assert!(!format!("{err:?}").contains("s3cr3t"), "{err:?}");
     }
 
+    // Classic rows need a release, retail rows take none: before any I/O.
+    let classic_auctions = catalogue::endpoints()
+        .find(|e| e.name == "WowClassic.auction_houses")
+        .unwrap();
+    let retail_heirlooms = catalogue::endpoints()
+        .find(|e| e.name == "Wow.heirlooms")
+        .unwrap();
+    let before = sandbox.requests().len();
+    let err = app
+        .endpoint::<Value>(classic_auctions, &["4372"])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid endpoint `/data/wow/connected-realm/{connectedRealmId}/auctions/index`: \
+         a WoW Classic endpoint needs a release (`classic_endpoint`, `wow_classic`)"
+    );
+    let err = app
+        .classic_endpoint::<Value>("classic", retail_heirlooms, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid endpoint `/data/wow/heirloom/index`: a retail World of Warcraft endpoint takes no Classic release"
+    );
+    assert_eq!(sandbox.requests().len(), before);
+
     // Invalid path parameters are reported when the call is awaited.
     let err = app.wow().realm("").await.unwrap_err();
     assert_eq!(
