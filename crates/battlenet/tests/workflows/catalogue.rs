@@ -306,6 +306,35 @@ async fn typed_accessors_read_their_documents() {
         "no namespace"
     );
 
+    // Groups fill their part of the path: a BattleTag's `#` becomes `-`.
+    let cases = [
+        (
+            client.diablo3().profile("Alice#1234").hero(7),
+            "/d3/profile/Alice-1234/hero/7",
+        ),
+        (
+            client.diablo3().profile("Alice-1234").career(),
+            "/d3/profile/Alice-1234/",
+        ),
+        (
+            client.starcraft2().profile(2, 1, 42).ladder(9),
+            "/sc2/profile/2/1/42/ladder/9",
+        ),
+        (
+            client.wow().guild("Tarren-Mill", "The-Sandbox").roster(),
+            "/data/wow/guild/tarren-mill/the-sandbox/roster",
+        ),
+        (
+            client.hearthstone().metadata_of("sets"),
+            "/hearthstone/metadata/sets",
+        ),
+    ];
+    for (call, path) in cases {
+        assert_eq!(call.path(), Some(path));
+        call.await.unwrap();
+        assert_eq!(last_api_request(&sandbox).path, path);
+    }
+
     // Classic: the release goes into the namespace.
     let classic = client.wow_classic("classic1x").unwrap();
     classic.playable_class(8).await.unwrap();
