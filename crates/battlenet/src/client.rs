@@ -23,7 +23,7 @@ use crate::models::{TokenInfo, UserInfo};
 use crate::namespace::Namespace;
 use crate::provider::{BattleNetProvider, Hosts};
 use crate::region::Region;
-use crate::request::{ApiCall, NamespacePlacement, read_answer, resolve};
+use crate::request::{ApiCall, NamespacePlacement, read_answer, read_typed, resolve};
 
 /// A Battle.net client of one region, in the credential workflow (no
 /// redirect URI: an app token, fetched on first use and renewed on expiry)
@@ -48,7 +48,13 @@ struct Inner {
     /// The app token's session (credential workflow) or the user's (a
     /// client returned by `complete_authorization` or `with_user_token`).
     session: Option<Session>,
+    /// Whether `session` holds a user's token.
+    user_token: bool,
     session_config: SessionConfig,
+    /// The blocking calls' runtime, started on first use and shared with
+    /// the user clients made from this one.
+    #[cfg(feature = "blocking")]
+    runtime: Arc<std::sync::Mutex<Option<oauth_core::blocking::Runtime>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -240,7 +246,10 @@ impl BattleNetClientBuilder {
                 default_locale: self.default_locale,
                 placement: self.placement,
                 session,
+                user_token: false,
                 session_config: self.session,
+                #[cfg(feature = "blocking")]
+                runtime: Arc::default(),
             }),
         })
     }
@@ -414,15 +423,92 @@ impl BattleNetClient {
                 default_locale: self.inner.default_locale,
                 placement: self.inner.placement,
                 session: Some(session),
+                user_token: true,
                 session_config: self.inner.session_config.clone(),
+                #[cfg(feature = "blocking")]
+                runtime: self.inner.runtime.clone(),
             }),
         })
+    }
+
+    /// Runs `future` on this client's blocking runtime (started on first
+    /// use) and waits for it.
+    ///
+    /// # Panics
+    /// Inside an async runtime (see [`oauth_core::blocking::Runtime::block_on`]).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn block_on<F>(&self, future: F) -> Result<F::Output, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let runtime = {
+            let mut slot = self
+                .inner
+                .runtime
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*slot {
+                Some(runtime) => runtime.clone(),
+                None => {
+                    let runtime = oauth_core::blocking::Runtime::new().map_err(|e| {
+                        oauth_core::Error::Config(format!("cannot start the blocking runtime: {e}"))
+                    })?;
+                    *slot = Some(runtime.clone());
+                    runtime
+                }
+            }
+        };
+        Ok(runtime.block_on(future))
     }
 
     fn session(&self) -> Result<&Session, Error> {
         self.inner.session.as_ref().ok_or(Error::Workflow(
             "no user has signed in with this client: call the API with the client that complete_authorization returned",
         ))
+    }
+
+    /// Whether this client calls the API with a user's token (a client
+    /// returned by `complete_authorization` or `with_user_token`).
+    #[must_use]
+    pub fn has_user_token(&self) -> bool {
+        self.inner.user_token
+    }
+
+    /// The OpenID Connect discovery document of the OAuth host
+    /// (`/.well-known/openid-configuration`), as sent.
+    ///
+    /// # Errors
+    /// Transport, status and parse errors.
+    pub async fn openid_configuration(&self) -> Result<Value, Error> {
+        self.oauth_document(".well-known/openid-configuration")
+            .await
+    }
+
+    /// The OAuth host's signing keys (`/jwks/certs`), as sent.
+    ///
+    /// # Errors
+    /// Transport, status and parse errors.
+    pub async fn jwks(&self) -> Result<Value, Error> {
+        self.oauth_document("jwks/certs").await
+    }
+
+    /// A public document of the OAuth host: no token is sent.
+    async fn oauth_document(&self, relative: &'static str) -> Result<Value, Error> {
+        let url = self
+            .inner
+            .hosts
+            .oauth_base
+            .join(relative)
+            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let request = oauth_core::http::Request::builder()
+            .method(Method::GET)
+            .uri(url.as_str())
+            .header(oauth_core::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let response = self.inner.oauth.send_to(relative, request).await?;
+        read_typed(url.path(), &response)
     }
 
     /// The access token in use (the app token is fetched if needed).
@@ -506,6 +592,15 @@ impl BattleNetClient {
         let response = session.send(request).await?;
         read_answer(&path, &response)
     }
+
+    /// As `execute`, reading a typed document ([`Error::Malformed`] names
+    /// the field where it does not fit).
+    async fn execute_typed<T: DeserializeOwned>(&self, call: ApiCall) -> Result<T, Error> {
+        let session = self.session()?;
+        let (path, request) = call.into_request()?;
+        let response = session.send(request).await?;
+        read_typed(&path, &response)
+    }
 }
 
 /// One API call under construction; await it for JSON.
@@ -532,6 +627,19 @@ impl fmt::Debug for ApiRequest<'_> {
 }
 
 impl<'a> ApiRequest<'a> {
+    /// The raw JSON body, already serialised (the blocking twin's).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn raw_body(mut self, body: Option<Vec<u8>>) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The serialised body (the blocking twin's).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn take_body(self) -> Option<Vec<u8>> {
+        self.body
+    }
+
     fn new(
         client: &'a BattleNetClient,
         method: Method,
@@ -583,6 +691,20 @@ impl<'a> ApiRequest<'a> {
     /// [`Error::Json`] when the answer is not a `T`; the core's errors.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let client = self.client;
+        let call = self.prepare()?;
+        client.execute(call).await
+    }
+
+    /// As [`json`](Self::json), with a malformed answer reported as
+    /// [`Error::Malformed`] (field path, no value).
+    pub(crate) async fn typed<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let client = self.client;
+        let call = self.prepare()?;
+        client.execute_typed(call).await
+    }
+
+    fn prepare(self) -> Result<ApiCall, Error> {
+        let client = self.client;
         let url = resolve(
             &self.endpoint,
             &client.inner.hosts.api_base,
@@ -606,7 +728,7 @@ impl<'a> ApiRequest<'a> {
             &self.query,
         )?;
         call.body = self.body;
-        client.execute(call).await
+        Ok(call)
     }
 }
 

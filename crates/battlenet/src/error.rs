@@ -110,6 +110,38 @@ pub enum Error {
     /// token), or the credential workflow, and the client is in the other.
     #[error("{0}")]
     Workflow(&'static str),
+    /// The answer was not the document expected: the field where reading
+    /// stopped and what was wrong there. Never the value found, which may
+    /// be a secret.
+    #[error("malformed answer from {path}: at `{field}`, {problem}")]
+    Malformed {
+        /// The path asked for.
+        path: String,
+        /// Where reading stopped, as a path into the document
+        /// (`equipped_items[2].slot.type`; `.` for the top).
+        field: String,
+        /// What was wrong there.
+        problem: Problem,
+    },
+}
+
+/// What was wrong in a malformed answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Not JSON at all, or cut short.
+    NotJson,
+    /// A value of the wrong type, or a field missing.
+    WrongShape,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Problem::NotJson => "the body is not valid JSON",
+            Problem::WrongShape => "a value of the wrong type or a missing field",
+        })
+    }
 }
 
 fn refusal_text(challenge: &oauth_core::BearerChallenge) -> String {

@@ -71,6 +71,47 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # The catalogue
+//!
+//! [`catalogue`] lists every endpoint of the Battle.net APIs (World of
+//! Warcraft and WoW Classic Game Data and Profile APIs, Diablo III,
+//! Hearthstone, StarCraft II, OAuth) with its path, namespace and token,
+//! and gives each an accessor. The most-used answers are typed
+//! ([`documents`], unknown fields kept); the others are JSON, or your own
+//! type with [`Call::json`](catalogue::Call::json).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use battlenet::{BattleNetClient, Locale, Region};
+//! use futures_util::StreamExt as _;
+//! # let sandbox = oauth_sandbox::Sandbox::builder()
+//! #     .profile(oauth_sandbox::Profile::BattleNet)
+//! #     .client(oauth_sandbox::ClientConfig::confidential("CLIENT_ID", "CLIENT_SECRET"))
+//! #     .start().await?;
+//!
+//! let client = BattleNetClient::builder(Region::Eu, "CLIENT_ID", "CLIENT_SECRET")
+//! #   .oauth_base(sandbox.oauth_url().clone()).api_base(sandbox.api_url().clone())
+//!     .default_locale(Locale::EnGb)
+//!     .build()?;
+//!
+//! // `GET /data/wow/playable-class/7?namespace=static-eu&locale=en_GB`
+//! let class = client.wow().playable_class(7).await?;
+//! assert_eq!(class.name.text(), Some("Shaman"));
+//!
+//! // `GET /profile/wow/character/tarren-mill/alicemage/equipment?namespace=profile-eu…`
+//! let gear = client.wow().character("Tarren-Mill", "AliceMage").equipment().await?;
+//! println!("{} items equipped", gear.equipped_items.len());
+//!
+//! // A search, page by page.
+//! let mut pages = client.hearthstone().cards().search().filter("class", "mage").page_size(2).pages();
+//! while let Some(page) = pages.next().await {
+//!     let page = page?;
+//!     println!("page {} of {}: {} cards", page.page, page.page_count, page.cards.len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Locales, namespaces, regions
 //!
 //! [`Locale`] parses the loose spellings older clients accept (`enus`,
@@ -92,11 +133,18 @@
 //! # Feature flags
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
+//! - `blocking`: [`blocking::BattleNetClient`], a blocking client for
+//!   scripts (its own runtime on a background thread), and `wait()` on
+//!   every catalogue call.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
+pub mod catalogue;
 mod client;
+pub mod documents;
 mod error;
 mod locale;
 mod models;
@@ -111,7 +159,7 @@ mod proptests;
 pub use oauth_core;
 
 pub use crate::client::{ApiRequest, BattleNetClient, BattleNetClientBuilder};
-pub use crate::error::{Error, InputError};
+pub use crate::error::{Error, InputError, Problem};
 pub use crate::locale::Locale;
 pub use crate::models::{TokenInfo, UserInfo};
 pub use crate::namespace::{Namespace, NamespaceKind};

@@ -157,4 +157,51 @@ proptest! {
             Err(other) => prop_assert!(false, "{:?}", other),
         }
     }
+
+    #[test]
+    fn any_path_argument_stays_one_segment(
+        realm in "\\PC{1,24}",
+        name in prop_oneof!["\\PC{1,24}", Just("..".to_owned()), Just(".".to_owned()), "[/?#%]{1,4}"],
+    ) {
+        let row = crate::catalogue::endpoints()
+            .find(|e| e.name == "WowCharacter.equipment")
+            .expect("row");
+        let path = row.fill(&[realm.clone(), name.clone()]).expect("filled");
+        let segments: Vec<&str> = path.split('/').collect();
+        prop_assert_eq!(segments.len(), 7, "{}", path);
+        prop_assert_eq!(&segments[..4], &["", "profile", "wow", "character"]);
+        prop_assert_eq!(segments[6], "equipment");
+        for (segment, arg) in segments[4..6].iter().zip([&realm, &name]) {
+            let decoded = oauth_core::url::form_urlencoded::parse(format!("x={segment}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned());
+            prop_assert_eq!(decoded.as_deref(), Some(arg.as_str()));
+            prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            prop_assert!(*segment != "." && *segment != "..");
+        }
+    }
+
+    #[test]
+    fn any_typed_answer_is_a_document_or_a_malformed_error_without_its_text(
+        body in prop_oneof![
+            "[ -~]{0,300}".prop_map(String::into_bytes),
+            Just(br#"{"price":"S3CRET","last_updated_timestamp":1}"#.to_vec()),
+            Just(br#"{"price":1,"last_updated_timestamp":1}"#.to_vec()),
+        ],
+    ) {
+        let response = http::Response::builder().status(200).body(body.clone()).expect("response");
+        match crate::request::read_typed::<crate::documents::WowToken>("/data/wow/token/index", &response) {
+            Ok(token) => prop_assert_eq!(token.last_updated_timestamp, 1),
+            Err(error @ Error::Malformed { .. }) => {
+                let shown = format!("{error} {error:?}");
+                prop_assert!(!shown.contains("S3CRET"), "{}", shown);
+                // Only the path and the field, never the body's words.
+                let text = String::from_utf8_lossy(&body);
+                for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() > 12) {
+                    prop_assert!(!shown.contains(word), "{} shows {}", shown, word);
+                }
+            }
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use oauth_core::http::{self, HeaderName, HeaderValue, Method, StatusCode, header
 use oauth_core::url::{Url, form_urlencoded};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, Problem};
 use crate::locale::Locale;
 use crate::namespace::Namespace;
 
@@ -256,6 +256,39 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
         status,
         excerpt: oauth_core::answer_excerpt(response),
     })
+}
+
+/// Reads an API answer into a typed document: as [`read_answer`], but a
+/// document that does not fit is [`Error::Malformed`], naming the field
+/// path and never quoting the value found.
+pub(crate) fn read_typed<T: DeserializeOwned>(
+    path: &str,
+    response: &http::Response<Vec<u8>>,
+) -> Result<T, Error> {
+    if !response.status().is_success() {
+        // Every error status is an `Err` there.
+        read_answer::<serde::de::IgnoredAny>(path, response)?;
+    }
+    let malformed = |field: String, problem| Error::Malformed {
+        path: path.to_owned(),
+        field,
+        problem,
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(response.body());
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let problem = match error.inner().classify() {
+            serde_json::error::Category::Data => Problem::WrongShape,
+            _ => Problem::NotJson,
+        };
+        // serde_path_to_error shows `?` where it cannot name the place.
+        let field = error.path().to_string();
+        let field = if field == "?" { ".".to_owned() } else { field };
+        malformed(field, problem)
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| malformed(".".to_owned(), Problem::NotJson))?;
+    Ok(value)
 }
 
 #[cfg(test)]

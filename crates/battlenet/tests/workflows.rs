@@ -2,6 +2,12 @@
 //! asserting the exact requests it received and the errors a user sees.
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
+#[cfg(feature = "blocking")]
+#[path = "workflows/blocking.rs"]
+mod blocking;
+#[path = "workflows/catalogue.rs"]
+mod catalogue;
+
 use std::time::Duration;
 
 use base64::Engine as _;

@@ -210,6 +210,8 @@
 //! - `loopback`: [`LoopbackRedirect`], a one-shot listener on 127.0.0.1
 //!   that catches the authorization redirect of a native or command-line
 //!   app (RFC 8252), opening the system browser when there is one.
+//! - `blocking`: [`blocking::Runtime`], a runtime on a background thread
+//!   for the blocking clients of provider crates.
 //!
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.
@@ -219,6 +221,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorization;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod challenge;
 mod client;
 mod clock;

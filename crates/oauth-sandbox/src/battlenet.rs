@@ -5,6 +5,8 @@ use http::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, BearerFailure};
+use crate::battlenet_docs;
+use crate::battlenet_routes::{self, NamespaceRule};
 use crate::server::Request;
 use crate::state::{AccessRecord, Shared};
 use crate::wire::{self, Reply};
@@ -13,25 +15,37 @@ use crate::wire::{self, Reply};
 const REGIONS: [&str; 5] = ["us", "eu", "kr", "tw", "cn"];
 
 /// Every locale, in the order the API lists them in localized objects.
-const LOCALES: [&str; 13] = [
+pub(crate) const LOCALES: [&str; 13] = [
     "en_US", "es_MX", "pt_BR", "de_DE", "en_GB", "es_ES", "fr_FR", "it_IT", "ru_RU", "ko_KR",
     "zh_TW", "zh_CN", "pt_PT",
 ];
 
 /// The namespace kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Static,
     Dynamic,
     Profile,
 }
 
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Static => "static",
+            Kind::Dynamic => "dynamic",
+            Kind::Profile => "profile",
+        }
+    }
+}
+
 /// A parsed namespace such as `static-classic-us`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Namespace {
-    kind: Kind,
-    region: &'static str,
-    raw: String,
+pub(crate) struct Namespace {
+    pub(crate) kind: Kind,
+    pub(crate) region: &'static str,
+    /// Whether it names a WoW Classic release.
+    pub(crate) classic: bool,
+    pub(crate) raw: String,
 }
 
 fn parse_namespace(raw: &str) -> Option<Namespace> {
@@ -56,6 +70,7 @@ fn parse_namespace(raw: &str) -> Option<Namespace> {
     Some(Namespace {
         kind,
         region,
+        classic: release.is_some(),
         raw: raw.to_owned(),
     })
 }
@@ -79,7 +94,7 @@ fn not_found(reason: &str) -> Reply {
     reply
 }
 
-fn ok(value: &Value) -> Reply {
+pub(crate) fn ok(value: &Value) -> Reply {
     wire::reply(
         StatusCode::OK,
         "application/json;charset=UTF-8",
@@ -105,8 +120,17 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> Reply {
         wire::set_header(&mut reply, header::RETRY_AFTER.as_str(), "1");
         return reply;
     }
+    let path = request.path.as_str();
+    let routes = battlenet_routes::find(path);
+    if routes.is_empty() {
+        return not_found("no such endpoint");
+    }
+    // Every Battle.net API endpoint is read-only: the only POSTs are the
+    // OAuth host's `token` and `check_token`.
     if request.method != Method::GET {
-        return error(StatusCode::METHOD_NOT_ALLOWED);
+        let mut reply = error(StatusCode::METHOD_NOT_ALLOWED);
+        wire::set_header(&mut reply, header::ALLOW.as_str(), "GET");
+        return reply;
     }
     let Ok(query) = request.query() else {
         return error(StatusCode::BAD_REQUEST);
@@ -119,47 +143,78 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> Reply {
         .first("locale")
         .and_then(|l| LOCALES.iter().find(|known| **known == l))
         .copied();
-    let path = request.path.as_str();
-    let needed = if path == "/data/wow/token/index" {
-        Kind::Dynamic
-    } else if path.starts_with("/data/wow/playable-class/") {
-        Kind::Static
-    } else if path == "/profile/user/wow" {
-        Kind::Profile
-    } else {
-        return not_found("no such endpoint");
+    let needs_namespace = routes.iter().any(|r| r.namespace != NamespaceRule::None);
+    let parsed = match (&namespace, needs_namespace) {
+        (_, false) => None,
+        (None, true) => {
+            return not_found(
+                "namespace is missing (query parameter namespace or header battlenet-namespace)",
+            );
+        }
+        (Some(raw), true) => Some(parse_namespace(raw)),
     };
-    let Some(raw) = namespace else {
-        return not_found(
-            "namespace is missing (query parameter namespace or header battlenet-namespace)",
-        );
+    let route = match &parsed {
+        None => routes[0],
+        Some(parsed) => {
+            let fits = routes.iter().copied().find(|route| match route.namespace {
+                NamespaceRule::Kind { kind, classic } => parsed
+                    .as_ref()
+                    .is_some_and(|ns| ns.kind.as_str() == kind && ns.classic == classic),
+                NamespaceRule::None => true,
+            });
+            match fits {
+                Some(route) => route,
+                None => return not_found("namespace does not fit this endpoint"),
+            }
+        }
     };
-    let Some(namespace) = parse_namespace(&raw).filter(|n| n.kind == needed) else {
-        return not_found("namespace does not fit this endpoint");
+    if let Some(scope) = route.scope {
+        let state = shared.state();
+        if token.user.and_then(|u| state.users.get(u)).is_none() {
+            return api::insufficient_scope(scope, "a user token is required")
+                .with_body(error(StatusCode::FORBIDDEN));
+        }
+        if !token.scopes.iter().any(|s| s == scope) {
+            return api::insufficient_scope(scope, &format!("the token lacks the {scope} scope"))
+                .with_body(error(StatusCode::FORBIDDEN));
+        }
+    }
+    let fallback = Namespace {
+        kind: Kind::Static,
+        region: "us",
+        classic: false,
+        raw: String::new(),
     };
+    let namespace = parsed.flatten().unwrap_or(fallback);
     let ctx = Ctx {
         shared,
         namespace: &namespace,
         locale,
     };
-    if path == "/data/wow/token/index" {
+    let reply = if path == "/data/wow/token/index" {
         token_index(&ctx)
-    } else if let Some(id) = path.strip_prefix("/data/wow/playable-class/") {
+    } else if let Some(id) = path.strip_prefix("/data/wow/playable-class/")
+        && !id.contains('/')
+        && id != "index"
+    {
         playable_class(&ctx, id)
-    } else {
+    } else if path == "/profile/user/wow" {
         profile(&ctx, &token)
-    }
+    } else {
+        battlenet_docs::document(&ctx, route, path, &query)
+    };
+    battlenet_docs::cache_headers(&ctx, route, request, reply)
 }
 
 #[derive(Debug)]
-struct Ctx<'a> {
-    shared: &'a Shared,
-    namespace: &'a Namespace,
-    locale: Option<&'static str>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) namespace: &'a Namespace,
+    pub(crate) locale: Option<&'static str>,
 }
 
 impl Ctx<'_> {
-    fn links(&self, path: &str) -> Value {
+    pub(crate) fn links(&self, path: &str) -> Value {
         let href = format!(
             "{}?namespace={}",
             self.shared.api_link(path),
@@ -169,7 +224,7 @@ impl Ctx<'_> {
     }
 
     /// A localized string: the one asked for, or an object of all.
-    fn localized(&self, text: impl Fn(&str) -> String) -> Value {
+    pub(crate) fn localized(&self, text: impl Fn(&str) -> String) -> Value {
         match self.locale {
             Some(locale) => json!(text(locale)),
             None => Value::Object(
@@ -399,7 +454,7 @@ const CLASSES: [(u32, [&str; 10]); 13] = [
     ),
 ];
 
-fn class_name(id: u32, locale: &str) -> Option<&'static str> {
+pub(crate) fn class_name(id: u32, locale: &str) -> Option<&'static str> {
     let (_, names) = CLASSES.iter().find(|(class, _)| *class == id)?;
     let index = match locale.split('_').next().unwrap_or_default() {
         "es" => 1,

@@ -77,8 +77,25 @@
 //! | profile | OAuth listener | API listener |
 //! |---|---|---|
 //! | [`Profile::Generic`] | `/authorize`, `/token`, `/userinfo`, `/revoke`, `/introspect`, `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`, `/jwks/certs`, `/login`, `/consent` | `GET /api/me`, `POST /api/echo`, `GET /api/scope/{scope}` (403 unless the token has that scope) |
-//! | [`Profile::BattleNet`] | `/authorize`, `/token` (also under `/oauth/`), `/userinfo`, `/oauth/userinfo`, `/check_token`, `/oauth/check_token`, `/.well-known/openid-configuration`, `/jwks/certs`, `/login`, `/consent` | `/data/wow/token/index`, `/data/wow/playable-class/{id}` (1–13), `/profile/user/wow` |
+//! | [`Profile::BattleNet`] | `/authorize`, `/token` (also under `/oauth/`), `/userinfo`, `/oauth/userinfo`, `/check_token`, `/oauth/check_token`, `/.well-known/openid-configuration`, `/jwks/certs`, `/login`, `/consent` | the whole catalogue of Battle.net's API (World of Warcraft and WoW Classic, Diablo III, Hearthstone, StarCraft II; 281 endpoints, see below); `GET` only |
 //! | [`Profile::RingPlus`] | `/oauth/authorize` (GET: consent page, POST: decision), `/oauth/token`, `/oauth/revoke`, `/oauth/token/info`, `/users/sign_in` | the RingPlus v1 API, see below |
+//!
+//! The Battle.net API serves every endpoint of `battlenet_routes.txt` (a
+//! table from Blizzard's API documentation) in every region's namespace:
+//! it checks the namespace kind (and a WoW Classic release where the
+//! endpoint is Classic's), the locale, and a user token with the named
+//! scope where one is needed (`/profile/user/wow…`: `wow.profile`), and
+//! answers with small fixtures shaped like Blizzard's documents (the WoW
+//! token, playable classes, races and specializations, realms, connected
+//! realms, items, media, a character's profile, equipment and media,
+//! Hearthstone cards) or an id, a name and a link for the rest. Searches
+//! page (`_page`, `_pageSize` for World of Warcraft, seven results in
+//! all; `page`, `pageSize`, `class`, `manaCost` for Hearthstone cards).
+//! Every answer carries `Cache-Control`, `ETag` and `Last-Modified`, and a
+//! request with a matching `If-None-Match` or `If-Modified-Since` gets
+//! `304 Not Modified`. Any other method than `GET` is `405` with
+//! `Allow: GET`: Battle.net's only POSTs are the OAuth host's `token` and
+//! `check_token`.
 //!
 //! The RingPlus API answers `GET /users`, `GET|PUT /users/{id}`,
 //! `GET /users/{id}/accounts`, `GET /accounts`, `GET|PUT /accounts/{id}`,
@@ -113,6 +130,8 @@
 
 mod api;
 mod battlenet;
+mod battlenet_docs;
+mod battlenet_routes;
 pub mod browser;
 mod config;
 mod fault;
@@ -134,3 +153,9 @@ pub use sandbox::{Sandbox, SandboxBuilder};
 
 pub use http;
 pub use url;
+
+/// The Battle.net API routes the sandbox serves, as its table file holds
+/// them: one a line, `NAMESPACE TOKEN PAGING PATH` (see the file's
+/// header), `#` comments. For client crates that check their own
+/// catalogue against what the sandbox serves.
+pub const BATTLENET_ROUTES: &str = include_str!("battlenet_routes.txt");

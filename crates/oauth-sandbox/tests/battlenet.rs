@@ -380,6 +380,128 @@ async fn api_authentication_errors() {
     assert_blizzard_error(&reply, 404, "Not Found");
     let reply = send("POST", &index, &[("authorization", &bearer(&app))], b"").await;
     assert_blizzard_error(&reply, 405, "Method Not Allowed");
+    assert_eq!(reply.header("allow"), Some("GET"));
+}
+
+#[tokio::test]
+async fn answers_carry_cache_headers_and_conditional_requests_get_304() {
+    let sandbox = battlenet().await;
+    let auth = bearer(&app_token(&sandbox, None).await);
+    let user = user_token(&sandbox, "wow.profile").await;
+    let user = bearer(user["access_token"].as_str().unwrap());
+    // Path, credential, the Cache-Control expected.
+    let cases = [
+        (
+            "/data/wow/playable-race/3?namespace=static-us",
+            &auth,
+            "public, max-age=86400",
+        ),
+        (
+            "/data/wow/realm/tarren-mill?namespace=dynamic-eu",
+            &auth,
+            "public, max-age=300",
+        ),
+        (
+            "/profile/wow/character/tarren-mill/alice/equipment?namespace=profile-eu",
+            &auth,
+            "public, max-age=60",
+        ),
+        (
+            "/profile/user/wow/collections?namespace=profile-us",
+            &user,
+            "private, max-age=60",
+        ),
+        ("/hearthstone/metadata", &auth, "public, max-age=86400"),
+    ];
+    for (path, credential, cache_control) in cases {
+        let url = at(sandbox.api_url(), path);
+        let reply = get(&url, &[("authorization", credential)]).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+        assert_eq!(reply.header("cache-control"), Some(cache_control), "{path}");
+        let etag = reply.header("etag").unwrap().to_owned();
+        assert!(etag.starts_with('"') && etag.len() == 18, "{etag}");
+        let modified = reply.header("last-modified").unwrap().to_owned();
+        assert!(modified.ends_with(" GMT"), "{modified}");
+
+        let again = get(
+            &url,
+            &[("authorization", credential), ("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        let again = get(
+            &url,
+            &[
+                ("authorization", credential),
+                ("if-modified-since", &modified),
+            ],
+        )
+        .await;
+        assert_eq!(again.status, 304, "{path}");
+        let other = get(
+            &url,
+            &[
+                ("authorization", credential),
+                ("if-none-match", "\"other\""),
+            ],
+        )
+        .await;
+        assert_eq!(other.status, 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn classic_and_retail_namespaces_are_told_apart() {
+    let sandbox = battlenet().await;
+    let auth = bearer(&app_token(&sandbox, None).await);
+    // Path, namespace, status, the sandbox's reason for a 404.
+    let cases = [
+        ("/data/wow/playable-race/2", "static-us", 200, None),
+        (
+            "/data/wow/playable-race/2",
+            "static-classic1x-eu",
+            200,
+            None,
+        ),
+        (
+            "/data/wow/playable-race/2",
+            "dynamic-us",
+            404,
+            Some("namespace does not fit this endpoint"),
+        ),
+        // Only Classic has several auction houses per realm; only retail has heirlooms.
+        (
+            "/data/wow/connected-realm/4372/auctions/index",
+            "dynamic-classic-us",
+            200,
+            None,
+        ),
+        (
+            "/data/wow/connected-realm/4372/auctions/index",
+            "dynamic-us",
+            404,
+            Some("namespace does not fit this endpoint"),
+        ),
+        ("/data/wow/heirloom/index", "static-us", 200, None),
+        (
+            "/data/wow/heirloom/index",
+            "static-classic-us",
+            404,
+            Some("namespace does not fit this endpoint"),
+        ),
+    ];
+    for (path, namespace, status, reason) in cases {
+        let url = at(sandbox.api_url(), &format!("{path}?namespace={namespace}"));
+        let reply = get(&url, &[("authorization", &auth)]).await;
+        assert_eq!(reply.status, status, "{path} {namespace}: {}", reply.text());
+        assert_eq!(
+            reply.header("x-sandbox-reason"),
+            reason,
+            "{path} {namespace}"
+        );
+    }
 }
 
 #[tokio::test]

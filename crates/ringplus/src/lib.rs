@@ -84,12 +84,17 @@
 //!   password through RingPlus's own pages, without a browser. It compiles
 //!   an HTML parser and a cookie jar (oauth-core's `form-login`), which
 //!   builds without it never do.
+//! - `blocking`: [`blocking::OAuthHandler`] and [`blocking::Api`], every
+//!   method of the handler and the API for scripts without async (a
+//!   runtime of their own on a background thread).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod error;
 mod handler;
 mod provider;

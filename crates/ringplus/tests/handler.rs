@@ -6,6 +6,10 @@
 
 mod support;
 
+#[cfg(feature = "blocking")]
+#[path = "handler/blocking.rs"]
+mod blocking;
+
 use std::time::Duration;
 
 use oauth_core::{CallbackError, ErrorCode, pkce_challenge};

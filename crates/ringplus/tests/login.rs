@@ -275,3 +275,22 @@ fn login_futures_are_send() {
     let password = password();
     send(auth.login(EMAIL, &password));
 }
+
+#[cfg(feature = "blocking")]
+#[test]
+fn the_blocking_handler_logs_in_too() {
+    let server = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = server.block_on(sandbox(true));
+    let auth = ringplus::blocking::OAuthHandler::from_async(handler(&sandbox)).unwrap();
+    let token = auth.login(EMAIL, &password()).unwrap();
+    assert_eq!(
+        auth.token().unwrap().access_token().secret(),
+        token.access_token().secret()
+    );
+    assert_eq!(auth.api().users().unwrap()[0].email, EMAIL);
+    let err = ringplus::blocking::OAuthHandler::from_async(handler(&sandbox))
+        .unwrap()
+        .login(EMAIL, &Password::new("wrong"))
+        .unwrap_err();
+    assert!(err.login().is_some(), "{err:?}");
+}
