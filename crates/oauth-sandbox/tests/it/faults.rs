@@ -1,15 +1,12 @@
 //! Every fault kind over real HTTP, with the triggers that choose which
 //! requests they hit.
-#![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
-mod support;
 
 use std::time::{Duration, Instant};
 
 use oauth_sandbox::{Fault, FaultRule, Profile, Sandbox, TokenQuirk};
 use serde_json::json;
-use support::*;
+use crate::support::*;
 
 async fn generic() -> Sandbox {
     sandbox(Profile::Generic).await

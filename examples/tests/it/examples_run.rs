@@ -1,7 +1,6 @@
 //! Runs the examples that need nothing but the embedded sandbox, as a user
 //! would, and checks what they print. `cargo test` builds the examples
 //! next to this test.
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

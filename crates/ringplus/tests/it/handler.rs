@@ -2,9 +2,7 @@
 //! profile: authorization URL, token fetch, refresh, saved tokens, and the
 //! exact errors of each way it can go wrong.
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
-mod support;
 
 #[cfg(feature = "blocking")]
 #[path = "handler/blocking.rs"]
@@ -16,7 +14,7 @@ use oauth_core::{CallbackError, ErrorCode, pkce_challenge};
 use oauth_sandbox::Listener;
 use oauth_sandbox::browser::{self, BrowserError, Decision};
 use ringplus::{Error, OAuthHandler, Token};
-use support::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn the_tutorials_whole_flow() {

@@ -1,14 +1,12 @@
 //! The `login` feature against the sandbox's RingPlus profile: Rails
 //! sign-in, Doorkeeper consent, and each way a login fails.
 #![cfg(all(feature = "login", any(feature = "reqwest", feature = "hyper")))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
-mod support;
 
 use oauth_core::{ConsentPolicy, ErrorCode, FormLoginError};
 use oauth_sandbox::{Fault, FaultRule, UserConfig};
 use ringplus::{Error, OAuthHandler, Password, form_login_config};
-use support::*;
+use crate::support::*;
 
 fn password() -> Password {
     Password::new(PASSWORD)

@@ -6,7 +6,7 @@ use oauth_sandbox::{Listener, Sandbox};
 use ringplus::blocking::OAuthHandler;
 use ringplus::{AccountId, UsageQuery, UserUpdate};
 
-use super::support::{ACCOUNT, CLIENT_ID, EMAIL, PASSWORD, REDIRECT, SECRET, sandbox};
+use crate::support::{ACCOUNT, CLIENT_ID, EMAIL, PASSWORD, REDIRECT, SECRET, sandbox};
 
 /// The sandbox, served by a runtime of its own threads: the test's thread
 /// stays outside any runtime, as a script's does.

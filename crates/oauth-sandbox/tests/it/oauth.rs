@@ -1,10 +1,7 @@
 //! The generic profile over real HTTP: authorization, sign-in, consent,
 //! every grant, client authentication, revocation, introspection, bearer
 //! resources, discovery, malformed input and sandbox independence.
-#![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
-mod support;
 
 use std::time::Duration;
 
@@ -13,7 +10,7 @@ use oauth_sandbox::{
     ClientAuth, ClientConfig, Grant, Listener, Profile, Sandbox, UserConfig, http::Method,
 };
 use serde_json::json;
-use support::*;
+use crate::support::*;
 
 async fn generic() -> Sandbox {
     sandbox(Profile::Generic).await

@@ -1,16 +1,13 @@
 //! The Battle.net profile over real HTTP: token answers, userinfo,
 //! `check_token`, the API's namespaces, locales, errors and rate limit.
-#![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
-mod support;
 
 use std::time::Duration;
 
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{Profile, Sandbox};
 use serde_json::{Value, json};
-use support::*;
+use crate::support::*;
 
 async fn battlenet() -> Sandbox {
     sandbox(Profile::BattleNet).await

@@ -2,9 +2,7 @@
 //! sends, how the answer is parsed, pages, rate limits, token renewal and
 //! RingPlus's error shapes.
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
-mod support;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,7 +17,7 @@ use ringplus::{
     PhoneNumberChangeRequestId, RequestStatus, UsageQuery, UserId, UserUpdate, VoicemailBoxId,
     VoicemailMessageId,
 };
-use support::*;
+use crate::support::*;
 
 const USER_ID: UserId = UserId(100_000_001);
 

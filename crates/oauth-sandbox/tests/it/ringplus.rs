@@ -1,16 +1,13 @@
 //! The RingPlus profile over real HTTP: the Rails sign-in form, Doorkeeper
 //! consent, token answers and refresh, and the v1 API.
-#![forbid(unsafe_code)]
-#![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
-mod support;
 
 use std::time::Duration;
 
 use oauth_sandbox::browser::{self, BrowserError, Decision};
 use oauth_sandbox::{Profile, Sandbox};
 use serde_json::{Value, json};
-use support::*;
+use crate::support::*;
 
 const V1: (&str, &str) = ("accept", "application/vnd.ringplus.v1");
 

@@ -1,6 +1,5 @@
 //! A default build of ringplus compiles no HTML parser and no cookie jar:
 //! those come only with the `login` feature.
-#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
 use std::process::Command;
 
