@@ -122,7 +122,7 @@ pub struct Paging {
     pub page_size: &'static str,
     /// The ordering parameter.
     pub order: &'static str,
-    /// The largest page size the API accepts.
+    /// The largest page size the API documents (`u32::MAX` for none).
     pub max_page_size: u32,
 }
 
@@ -134,12 +134,13 @@ pub const WOW_PAGING: Paging = Paging {
     max_page_size: 1000,
 };
 
-/// Hearthstone's card and card back search: `page`, `pageSize`, `sort`.
+/// Hearthstone's card and card back search: `page`, `pageSize`, `sort`
+/// (no largest page size is documented).
 pub const HEARTHSTONE_PAGING: Paging = Paging {
     page: "page",
     page_size: "pageSize",
     order: "sort",
-    max_page_size: 500,
+    max_page_size: u32::MAX,
 };
 
 /// One endpoint of the catalogue.
