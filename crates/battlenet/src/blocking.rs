@@ -102,6 +102,44 @@ impl BattleNetClientBuilder {
         BattleNetClientBuilder(self.0.default_locale(locale))
     }
 
+    /// See [`crate::BattleNetClientBuilder::allow_host`].
+    pub fn allow_host(self, host: impl Into<String>) -> Self {
+        BattleNetClientBuilder(self.0.allow_host(host))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::transport`].
+    pub fn transport(
+        self,
+        transport: std::sync::Arc<dyn oauth_core::transport::HttpTransport>,
+    ) -> Self {
+        BattleNetClientBuilder(self.0.transport(transport))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::namespace_placement`].
+    pub fn namespace_placement(self, placement: crate::NamespacePlacement) -> Self {
+        BattleNetClientBuilder(self.0.namespace_placement(placement))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::pkce`].
+    pub fn pkce(self, on: bool) -> Self {
+        BattleNetClientBuilder(self.0.pkce(on))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::refresh_skew`].
+    pub fn refresh_skew(self, skew: std::time::Duration) -> Self {
+        BattleNetClientBuilder(self.0.refresh_skew(skew))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::rate_limit`].
+    pub fn rate_limit(self, per_second: u32) -> Self {
+        BattleNetClientBuilder(self.0.rate_limit(per_second))
+    }
+
+    /// See [`crate::BattleNetClientBuilder::retry`].
+    pub fn retry(self, policy: oauth_core::RetryPolicy) -> Self {
+        BattleNetClientBuilder(self.0.retry(policy))
+    }
+
     /// The client. Does no I/O; the runtime starts on the first call.
     ///
     /// # Errors

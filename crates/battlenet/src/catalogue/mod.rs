@@ -9,7 +9,10 @@
 //! `…/diablo-3/game-data-apis`, `…/hearthstone/game-data-apis`,
 //! `…/starcraft-2/community-apis`, `…/starcraft-2/game-data-apis` and
 //! `…/battle-net/oauth-apis`, as published in November 2026 (read
-//! 2026-12-01). Each game's table is one `endpoint_table!` block in this folder;
+//! 2026-12-01): 287 endpoints — World of Warcraft 181 (Game Data 140,
+//! Profile 41), WoW Classic 58, Diablo III 20, Hearthstone 7, StarCraft II
+//! 15, OAuth 6 (a test keeps the count). Each game's table is one
+//! `endpoint_table!` block in this folder;
 //! the macro makes both the table rows ([`endpoints`]) and the accessor
 //! methods from the same tokens, so the two cannot drift.
 
@@ -71,6 +74,7 @@ pub enum ApiKind {
 
 /// The namespace an endpoint wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NamespaceNeed {
     /// `static-{region}` (or `static-{release}-{region}` for Classic).
     Static,
@@ -97,6 +101,7 @@ impl NamespaceNeed {
 
 /// The token an endpoint accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TokenNeed {
     /// An app token (client credentials); a user token works too.
     App,
@@ -109,6 +114,7 @@ pub enum TokenNeed {
 
 /// How a search endpoint takes its page, page size and order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Paging {
     /// The page number parameter (from 1).
     pub page: &'static str,
@@ -116,7 +122,7 @@ pub struct Paging {
     pub page_size: &'static str,
     /// The ordering parameter.
     pub order: &'static str,
-    /// The largest page size the API accepts.
+    /// The largest page size the API documents (`u32::MAX` for none).
     pub max_page_size: u32,
 }
 
@@ -128,12 +134,13 @@ pub const WOW_PAGING: Paging = Paging {
     max_page_size: 1000,
 };
 
-/// Hearthstone's card and card back search: `page`, `pageSize`, `sort`.
+/// Hearthstone's card and card back search: `page`, `pageSize`, `sort`
+/// (no largest page size is documented).
 pub const HEARTHSTONE_PAGING: Paging = Paging {
     page: "page",
     page_size: "pageSize",
     order: "sort",
-    max_page_size: 500,
+    max_page_size: u32::MAX,
 };
 
 /// One endpoint of the catalogue.

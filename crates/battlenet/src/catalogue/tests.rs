@@ -50,6 +50,13 @@ fn the_catalogue_covers_every_game() {
         ]
     );
     assert_eq!(endpoints().count(), 287);
+    let wow_profile = endpoints()
+        .filter(|e| e.game == Game::Wow && e.api == ApiKind::Profile)
+        .count();
+    assert_eq!(
+        wow_profile, 41,
+        "World of Warcraft's Profile APIs; 140 Game Data"
+    );
 }
 
 #[test]
