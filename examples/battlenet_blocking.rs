@@ -18,13 +18,7 @@ use battlenet::{Locale, Namespace, Region};
 use oauth_sandbox::{ClientConfig, Profile, Sandbox};
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    examples::exit(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -12,44 +12,16 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
-use battlenet::{BattleNetClient, Locale, Region};
+use battlenet::{Locale, Region};
 use futures_util::StreamExt as _;
-use oauth_sandbox::{ClientConfig, Profile, Sandbox};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
-    let mut _sandbox = None;
-    let client = if let (Ok(id), Ok(secret)) = (
-        std::env::var("BATTLENET_CLIENT_ID"),
-        std::env::var("BATTLENET_CLIENT_SECRET"),
-    ) {
-        let region: Region = var("BATTLENET_REGION", "eu").parse()?;
-        BattleNetClient::builder(region, id, secret).build()?
-    } else {
-        let sandbox = Sandbox::builder()
-            .profile(Profile::BattleNet)
-            .client(ClientConfig::confidential("my-app", "my-secret"))
-            .start()
-            .await?;
-        println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
-        let client = BattleNetClient::builder(Region::Eu, "my-app", "my-secret")
-            .oauth_base(sandbox.oauth_url().clone())
-            .api_base(sandbox.api_url().clone())
-            .build()?;
-        _sandbox = Some(sandbox);
-        client
-    };
+    let (client, _sandbox) = examples::battlenet_app(Region::Eu).await?;
     let locale = client.region().locales()[0];
     let (realm, name) = (
         var("BATTLENET_REALM", "tarren-mill"),

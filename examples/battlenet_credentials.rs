@@ -11,42 +11,17 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
-use battlenet::{BattleNetClient, Locale, Namespace, Region};
-use oauth_sandbox::{ClientConfig, Profile, Sandbox};
+use battlenet::{Locale, Namespace, Region};
 use serde_json::Value;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut _sandbox = None;
-    let client = if let (Ok(id), Ok(secret)) = (
-        std::env::var("BATTLENET_CLIENT_ID"),
-        std::env::var("BATTLENET_CLIENT_SECRET"),
-    ) {
-        // As in the tutorial: region, scope, no redirect URI, id, secret.
-        BattleNetClient::new("us", "", None, &id, &secret)?
-    } else {
-        let sandbox = Sandbox::builder()
-            .profile(Profile::BattleNet)
-            .client(ClientConfig::confidential("my-app", "my-secret"))
-            .start()
-            .await?;
-        let client = BattleNetClient::builder(Region::Us, "my-app", "my-secret")
-            .oauth_base(sandbox.oauth_url().clone())
-            .api_base(sandbox.api_url().clone())
-            .build()?;
-        _sandbox = Some(sandbox);
-        client
-    };
+    // As in the tutorial, `BattleNetClient::new("us", "", None, id, secret)`
+    // makes this client; here it may be the sandbox's.
+    let (client, _sandbox) = examples::battlenet_app(Region::Us).await?;
 
     // Loose spellings of a locale are accepted at the edge.
     let locale: Locale = "enus".parse()?;

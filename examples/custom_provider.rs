@@ -77,15 +77,8 @@ impl Provider for Acme {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,8 +1,117 @@
-//! Support for the examples' documentation tests: `docs/from-python.md`,
-//! the guide for people coming from the Python libraries, runs here as doc
-//! tests, with the sandboxes its snippets talk to.
+//! What the examples share: the entry point that turns an error into a
+//! message and an exit status, the Battle.net app client that is the real
+//! service when credentials are set and an embedded sandbox otherwise; and
+//! the guide for people coming from the Python libraries
+//! (`docs/from-python.md`), whose snippets run here as doc tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+
+use std::error::Error;
+use std::future::Future;
+use std::process::ExitCode;
+
+use battlenet::{BattleNetClient, Region};
+use oauth_sandbox::{ClientConfig, Profile, Sandbox};
+
+/// What an example's body returns.
+pub type Outcome = Result<(), Box<dyn Error>>;
+
+/// An example's exit: success, or the error on stderr and status 1.
+#[must_use]
+#[allow(clippy::print_stderr)] // A program's error report.
+pub fn exit(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs an async example body on a multi-thread tokio runtime (as
+/// `#[tokio::main]` does), then [`exit`]s.
+#[must_use]
+pub fn run(body: impl Future<Output = Outcome>) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    match runtime {
+        Ok(runtime) => exit(runtime.block_on(body)),
+        Err(e) => exit(Err(e.into())),
+    }
+}
+
+/// A Battle.net client in the credential workflow: the real service when
+/// `BATTLENET_CLIENT_ID` and `BATTLENET_CLIENT_SECRET` are set (region
+/// `BATTLENET_REGION`, else `region`), otherwise an embedded sandbox that
+/// emulates it, returned too so it lives as long as the client.
+///
+/// # Errors
+/// An unknown region, a client that cannot be built, a sandbox that cannot
+/// start.
+#[allow(clippy::print_stdout)] // Says which Battle.net the example uses.
+pub async fn battlenet_app(
+    region: Region,
+) -> Result<(BattleNetClient, Option<Sandbox>), Box<dyn Error>> {
+    if let (Ok(id), Ok(secret)) = (
+        std::env::var("BATTLENET_CLIENT_ID"),
+        std::env::var("BATTLENET_CLIENT_SECRET"),
+    ) {
+        let region = match std::env::var("BATTLENET_REGION") {
+            Ok(region) => region.parse()?,
+            Err(_) => region,
+        };
+        println!("Using the real Battle.net, region {region}");
+        return Ok((BattleNetClient::builder(region, id, secret).build()?, None));
+    }
+    let sandbox = Sandbox::builder()
+        .profile(Profile::BattleNet)
+        .client(ClientConfig::confidential("my-app", "my-secret"))
+        .start()
+        .await?;
+    println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
+    let client = BattleNetClient::builder(region, "my-app", "my-secret")
+        .oauth_base(sandbox.oauth_url().clone())
+        .api_base(sandbox.api_url().clone())
+        .build()?;
+    Ok((client, Some(sandbox)))
+}
+
+/// A RingPlus `OAuthHandler`: the real service when `RINGPLUS_CLIENT_ID`,
+/// `RINGPLUS_CLIENT_SECRET` and `RINGPLUS_REDIRECT_URI` are set, otherwise
+/// an embedded sandbox that emulates it with `user` signed up (login and
+/// password), returned too so it lives as long as the handler.
+///
+/// # Errors
+/// A handler that cannot be built, a sandbox that cannot start.
+pub async fn ringplus_handler(
+    user: (&str, &str),
+) -> Result<(ringplus::OAuthHandler, Option<Sandbox>), Box<dyn Error>> {
+    if let (Ok(id), Ok(secret), Ok(redirect_uri)) = (
+        std::env::var("RINGPLUS_CLIENT_ID"),
+        std::env::var("RINGPLUS_CLIENT_SECRET"),
+        std::env::var("RINGPLUS_REDIRECT_URI"),
+    ) {
+        return Ok((ringplus::OAuthHandler::new(id, secret, redirect_uri)?, None));
+    }
+    let redirect_uri = "https://www.ringplus.net/callback";
+    let sandbox = Sandbox::builder()
+        .profile(Profile::RingPlus)
+        .client(
+            ClientConfig::confidential("my-app", "my-secret")
+                .redirect_uri(redirect_uri)
+                .auth(oauth_sandbox::ClientAuth::Body),
+        )
+        .user(oauth_sandbox::UserConfig::new(user.0, user.1))
+        .start()
+        .await?;
+    let auth = ringplus::OAuthHandler::builder("my-app", "my-secret", redirect_uri)
+        .oauth_base(sandbox.oauth_url().as_str())
+        .api_base(sandbox.api_url().as_str())
+        .build()?;
+    Ok((auth, Some(sandbox)))
+}
 
 /// The guide for Python users; its snippets run as doc tests.
 #[cfg(doctest)]

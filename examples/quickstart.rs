@@ -13,19 +13,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
-use battlenet::{BattleNetClient, Locale, Namespace, Region};
-use oauth_sandbox::{ClientConfig, Profile, Sandbox};
+use battlenet::{Locale, Namespace, Region};
 use serde_json::Value;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,35 +27,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or("en_US")
         .parse()?;
 
-    // Kept alive while the program runs.
-    let mut _sandbox = None;
-    let client = match (
-        std::env::var("BATTLENET_CLIENT_ID"),
-        std::env::var("BATTLENET_CLIENT_SECRET"),
-    ) {
-        (Ok(id), Ok(secret)) => {
-            let region = std::env::var("BATTLENET_REGION").unwrap_or_else(|_| "us".into());
-            println!("Using the real Battle.net, region {region}");
-            BattleNetClient::new(&region, "", None, &id, &secret)?
-        }
-        _ => {
-            let sandbox = Sandbox::builder()
-                .profile(Profile::BattleNet)
-                .client(ClientConfig::confidential(
-                    "quickstart",
-                    "quickstart-secret",
-                ))
-                .start()
-                .await?;
-            println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
-            let client = BattleNetClient::builder(Region::Us, "quickstart", "quickstart-secret")
-                .oauth_base(sandbox.oauth_url().clone())
-                .api_base(sandbox.api_url().clone())
-                .build()?;
-            _sandbox = Some(sandbox);
-            client
-        }
-    };
+    // The sandbox, if one runs, lives as long as the client.
+    let (client, _sandbox) = examples::battlenet_app(Region::Us).await?;
     let region = client.region();
     // The tutorial's `locale` checked against the region before any request.
     let locale = locale.check_region(region)?;

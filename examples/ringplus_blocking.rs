@@ -21,13 +21,7 @@ use ringplus::blocking::OAuthHandler;
 const REDIRECT_URI: &str = "https://www.ringplus.net/callback";
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    examples::exit(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

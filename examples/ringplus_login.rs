@@ -12,51 +12,28 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
-use oauth_sandbox::{ClientAuth, ClientConfig, Profile, Sandbox, UserConfig};
 use ringplus::time::{Date, Month};
-use ringplus::{OAuthHandler, Password, UsageQuery};
+use ringplus::{Password, UsageQuery};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut _sandbox = None;
-    let (auth, email, password) = if let (Ok(id), Ok(secret), Ok(redirect), Ok(email), Ok(pw)) = (
-        std::env::var("RINGPLUS_CLIENT_ID"),
-        std::env::var("RINGPLUS_CLIENT_SECRET"),
-        std::env::var("RINGPLUS_REDIRECT_URI"),
+    let sandbox_user = ("ann@example.com", "correct horse");
+    let (auth, _sandbox) = examples::ringplus_handler(sandbox_user).await?;
+    let (email, password) = match (
         std::env::var("RINGPLUS_EMAIL"),
         std::env::var("RINGPLUS_PASSWORD"),
     ) {
-        (OAuthHandler::new(id, secret, redirect)?, email, pw)
-    } else {
-        let redirect_uri = "https://www.ringplus.net/callback";
-        let (email, password) = ("ann@example.com", "correct horse");
-        let sandbox = Sandbox::builder()
-            .profile(Profile::RingPlus)
-            .client(
-                ClientConfig::confidential("my-app", "my-secret")
-                    .redirect_uri(redirect_uri)
-                    .auth(ClientAuth::Body),
-            )
-            .user(UserConfig::new(email, password))
-            .start()
-            .await?;
-        let auth = OAuthHandler::builder("my-app", "my-secret", redirect_uri)
-            .oauth_base(sandbox.oauth_url().as_str())
-            .api_base(sandbox.api_url().as_str())
-            .build()?;
-        _sandbox = Some(sandbox);
-        println!("signing in to an embedded RingPlus sandbox as {email}");
-        (auth, email.to_owned(), password.to_owned())
+        (Ok(email), Ok(password)) if _sandbox.is_none() => (email, password),
+        _ => {
+            println!(
+                "signing in to an embedded RingPlus sandbox as {}",
+                sandbox_user.0
+            );
+            (sandbox_user.0.to_owned(), sandbox_user.1.to_owned())
+        }
     };
 
     // auth.login(username, password)

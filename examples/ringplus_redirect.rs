@@ -19,25 +19,16 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use oauth_sandbox::browser::{self, Decision};
-use oauth_sandbox::{ClientAuth, ClientConfig, Profile, Sandbox, UserConfig};
-use ringplus::OAuthHandler;
 
 const SANDBOX_USER: &str = "ann@example.com";
 const SANDBOX_PASSWORD: &str = "correct horse";
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    examples::run(run())
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let (auth, sandbox) = handler().await?;
+    let (auth, sandbox) = examples::ringplus_handler((SANDBOX_USER, SANDBOX_PASSWORD)).await?;
 
     // auth_url = auth.get_authorization_url()
     let auth_url = auth.authorization_url()?;
@@ -81,31 +72,4 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("refreshed; the handler keeps the new token");
     drop(sandbox);
     Ok(())
-}
-
-/// A handler for the real RingPlus when configured, else for a sandbox.
-async fn handler() -> Result<(OAuthHandler, Option<Sandbox>), Box<dyn std::error::Error>> {
-    if let (Ok(id), Ok(secret), Ok(redirect_uri)) = (
-        std::env::var("RINGPLUS_CLIENT_ID"),
-        std::env::var("RINGPLUS_CLIENT_SECRET"),
-        std::env::var("RINGPLUS_REDIRECT_URI"),
-    ) {
-        return Ok((OAuthHandler::new(id, secret, redirect_uri)?, None));
-    }
-    let redirect_uri = "https://www.ringplus.net/callback";
-    let sandbox = Sandbox::builder()
-        .profile(Profile::RingPlus)
-        .client(
-            ClientConfig::confidential("my-app", "my-secret")
-                .redirect_uri(redirect_uri)
-                .auth(ClientAuth::Body),
-        )
-        .user(UserConfig::new(SANDBOX_USER, SANDBOX_PASSWORD))
-        .start()
-        .await?;
-    let auth = OAuthHandler::builder("my-app", "my-secret", redirect_uri)
-        .oauth_base(sandbox.oauth_url().as_str())
-        .api_base(sandbox.api_url().as_str())
-        .build()?;
-    Ok((auth, Some(sandbox)))
 }

@@ -1,13 +1,12 @@
 //! The Battle.net profile over real HTTP: token answers, userinfo,
 //! `check_token`, the API's namespaces, locales, errors and rate limit.
 
-
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{Profile, Sandbox};
 use serde_json::{Value, json};
-use crate::support::*;
 
 async fn battlenet() -> Sandbox {
     sandbox(Profile::BattleNet).await

@@ -1,12 +1,11 @@
 //! Every fault kind over real HTTP, with the triggers that choose which
 //! requests they hit.
 
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use oauth_sandbox::{Fault, FaultRule, Profile, Sandbox, TokenQuirk};
 use serde_json::json;
-use crate::support::*;
 
 async fn generic() -> Sandbox {
     sandbox(Profile::Generic).await

@@ -2,15 +2,14 @@
 //! every grant, client authentication, revocation, introspection, bearer
 //! resources, discovery, malformed input and sandbox independence.
 
-
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_sandbox::browser::{self, BrowserError, Decision};
 use oauth_sandbox::{
     ClientAuth, ClientConfig, Grant, Listener, Profile, Sandbox, UserConfig, http::Method,
 };
 use serde_json::json;
-use crate::support::*;
 
 async fn generic() -> Sandbox {
     sandbox(Profile::Generic).await

@@ -1,13 +1,12 @@
 //! The RingPlus profile over real HTTP: the Rails sign-in form, Doorkeeper
 //! consent, token answers and refresh, and the v1 API.
 
-
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_sandbox::browser::{self, BrowserError, Decision};
 use oauth_sandbox::{Profile, Sandbox};
 use serde_json::{Value, json};
-use crate::support::*;
 
 const V1: (&str, &str) = ("accept", "application/vnd.ringplus.v1");
 

@@ -3,11 +3,11 @@
 //! RingPlus's error shapes.
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
 
-
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_core::RetryPolicy;
 use oauth_sandbox::{Fault, FaultRule, Listener, RecordedRequest, Sandbox, UserConfig};
 use ringplus::time::{Date, Month, OffsetDateTime};
@@ -17,7 +17,6 @@ use ringplus::{
     PhoneNumberChangeRequestId, RequestStatus, UsageQuery, UserId, UserUpdate, VoicemailBoxId,
     VoicemailMessageId,
 };
-use crate::support::*;
 
 const USER_ID: UserId = UserId(100_000_001);
 

@@ -3,18 +3,17 @@
 //! exact errors of each way it can go wrong.
 #![cfg(any(feature = "reqwest", feature = "hyper"))]
 
-
 #[cfg(feature = "blocking")]
 #[path = "handler/blocking.rs"]
 mod blocking;
 
 use std::time::Duration;
 
+use crate::support::*;
 use oauth_core::{CallbackError, ErrorCode, pkce_challenge};
 use oauth_sandbox::Listener;
 use oauth_sandbox::browser::{self, BrowserError, Decision};
 use ringplus::{Error, OAuthHandler, Token};
-use crate::support::*;
 
 #[tokio::test]
 async fn the_tutorials_whole_flow() {

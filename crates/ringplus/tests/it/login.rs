@@ -2,11 +2,10 @@
 //! sign-in, Doorkeeper consent, and each way a login fails.
 #![cfg(all(feature = "login", any(feature = "reqwest", feature = "hyper")))]
 
-
+use crate::support::*;
 use oauth_core::{ConsentPolicy, ErrorCode, FormLoginError};
 use oauth_sandbox::{Fault, FaultRule, UserConfig};
 use ringplus::{Error, OAuthHandler, Password, form_login_config};
-use crate::support::*;
 
 fn password() -> Password {
     Password::new(PASSWORD)
