@@ -40,13 +40,32 @@ fn builder(sandbox: &Sandbox) -> battlenet::BattleNetClientBuilder {
 
 /// The WoW token index, the API call most of these tests make.
 async fn token_index(client: &BattleNetClient) -> Result<Value, Error> {
+    token_index_in(client, None).await
+}
+
+/// The WoW token index in `locale`.
+async fn token_index_in(client: &BattleNetClient, locale: Option<Locale>) -> Result<Value, Error> {
     client
         .get(
             "/data/wow/token/index",
-            None,
+            locale,
             Namespace::dynamic(Region::Us),
         )
         .await
+}
+
+/// The signed-in user's WoW profile, in `locale` or every locale.
+fn wow_profile(client: &BattleNetClient, locale: Option<Locale>) -> battlenet::ApiRequest<'_> {
+    client.get("/profile/user/wow", locale, Namespace::profile(Region::Us))
+}
+
+/// The Mage's document (playable class 8), in `locale` or every locale.
+fn mage(client: &BattleNetClient, locale: Option<Locale>) -> battlenet::ApiRequest<'_> {
+    client.get(
+        "/data/wow/playable-class/8",
+        locale,
+        Namespace::static_data(Region::Us),
+    )
 }
 
 fn requests_to(sandbox: &Sandbox, path: &str) -> Vec<oauth_sandbox::RecordedRequest> {
@@ -63,14 +82,7 @@ async fn credential_workflow_fetches_the_app_token_on_first_use() {
     let client = builder(&sandbox).build().unwrap();
     assert!(sandbox.requests().is_empty(), "construction does no I/O");
 
-    let index: Value = client
-        .get(
-            "/data/wow/token/index",
-            Locale::EnUs,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap();
+    let index = token_index_in(&client, Some(Locale::EnUs)).await.unwrap();
     assert!(index["price"].as_u64().is_some(), "{index}");
 
     let token_requests = requests_to(&sandbox, "/token");
@@ -141,14 +153,7 @@ async fn typed_answers_locales_and_namespace_header() {
         .namespace_placement(NamespacePlacement::Header)
         .build()
         .unwrap();
-    let class: Value = client
-        .get(
-            "/data/wow/playable-class/8",
-            Locale::EnUs,
-            Namespace::static_data(Region::Us),
-        )
-        .await
-        .unwrap();
+    let class: Value = mage(&client, Some(Locale::EnUs)).await.unwrap();
     assert_eq!(class["name"], "Mage");
     let request = requests_to(&sandbox, "/data/wow/playable-class/8")
         .pop()
@@ -157,14 +162,7 @@ async fn typed_answers_locales_and_namespace_header() {
     assert_eq!(request.query_value("namespace"), None);
 
     // Without a locale: every locale's name, keyed by locale.
-    let all: Value = client
-        .get(
-            "/data/wow/playable-class/8",
-            None,
-            Namespace::static_data(Region::Us),
-        )
-        .await
-        .unwrap();
+    let all: Value = mage(&client, None).await.unwrap();
     assert!(all["name"].is_object(), "{all}");
     assert_eq!(all["name"]["en_US"], "Mage");
 
@@ -173,82 +171,79 @@ async fn typed_answers_locales_and_namespace_header() {
         id: u32,
         name: String,
     }
-    let typed: PlayableClass = client
-        .get(
-            "/data/wow/playable-class/8",
-            Locale::EnUs,
-            Namespace::static_data(Region::Us),
-        )
-        .json()
-        .await
-        .unwrap();
+    let typed: PlayableClass = mage(&client, Some(Locale::EnUs)).json().await.unwrap();
     assert_eq!((typed.id, typed.name.as_str()), (8, "Mage"));
 }
 
 #[tokio::test]
-async fn bad_input_is_refused_before_any_request() {
+async fn refusals_are_typed_and_say_why() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox).build().unwrap();
-    let err = client
-        .get(
+    let us = Region::Us;
+    // Endpoint, locale, namespace, the message a user reads, and whether
+    // the request reached the API (bad input never does).
+    let cases: [(&str, Option<Locale>, Option<Namespace>, &str, bool); 5] = [
+        (
             "/data/wow/token/index",
-            Locale::FrFr,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "locale fr_FR is not served in region us (it serves en_US, es_MX, pt_BR)"
-    );
-    let err = client
-        .get("https://evil.example/data", None, None)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Input(InputError::InvalidEndpoint { .. })),
-        "{err:?}"
-    );
-    let err = client
-        .get(
+            Some(Locale::FrFr),
+            Some(Namespace::dynamic(us)),
+            "locale fr_FR is not served in region us (it serves en_US, es_MX, pt_BR)",
+            false,
+        ),
+        (
+            "https://evil.example/data",
+            None,
+            None,
+            "invalid endpoint `https://evil.example/data`: the host is not a Battle.net API host of this client",
+            false,
+        ),
+        (
+            "/data/wow/playable-class/999",
+            None,
+            Some(Namespace::static_data(us)),
+            "not found: /data/wow/playable-class/999 (Not Found)",
+            true,
+        ),
+        // Like the real API, a missing namespace is a 404 too.
+        (
             "/data/wow/token/index",
             None,
-            Namespace::dynamic(Region::Us),
-        )
+            None,
+            "not found: /data/wow/token/index (Not Found)",
+            true,
+        ),
+        (
+            "/profile/user/wow",
+            None,
+            Some(Namespace::profile(us)),
+            "battle.net API refused the token for /profile/user/wow (403 Forbidden): `insufficient_scope` (a user token is required); scope needed: wow.profile",
+            true,
+        ),
+    ];
+    for (endpoint, locale, namespace, expected, sent) in cases {
+        sandbox.clear_requests();
+        let err = client.get(endpoint, locale, namespace).await.unwrap_err();
+        assert_eq!(err.to_string(), expected, "{endpoint}");
+        let reached = requests_to(
+            &sandbox,
+            endpoint.trim_start_matches("https://evil.example"),
+        );
+        assert_eq!(!reached.is_empty(), sent, "{endpoint}");
+    }
+
+    // A token in the query is refused before it is sent.
+    let err = client
+        .get("/data/wow/token/index", None, Namespace::dynamic(us))
         .query("access_token", "x")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("`access_token`"), "{err}");
-    assert!(sandbox.requests().is_empty());
+    assert!(requests_to(&sandbox, "/data/wow/token/index").is_empty());
 }
 
 #[tokio::test]
-async fn not_found_and_server_errors_are_typed() {
+async fn server_errors_are_typed() {
     let sandbox = sandbox().await;
-    let client = builder(&sandbox).build().unwrap();
-    let err = client
-        .get(
-            "/data/wow/playable-class/999",
-            None,
-            Namespace::static_data(Region::Us),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::NotFound { ref path, .. } if path == "/data/wow/playable-class/999"),
-        "{err:?}"
-    );
-
-    // Like the real API, a missing namespace is a 404 too.
-    let err = client
-        .get("/data/wow/token/index", None, None)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "not found: /data/wow/token/index (Not Found)"
-    );
-
     // A server error that outlasts the retries: the status and the body.
     let client = builder(&sandbox)
         .retry(battlenet::oauth_core::RetryPolicy::none())
@@ -285,10 +280,7 @@ async fn not_found_and_server_errors_are_typed() {
 async fn a_profile_call_on_the_app_token_is_refused_naming_the_scope() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox).build().unwrap();
-    let err = client
-        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
-        .await
-        .unwrap_err();
+    let err = wow_profile(&client, None).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "battle.net API refused the token for /profile/user/wow (403 Forbidden): \
@@ -340,10 +332,7 @@ async fn user_workflow_end_to_end() {
         .build()
         .unwrap();
     // Before sign-in there is no user token to call with.
-    let err = client
-        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
-        .await
-        .unwrap_err();
+    let err = wow_profile(&client, None).await.unwrap_err();
     assert!(matches!(err, Error::Workflow(_)), "{err:?}");
 
     let (url, pending) = client.authorization_url().unwrap();
@@ -361,14 +350,7 @@ async fn user_workflow_end_to_end() {
 
     let info = user.user_info().await.unwrap();
     assert_eq!(info.battletag, "Alice#1234");
-    let profile: Value = user
-        .get(
-            "/profile/user/wow",
-            Locale::EnUs,
-            Namespace::profile(Region::Us),
-        )
-        .await
-        .unwrap();
+    let profile: Value = wow_profile(&user, Some(Locale::EnUs)).await.unwrap();
     assert_eq!(
         profile["wow_accounts"][0]["characters"][0]["name"],
         "Alicemage"
@@ -395,10 +377,7 @@ async fn user_workflow_end_to_end() {
     // The user token expires after 24 hours and Battle.net has no refresh
     // token: the error tells the app to sign the user in again.
     sandbox.advance(Duration::from_secs(86_400));
-    let err = user
-        .get("/profile/user/wow", None, Namespace::profile(Region::Us))
-        .await
-        .unwrap_err();
+    let err = wow_profile(&user, None).await.unwrap_err();
     assert!(
         err.oauth()
             .is_some_and(battlenet::oauth_core::Error::needs_authorization),
