@@ -3,7 +3,7 @@
 //! Source: <https://develop.battle.net/documentation/hearthstone/game-data-apis>
 //! and the card search guide,
 //! <https://develop.battle.net/documentation/hearthstone/guides/card-search>
-//! (read 2026-12-01).
+//! (table written 2026-12-01; see the catalogue's notes on how it was checked).
 
 use std::fmt;
 

@@ -8,8 +8,13 @@
 //! `…/world-of-warcraft-classic/profile-apis`, `…/diablo-3/community-apis`,
 //! `…/diablo-3/game-data-apis`, `…/hearthstone/game-data-apis`,
 //! `…/starcraft-2/community-apis`, `…/starcraft-2/game-data-apis` and
-//! `…/battle-net/oauth-apis`, as published in November 2026 (read
-//! 2026-12-01): 287 endpoints — World of Warcraft 181 (Game Data 140,
+//! `…/battle-net/oauth-apis`. The table was written on 2026-12-01 on a
+//! machine without access to those pages, from the endpoints they document,
+//! and cross-checked against an independent client's list of the same
+//! endpoints (the `FuzzyStatic/blizzard` Go client); five WoW Classic rows
+//! could not be confirmed that way (the token index; creature, item and
+//! media search; character appearance) and should be checked against the
+//! pages first. 287 endpoints — World of Warcraft 181 (Game Data 140,
 //! Profile 41), WoW Classic 58, Diablo III 20, Hearthstone 7, StarCraft II
 //! 15, OAuth 6 (a test keeps the count). Each game's table is one
 //! `endpoint_table!` block in this folder;

@@ -4,7 +4,7 @@
 //!
 //! Source: <https://develop.battle.net/documentation/battle-net/oauth-apis>
 //! and <https://develop.battle.net/documentation/guides/using-oauth>
-//! (read 2026-12-01).
+//! (table written 2026-12-01; see the catalogue's notes on how it was checked).
 
 use super::{ApiKind, Endpoint, Game, NamespaceNeed, TokenNeed};
 

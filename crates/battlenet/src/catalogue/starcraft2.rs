@@ -3,7 +3,7 @@
 //!
 //! Source: <https://develop.battle.net/documentation/starcraft-2/community-apis>
 //! and <https://develop.battle.net/documentation/starcraft-2/game-data-apis>
-//! (read 2026-12-01).
+//! (table written 2026-12-01; see the catalogue's notes on how it was checked).
 
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //!
 //! Source: <https://develop.battle.net/documentation/world-of-warcraft/game-data-apis>
 //! and <https://develop.battle.net/documentation/world-of-warcraft/profile-apis>
-//! (read 2026-12-01).
+//! (table written 2026-12-01; see the catalogue's notes on how it was checked).
 
 use serde_json::Value;
 
