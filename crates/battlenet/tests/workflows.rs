@@ -11,9 +11,7 @@ mod catalogue;
 use std::time::Duration;
 
 use base64::Engine as _;
-use battlenet::{
-    BattleNetClient, Error, InputError, Locale, Namespace, NamespacePlacement, Region,
-};
+use battlenet::{BattleNetClient, Error, Locale, Namespace, NamespacePlacement, Region};
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, Sandbox, UserConfig};
 use serde_json::Value;
@@ -182,7 +180,8 @@ async fn refusals_are_typed_and_say_why() {
     let us = Region::Us;
     // Endpoint, locale, namespace, the message a user reads, and whether
     // the request reached the API (bad input never does).
-    let cases: [(&str, Option<Locale>, Option<Namespace>, &str, bool); 5] = [
+    type Refusal<'a> = (&'a str, Option<Locale>, Option<Namespace>, &'a str, bool);
+    let cases: [Refusal<'_>; 5] = [
         (
             "/data/wow/token/index",
             Some(Locale::FrFr),
