@@ -153,10 +153,10 @@ async fn renews_ahead_of_expiry_by_the_skew() {
     assert_eq!(same.access_token().secret(), "access-1");
     assert_eq!(source.calls(), 1, "61 s before expiry is outside the skew");
 
-    clock.advance(Duration::from_secs(2));
+    clock.advance(Duration::from_secs(1));
     let renewed = session.access_token().await.expect("token");
     assert_eq!(renewed.access_token().secret(), "access-2");
-    assert_eq!(source.calls(), 2, "59 s before expiry is inside the skew");
+    assert_eq!(source.calls(), 2, "60 s before expiry is inside the skew");
 }
 
 #[tokio::test]
@@ -896,4 +896,142 @@ async fn debug_output_names_the_parts_and_hides_the_secrets() {
         "ApiRequest { method: GET, url: Ok(\"https://api.example.com/v1/me\"), \
          headers: [\"x-a\"], body_bytes: 3, retry_safe: false, .. }"
     );
+}
+
+/// A client whose token endpoint answers from `script`, and the form
+/// bodies it was sent.
+fn token_client(script: Vec<(u16, &'static str)>) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let script = Arc::new(Mutex::new(VecDeque::from(script)));
+    let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = Arc::clone(&bodies);
+    let transport = transport_fn(move |request: HttpRequest| {
+        log.lock()
+            .expect("lock")
+            .push(String::from_utf8(request.body().clone()).expect("utf-8"));
+        let (status, body) = script.lock().expect("lock").pop_front().expect("scripted");
+        async move {
+            Ok(http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(body.as_bytes().to_vec())
+                .expect("response"))
+        }
+    });
+    let provider = crate::provider::GenericProvider::new(
+        "https://auth.example/authorize",
+        "https://auth.example/token",
+    )
+    .expect("provider");
+    let client = Client::builder(provider, "app")
+        .client_secret("s")
+        .transport(transport)
+        .build()
+        .expect("client");
+    (client, bodies)
+}
+
+#[tokio::test]
+async fn the_sources_ask_the_token_endpoint_and_type_a_rejected_refresh() {
+    const OK: &str = r#"{"access_token":"new","token_type":"bearer","expires_in":60}"#;
+    let (client, bodies) = token_client(vec![
+        (200, OK),
+        (200, OK),
+        (400, r#"{"error":"invalid_grant"}"#),
+        (400, r#"{"error":"invalid_client"}"#),
+    ]);
+    let minted = ClientCredentialsSource::new(client.clone(), &["a", "b"])
+        .fetch(None)
+        .await
+        .expect("minted");
+    assert_eq!(minted.access_token().secret(), "new");
+
+    let source: Arc<dyn TokenSource> = Arc::new(RefreshTokenSource::new(client));
+    let with_refresh =
+        Token::bearer(AccessToken::new("old")).with_refresh_token(RefreshToken::new("r1"));
+    let renewed = source.fetch(Some(&with_refresh)).await.expect("renewed");
+    assert_eq!(renewed.access_token().secret(), "new");
+    let rejected = source
+        .fetch(Some(&with_refresh))
+        .await
+        .expect_err("rejected");
+    assert!(
+        matches!(&rejected, Error::RefreshTokenRejected(e) if e.error == ErrorCode::InvalidGrant),
+        "{rejected:?}"
+    );
+    let other = source.fetch(Some(&with_refresh)).await.expect_err("server");
+    assert!(
+        matches!(&other, Error::Server { error, .. } if error.error == ErrorCode::InvalidClient),
+        "{other:?}"
+    );
+    assert!(matches!(source.fetch(None).await, Err(Error::NoToken)));
+    assert!(matches!(
+        source
+            .fetch(Some(&Token::bearer(AccessToken::new("old"))))
+            .await,
+        Err(Error::ExpiredWithoutRefresh)
+    ));
+    let bodies = bodies.lock().expect("lock");
+    assert_eq!(bodies.len(), 4, "no request without a refresh token");
+    assert!(
+        bodies[0].contains("grant_type=client_credentials") && bodies[0].contains("scope=a+b"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[1].contains("grant_type=refresh_token") && bodies[1].contains("refresh_token=r1"),
+        "{}",
+        bodies[1]
+    );
+}
+
+/// Records the `url` field of every span, as a log subscriber would see it.
+#[derive(Clone, Default)]
+struct SpanUrls(Arc<Mutex<Vec<String>>>);
+
+impl tracing::field::Visit for SpanUrls {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "url" {
+            self.0.lock().expect("lock").push(value.to_owned());
+        }
+    }
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl tracing::Subscriber for SpanUrls {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        span.record(&mut self.clone());
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut self.clone());
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn a_logged_request_names_its_url_without_the_query() {
+    let urls = SpanUrls::default();
+    tracing::subscriber::with_default(urls.clone(), || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let clock = Arc::new(ManualClock::new());
+                let source = Scripted::new(&clock);
+                let (transport, _) = api(vec![]);
+                let session = session(&source, transport).build().expect("session");
+                session
+                    .get(format!("{URL}?secret=1"))
+                    .send()
+                    .await
+                    .expect("answer");
+            });
+    });
+    assert_eq!(*urls.0.lock().expect("lock"), [URL]);
 }
