@@ -39,11 +39,14 @@ const TARGETS: &[Target] = &[Target {
 }];
 
 /// What cargo-mutants concluded about each mutant, by the file it writes.
-const OUTCOMES: [(&str, &str); 4] = [
+/// With `--iterate`, what earlier runs caught or found unviable is not
+/// tested again and is listed in `previously_caught.txt`.
+const OUTCOMES: [(&str, &str); 5] = [
     ("caught", "caught.txt"),
     ("missed", "missed.txt"),
     ("timeout", "timeout.txt"),
     ("unviable", "unviable.txt"),
+    ("earlier", "previously_caught.txt"),
 ];
 
 /// `cargo xtask mutants [-- cargo-mutants options]`.
@@ -115,6 +118,8 @@ struct Row {
     timeout: usize,
     unviable: usize,
     excluded: usize,
+    /// Caught or unviable in an earlier run (`--iterate`).
+    earlier: usize,
 }
 
 /// Counts each outcome per file from cargo-mutants' lists, whose lines read
@@ -126,6 +131,9 @@ fn tally(out: &Path, excluded: &BTreeMap<String, usize>) -> Result<Vec<Row>, Str
     }
     for (outcome, name) in OUTCOMES {
         let path = out.join(name);
+        if outcome == "earlier" && !path.exists() {
+            continue;
+        }
         let text = fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         for line in text.lines().filter(|l| !l.is_empty()) {
@@ -135,7 +143,8 @@ fn tally(out: &Path, excluded: &BTreeMap<String, usize>) -> Result<Vec<Row>, Str
                 "caught" => row.caught += 1,
                 "missed" => row.missed += 1,
                 "timeout" => row.timeout += 1,
-                _ => row.unviable += 1,
+                "unviable" => row.unviable += 1,
+                _ => row.earlier += 1,
             }
         }
     }
@@ -185,28 +194,39 @@ fn excluded(cargo: &str, target: &Target) -> Result<BTreeMap<String, usize>, Str
 
 fn report(rows: &[Row], seconds: u64) -> Result<(), String> {
     println!(
-        "{:<44} {:>6} {:>6} {:>8} {:>7} {:>8} {:>6}",
-        "file", "total", "caught", "unviable", "timeout", "excluded", "missed"
+        "{:<44} {:>6} {:>6} {:>8} {:>7} {:>8} {:>7} {:>6}",
+        "file", "total", "caught", "unviable", "timeout", "excluded", "earlier", "missed"
     );
     let mut sum = Row::default();
     for row in rows {
-        let total = row.caught + row.missed + row.timeout + row.unviable + row.excluded;
+        let total =
+            row.caught + row.missed + row.timeout + row.unviable + row.excluded + row.earlier;
         println!(
-            "{:<44} {:>6} {:>6} {:>8} {:>7} {:>8} {:>6}",
-            row.file, total, row.caught, row.unviable, row.timeout, row.excluded, row.missed
+            "{:<44} {:>6} {:>6} {:>8} {:>7} {:>8} {:>7} {:>6}",
+            row.file,
+            total,
+            row.caught,
+            row.unviable,
+            row.timeout,
+            row.excluded,
+            row.earlier,
+            row.missed
         );
         sum.caught += row.caught;
         sum.missed += row.missed;
         sum.timeout += row.timeout;
         sum.unviable += row.unviable;
         sum.excluded += row.excluded;
+        sum.earlier += row.earlier;
     }
-    let viable = sum.caught + sum.missed + sum.timeout;
+    let tested = sum.caught + sum.missed + sum.timeout;
     println!(
-        "score: {} of {viable} viable mutants caught or timed out ({} unviable, {} excluded) in {seconds} s",
+        "score: {} of {tested} viable mutants tested were caught or timed out; \
+         {} unviable, {} excluded, {} caught or unviable in an earlier run; {seconds} s",
         sum.caught + sum.timeout,
         sum.unviable,
         sum.excluded,
+        sum.earlier,
     );
     if sum.missed == 0 {
         Ok(())
