@@ -386,6 +386,16 @@ async fn renewal_starts_from_the_later_of_the_stored_and_the_given_token() {
         *source.seen.lock().expect("lock"),
         ["given-refresh", "rotated-refresh"]
     );
+
+    // On a tie the store wins: it may hold what another process saved.
+    let tie = Token::bearer(AccessToken::new("renewed"))
+        .with_refresh_token(RefreshToken::new("tie-refresh"));
+    store.save(DEFAULT_KEY, &tie).await.expect("save");
+    session.refresh().await.expect("token");
+    assert_eq!(
+        *source.seen.lock().expect("lock"),
+        ["given-refresh", "rotated-refresh", "tie-refresh"]
+    );
 }
 
 #[tokio::test]
