@@ -86,7 +86,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
         // One mutant at a time: a build takes both cores of a small machine.
         // The build timeout covers a cold incremental cache under load.
-        args.extend(["--jobs", "1", "--build-timeout", "600", "--timeout", "120"]);
+        args.extend(["--jobs", "1", "--build-timeout", "600", "--timeout", "60"]);
         let output_arg = output.to_string_lossy().into_owned();
         args.extend(["--output", &output_arg]);
         args.extend(extra.iter().map(String::as_str));
