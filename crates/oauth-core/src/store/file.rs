@@ -353,8 +353,11 @@ fn sync_dir(_dir: &Path) -> Result<(), FileStoreError> {
     Ok(())
 }
 
-// The files' modes and owners are Unix matters.
-#[cfg(all(test, unix))]
+// The files' modes and owners are Unix matters. Two attributes, not
+// `cfg(all(test, unix))`: mutation testing knows a test module by its
+// plain `cfg(test)`.
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
     use std::sync::atomic::{AtomicUsize, Ordering};
