@@ -9,6 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod licences;
+mod mutants;
 mod setup;
 mod tidy;
 
@@ -41,7 +42,12 @@ commands:
             injects faults and expires tokens, in release: `--seconds N`
             (default 180), `--tasks N` (default 16); fails on a leaked
             secret, a lost refresh token or a hung call
-  help    this text
+  mutants   mutation testing (cargo-mutants) of the modules that judge
+            input, secrets and tokens, unit tests only: fails on a mutant
+            no test catches unless `.cargo/mutants.toml` excludes it with
+            its reason; options after `--` go to cargo-mutants (e.g.
+            `-- --shard 1/2`). Not part of `test`: it takes tens of minutes
+  help      this text
 ";
 
 fn main() -> ExitCode {
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&env::args().skip(2).collect::<Vec<_>>()),
         Some("fuzz") => fuzz(&env::args().skip(2).collect::<Vec<_>>()),
         Some("soak") => soak(&env::args().skip(2).collect::<Vec<_>>()),
+        Some("mutants") => mutants::run(&env::args().skip(2).collect::<Vec<_>>()),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             return ExitCode::SUCCESS;

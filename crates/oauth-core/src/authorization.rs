@@ -295,6 +295,264 @@ pub(crate) fn random_token(bytes: usize) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
+    use crate::error::{TransportError, TransportErrorKind};
+    use crate::provider::GenericProvider;
+    use crate::transport::{HttpRequest, transport_fn};
+
+    const REDIRECT: &str = "https://app.example/cb";
+
+    /// A client whose transport is never used: building URLs and checking
+    /// callbacks send nothing.
+    fn client(redirect: Option<&str>, provider: GenericProvider) -> Client {
+        let mut builder = Client::builder(provider, "the-client").transport(transport_fn(
+            |_: HttpRequest| async { Err(TransportError::from_kind(TransportErrorKind::Connect)) },
+        ));
+        if let Some(redirect) = redirect {
+            builder = builder.redirect_uri(redirect);
+        }
+        builder.build().expect("client")
+    }
+
+    fn provider() -> GenericProvider {
+        GenericProvider::new(
+            "https://auth.example/authorize?tenant=t1",
+            "https://auth.example/token",
+        )
+        .expect("provider")
+    }
+
+    fn pending() -> PendingAuthorization {
+        let client = client(Some(REDIRECT), provider());
+        client.authorization_url().build().expect("build").1
+    }
+
+    fn query(url: &Url) -> Vec<(String, String)> {
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_url_carries_every_parameter_in_order() {
+        let client = client(
+            Some("https://app.example"),
+            provider().with_scope_separator(","),
+        );
+        let (url, pending) = client
+            .authorization_url()
+            .scope("read")
+            .scopes(["write", "admin"])
+            .param("prompt", "consent")
+            .build()
+            .expect("build");
+        assert_eq!(url.path(), "/authorize");
+        let verifier = pending.pkce_verifier().expect("pkce on by default");
+        let expected = [
+            ("tenant", "t1"),
+            ("response_type", "code"),
+            ("client_id", "the-client"),
+            ("redirect_uri", "https://app.example"),
+            ("scope", "read,write,admin"),
+            ("state", pending.state().secret()),
+            ("code_challenge", &pkce_challenge(verifier)),
+            ("code_challenge_method", "S256"),
+            ("prompt", "consent"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(query(&url), expected);
+        assert_eq!(pending.state().secret().len(), 22, "16 random bytes");
+        assert_eq!(verifier.secret().len(), 43, "32 random bytes");
+        assert_eq!(pending.scopes(), ["read", "write", "admin"]);
+        assert_eq!(pending.redirect_uri().as_str(), "https://app.example/");
+        assert_eq!(pending.redirect_uri_as_sent(), "https://app.example");
+    }
+
+    #[test]
+    fn without_pkce_or_scopes_those_parameters_are_left_out() {
+        let client = client(Some(REDIRECT), provider());
+        let (url, pending) = client
+            .authorization_url()
+            .pkce(false)
+            .build()
+            .expect("build");
+        let names: Vec<String> = query(&url).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            names,
+            [
+                "tenant",
+                "response_type",
+                "client_id",
+                "redirect_uri",
+                "state"
+            ]
+        );
+        assert!(pending.pkce_verifier().is_none());
+        let client = self::client(Some(REDIRECT), provider().with_pkce(false));
+        let (url, _) = client
+            .authorization_url()
+            .pkce(true)
+            .build()
+            .expect("build");
+        assert!(query(&url).iter().any(|(k, _)| k == "code_challenge"));
+    }
+
+    #[test]
+    fn reserved_parameters_and_a_missing_redirect_are_refused() {
+        for name in RESERVED {
+            let client = client(Some(REDIRECT), provider());
+            let err = client
+                .authorization_url()
+                .param("prompt", "none")
+                .param(*name, "x")
+                .build()
+                .expect_err(name);
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "configuration error: parameter `{name}` is set by the authorization request itself"
+                )
+            );
+        }
+        let err = client(None, provider())
+            .authorization_url()
+            .build()
+            .expect_err("no redirect");
+        assert_eq!(
+            err.to_string(),
+            "configuration error: the authorization code flow needs a redirect URI"
+        );
+    }
+
+    #[test]
+    fn callbacks_are_judged_exactly() {
+        let pending = pending();
+        let state = pending.state().secret().to_owned();
+        let ok = |query: &str| format!("{REDIRECT}?{}", query.replace("STATE", &state));
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("code=the-code&state=STATE", Ok("the-code")),
+            ("state=STATE&code=c%2B1&extra=1", Ok("c+1")),
+            (
+                "code=&state=STATE",
+                Err("invalid callback: no `code` parameter"),
+            ),
+            ("state=STATE", Err("invalid callback: no `code` parameter")),
+            ("code=c", Err("invalid callback: no `state` parameter")),
+            (
+                "code=c&state=other",
+                Err("state mismatch: the callback's state is not the one this authorization sent"),
+            ),
+            (
+                "code=c&code=d&state=STATE",
+                Err("invalid callback: parameter `code` appears more than once"),
+            ),
+            (
+                "code=c&state=STATE&state=STATE",
+                Err("invalid callback: parameter `state` appears more than once"),
+            ),
+            (
+                "error=a&error=b&state=STATE",
+                Err("invalid callback: parameter `error` appears more than once"),
+            ),
+            (
+                "error=a&error_description=x&error_description=y&state=STATE",
+                Err("invalid callback: parameter `error_description` appears more than once"),
+            ),
+            (
+                "error=a&error_uri=x&error_uri=y&state=STATE",
+                Err("invalid callback: parameter `error_uri` appears more than once"),
+            ),
+            (
+                "error=access_denied&error_description=no%20thanks&error_uri=https%3A%2F%2Fauth.example%2Fe&state=STATE",
+                Err("authorization failed: `access_denied` (no thanks) see https://auth.example/e"),
+            ),
+            (
+                "error=access_denied&code=c&state=STATE",
+                Err("authorization failed: `access_denied`"),
+            ),
+            (
+                "error=access_denied&error_description=forged",
+                Err("invalid callback: no `state` parameter"),
+            ),
+            (
+                "error=access_denied&error_description=forged&state=other",
+                Err("state mismatch: the callback's state is not the one this authorization sent"),
+            ),
+        ];
+        for (query, expected) in cases {
+            let got = pending
+                .code_from_callback(&ok(query))
+                .map(|code| code.secret().to_owned())
+                .map_err(|e| e.to_string());
+            assert_eq!(
+                got,
+                expected.map(str::to_owned).map_err(str::to_owned),
+                "{query}"
+            );
+        }
+        let denied = pending
+            .code_from_callback(&ok(
+                "error=access_denied&error_description=d&error_uri=u&state=STATE",
+            ))
+            .expect_err("denied");
+        assert_eq!(
+            denied.server_error(),
+            Some(&ServerError {
+                error: ErrorCode::AccessDenied,
+                error_description: Some("d".into()),
+                error_uri: Some("u".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn callbacks_elsewhere_are_refused() {
+        let pending = pending();
+        let state = pending.state().secret().to_owned();
+        for (url, expected) in [
+            (
+                format!("https://evil.example/cb?code=c&state={state}"),
+                "invalid callback: expected a redirect to https://app.example/cb, got https://evil.example/cb",
+            ),
+            (
+                format!("https://app.example/cb/x?code=c&state={state}"),
+                "invalid callback: expected a redirect to https://app.example/cb, got https://app.example/cb/x",
+            ),
+            (
+                "/cb?code=c".to_owned(),
+                "invalid callback: not a valid URL: relative URL without a base",
+            ),
+        ] {
+            let err = pending.code_from_callback(&url).expect_err(&url);
+            assert_eq!(err.to_string(), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_pending_authorization_round_trips_and_hides_its_secrets() {
+        let pending = pending();
+        let json = serde_json::to_string(&pending).expect("serialise");
+        let back: PendingAuthorization = serde_json::from_str(&json).expect("deserialise");
+        assert!(back.state().ct_eq(pending.state()));
+        assert!(
+            back.pkce_verifier()
+                .expect("verifier")
+                .ct_eq(pending.pkce_verifier().expect("verifier"))
+        );
+        assert_eq!(back.redirect_uri_as_sent(), REDIRECT);
+        // An older form without the exact string falls back to the parsed
+        // URL.
+        let old: PendingAuthorization =
+            serde_json::from_str(r#"{"state":"s","redirect_uri":"https://app.example"}"#)
+                .expect("old form");
+        assert_eq!(old.redirect_uri_as_sent(), "https://app.example/");
+        assert_eq!(
+            format!("{pending:?}"),
+            "PendingAuthorization { state: CsrfState([redacted]), \
+             pkce_verifier: Some(PkceCodeVerifier([redacted])), \
+             redirect_uri: \"https://app.example/cb\", scopes: [] }"
+        );
+    }
 
     #[test]
     fn pkce_matches_rfc_7636_appendix_b() {

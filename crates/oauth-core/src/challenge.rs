@@ -157,6 +157,17 @@ mod tests {
     }
 
     #[test]
+    fn values_up_to_8_kib_are_read() {
+        // `Bearer realm="…"` is 15 bytes around the realm.
+        let of_length = |n: usize| format!("Bearer realm=\"{}\"", "x".repeat(n - 15));
+        let longest = of_length(8 * 1024);
+        assert_eq!(longest.len(), 8192);
+        let challenge = BearerChallenge::parse(&longest).expect("8 KiB is read");
+        assert_eq!(challenge.realm.map(|r| r.len()), Some(8192 - 15));
+        assert_eq!(BearerChallenge::parse(&of_length(8 * 1024 + 1)), None);
+    }
+
+    #[test]
     fn headers_are_searched_in_order() {
         let mut headers = HeaderMap::new();
         assert_eq!(BearerChallenge::from_headers(&headers), None);

@@ -484,3 +484,255 @@ impl<'de> Deserialize<'de> for ErrorCode {
         Ok(ErrorCode::from(code.as_str()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new(
+            "token",
+            &url::Url::parse("https://u:p@auth.example/token?code=c#f").expect("url"),
+        )
+    }
+
+    fn server(description: Option<&str>, uri: Option<&str>) -> ServerError {
+        ServerError::from_wire("invalid_grant", description, uri)
+    }
+
+    fn parse_error(field: Option<&str>, excerpt: &str) -> Error {
+        Error::Parse(ParseError {
+            endpoint: endpoint(),
+            status: StatusCode::OK,
+            field: field.map(str::to_owned),
+            message: "expected a string, got 7".into(),
+            excerpt: excerpt.into(),
+        })
+    }
+
+    #[test]
+    fn each_error_says_what_it_is() {
+        // (error, message, server error code, needs authorization, status)
+        let cases = [
+            (
+                Error::Transport {
+                    endpoint: endpoint(),
+                    source: TransportError::from_kind(TransportErrorKind::Timeout),
+                },
+                "token endpoint https://auth.example/token: timed out",
+                None,
+                false,
+                None,
+            ),
+            (
+                Error::Http {
+                    endpoint: endpoint(),
+                    status: StatusCode::BAD_GATEWAY,
+                    excerpt: String::new(),
+                },
+                "token endpoint https://auth.example/token: unexpected HTTP status 502 Bad Gateway and an empty body",
+                None,
+                false,
+                Some(502),
+            ),
+            (
+                Error::Http {
+                    endpoint: endpoint(),
+                    status: StatusCode::NOT_FOUND,
+                    excerpt: "<html>".into(),
+                },
+                "token endpoint https://auth.example/token: unexpected HTTP status 404 Not Found: <html>",
+                None,
+                false,
+                Some(404),
+            ),
+            (
+                Error::Server {
+                    endpoint: endpoint(),
+                    status: StatusCode::BAD_REQUEST,
+                    error: server(Some("expired"), Some("https://e.example")),
+                },
+                "token endpoint https://auth.example/token: server answered 400 Bad Request with `invalid_grant` (expired) see https://e.example",
+                Some("invalid_grant"),
+                false,
+                Some(400),
+            ),
+            (
+                parse_error(Some("expires_in"), "{\"expires_in\":7}"),
+                "token endpoint https://auth.example/token: cannot parse the 200 OK answer at `expires_in`: expected a string, got 7 (body: {\"expires_in\":7})",
+                None,
+                false,
+                Some(200),
+            ),
+            (
+                parse_error(None, ""),
+                "token endpoint https://auth.example/token: cannot parse the 200 OK answer: expected a string, got 7 (empty body)",
+                None,
+                false,
+                Some(200),
+            ),
+            (
+                Error::AuthorizationDenied(ServerError::from_wire("access_denied", None, None)),
+                "authorization failed: `access_denied`",
+                Some("access_denied"),
+                false,
+                None,
+            ),
+            (
+                Error::RefreshTokenRejected(server(None, None)),
+                "the refresh token was rejected with `invalid_grant`; authorize again",
+                Some("invalid_grant"),
+                true,
+                None,
+            ),
+            (
+                Error::ExpiredWithoutRefresh,
+                "the access token has expired and there is no refresh token; authorize again",
+                None,
+                true,
+                None,
+            ),
+            (
+                Error::NoToken,
+                "the session has no token and its source cannot get one; authorize first",
+                None,
+                true,
+                None,
+            ),
+            (
+                Error::StateMismatch,
+                "state mismatch: the callback's state is not the one this authorization sent",
+                None,
+                false,
+                None,
+            ),
+        ];
+        for (error, message, code, needs_authorization, status) in cases {
+            assert_eq!(error.to_string(), message);
+            assert_eq!(
+                error.server_error().map(|e| e.error.as_str().to_owned()),
+                code.map(str::to_owned),
+                "{message}"
+            );
+            assert_eq!(
+                error.needs_authorization(),
+                needs_authorization,
+                "{message}"
+            );
+            assert_eq!(error.status().map(|s| s.as_u16()), status, "{message}");
+        }
+    }
+
+    #[test]
+    fn transport_errors_name_their_kind_and_cause() {
+        let cases = [
+            (TransportErrorKind::Connect, "could not connect"),
+            (TransportErrorKind::Timeout, "timed out"),
+            (
+                TransportErrorKind::BodyTooLarge { limit: 10 },
+                "answer body larger than the 10-byte limit",
+            ),
+            (TransportErrorKind::Io, "connection failed mid-exchange"),
+            (TransportErrorKind::InvalidRequest, "invalid request"),
+            (TransportErrorKind::Other, "transport failed"),
+        ];
+        for (kind, message) in cases {
+            let bare = TransportError::from_kind(kind);
+            assert_eq!(bare.kind(), kind);
+            assert_eq!(bare.to_string(), message);
+            assert!(std::error::Error::source(&bare).is_none());
+            let caused = TransportError::new(kind, "reset by peer");
+            assert_eq!(caused.kind(), kind);
+            assert_eq!(caused.to_string(), format!("{message}: reset by peer"));
+        }
+    }
+
+    #[test]
+    fn masking_hides_what_was_sent_in_the_servers_words() {
+        const ECHOED: &str = "got s3cret";
+        let cases = || {
+            [
+                (
+                    Error::Http {
+                        endpoint: endpoint(),
+                        status: StatusCode::BAD_REQUEST,
+                        excerpt: ECHOED.into(),
+                    },
+                    "token endpoint https://auth.example/token: unexpected HTTP status 400 Bad Request: got [redacted]",
+                ),
+                (
+                    Error::Server {
+                        endpoint: endpoint(),
+                        status: StatusCode::BAD_REQUEST,
+                        error: server(Some(ECHOED), Some(ECHOED)),
+                    },
+                    "token endpoint https://auth.example/token: server answered 400 Bad Request with `invalid_grant` (got [redacted]) see got [redacted]",
+                ),
+                (
+                    Error::Parse(ParseError {
+                        endpoint: endpoint(),
+                        status: StatusCode::OK,
+                        field: None,
+                        message: ECHOED.into(),
+                        excerpt: ECHOED.into(),
+                    }),
+                    "token endpoint https://auth.example/token: cannot parse the 200 OK answer: got [redacted] (body: got [redacted])",
+                ),
+                (
+                    Error::AuthorizationDenied(server(Some(ECHOED), None)),
+                    "authorization failed: `invalid_grant` (got [redacted])",
+                ),
+                (
+                    Error::RefreshTokenRejected(server(None, Some(ECHOED))),
+                    "the refresh token was rejected with `invalid_grant` see got [redacted]; authorize again",
+                ),
+                // Our own words hold no echo.
+                (
+                    Error::Config(ECHOED.into()),
+                    "configuration error: got s3cret",
+                ),
+            ]
+        };
+        let mut sent = SentSecrets::new();
+        sent.add("s3cret");
+        for (error, masked) in cases() {
+            assert_eq!(error.masking(&sent).to_string(), masked);
+        }
+        for (error, _) in cases() {
+            let unmasked = error.to_string();
+            assert!(unmasked.contains("s3cret"), "{unmasked}");
+            assert_eq!(
+                error.masking(&SentSecrets::new()).to_string(),
+                unmasked,
+                "nothing sent, nothing masked"
+            );
+        }
+    }
+
+    #[test]
+    fn error_codes_read_and_write_as_on_the_wire() {
+        for (wire, code) in [
+            ("invalid_grant", ErrorCode::InvalidGrant),
+            ("access_denied", ErrorCode::AccessDenied),
+            ("slow_down", ErrorCode::Other("slow_down".into())),
+        ] {
+            let code = match code {
+                ErrorCode::Other(_) => ErrorCode::from(wire),
+                known => known,
+            };
+            assert_eq!(code.to_string(), wire);
+            let json = serde_json::to_string(&code).expect("serialise");
+            assert_eq!(json, format!("\"{wire}\""));
+            let back: ErrorCode = serde_json::from_str(&json).expect("deserialise");
+            assert_eq!(back, code);
+        }
+        assert_eq!(
+            ServerError::from_wire("x\ny", Some("a\nb"), None),
+            ServerError {
+                error: ErrorCode::from("x y"),
+                error_description: Some("a b".into()),
+                error_uri: None,
+            }
+        );
+    }
+}

@@ -386,7 +386,150 @@ fn find_from(bytes: &[u8], start: usize, stop: impl Fn(u8) -> bool) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{SentSecrets, clean, excerpt, excerpt_masking, is_secret_field};
+    use std::sync::Arc;
+
+    use super::{
+        SentCredential, SentSecrets, answer_excerpt, body_excerpt, clean, excerpt, excerpt_masking,
+        is_secret_field, json_problem, mask, server_text,
+    };
+    use crate::secret::AccessToken;
+    use crate::token::Token;
+
+    /// Never asked: the session is given its token.
+    #[derive(Debug)]
+    struct NoSource;
+
+    #[async_trait::async_trait]
+    impl crate::session::TokenSource for NoSource {
+        async fn fetch(&self, _: Option<&Token>) -> Result<Token, crate::Error> {
+            Err(crate::Error::NoToken)
+        }
+    }
+
+    /// An answer to a session's request that carried `token`, marked as a
+    /// session marks it.
+    fn answer_to(token: &str, body: &str) -> crate::transport::HttpResponse {
+        let transport = crate::transport::transport_fn(|_: crate::transport::HttpRequest| async {
+            Err(crate::error::TransportError::from_kind(
+                crate::error::TransportErrorKind::Other,
+            ))
+        });
+        let session = crate::Session::builder(NoSource, Arc::new(transport))
+            .token(Token::bearer(AccessToken::new(token)))
+            .build()
+            .expect("session");
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(session.access_token())
+            .expect("the given token");
+        let mut response = http::Response::new(body.as_bytes().to_vec());
+        response.extensions_mut().insert(SentCredential(current));
+        response
+    }
+
+    #[test]
+    fn what_a_session_sent_is_masked_in_its_answers_words() {
+        let response = answer_to("AT-42", "token AT-42 is revoked\nretry");
+        assert_eq!(
+            answer_excerpt(&response),
+            "token [redacted] is revoked retry"
+        );
+        assert_eq!(
+            server_text(&response, "AT-42 expired\r\n"),
+            "[redacted] expired  "
+        );
+        let plain = http::Response::new(b"token AT-42".to_vec());
+        assert_eq!(answer_excerpt(&plain), "token AT-42", "nothing was sent");
+        assert_eq!(server_text(&plain, "AT-42"), "AT-42");
+        assert_eq!(
+            body_excerpt(b"{\"access_token\":\"AT\"} "),
+            "{\"access_token\":\"[redacted]\"}"
+        );
+        let credential = response
+            .extensions()
+            .get::<SentCredential>()
+            .expect("marked");
+        assert_eq!(format!("{credential:?}"), "SentCredential([redacted])");
+    }
+
+    #[test]
+    fn secret_form_parameters_are_the_ones_added() {
+        let mut sent = SentSecrets::new();
+        assert!(sent.is_empty());
+        sent.add_params(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "R1"),
+            ("client_secret", "a b"),
+            ("", ""),
+        ]);
+        assert!(!sent.is_empty());
+        assert_eq!(sent.values(), ["a%20b", "a b", "a+b", "R1"]);
+        sent.add("");
+        assert_eq!(sent.values().len(), 4, "an empty value is never added");
+    }
+
+    #[test]
+    fn an_empty_secret_masks_nothing() {
+        assert_eq!(mask("abc", &["", "b"]), "a[redacted]c");
+        assert_eq!(mask("abc", &[""]), "abc");
+    }
+
+    #[test]
+    fn json_problems_name_fields_never_values() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)] // Only its shape matters.
+        struct Shape {
+            id: u64,
+        }
+        let problem =
+            |text: &str| json_problem(&serde_json::from_str::<Shape>(text).expect_err(text));
+        let cases = [
+            (
+                r#"{"id":"AT-1"}"#,
+                "JSON of an unexpected shape at line 1 column 12",
+            ),
+            (
+                r#"{"id":1,"x":2}"#,
+                "unknown field `x`, expected `id` at line 1 column 11",
+            ),
+            (r#"{}"#, "missing field `id` at line 1 column 2"),
+            (
+                r#"{"id":1,"id":2}"#,
+                "duplicate field `id` at line 1 column 12",
+            ),
+            (r#"{"id":1"#, "truncated JSON at line 1 column 7"),
+            (r#"{"id":AT-1}"#, "invalid JSON at line 1 column 7"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(problem(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn long_bodies_are_marked_cut_and_secrets_masked_whole_first() {
+        let cases = [
+            // Over 200 characters: cut, marked.
+            ("x".repeat(300), format!("{}…", "x".repeat(200))),
+            // Exactly 200: whole.
+            ("x".repeat(200), "x".repeat(200)),
+            // A secret running past the cut is masked whole before it.
+            (
+                format!(r#"{{"access_token":"{}"}} ok"#, "s".repeat(300)),
+                r#"{"access_token":"[redacted]"} ok"#.to_owned(),
+            ),
+            // Past the 1,600 bytes read, a body is marked cut even when
+            // what is shown is short.
+            (
+                format!(r#"{{"access_token":"{}"#, "s".repeat(2000)),
+                r#"{"access_token":"[redacted]…"#.to_owned(),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(excerpt(body.as_bytes()), expected);
+        }
+    }
 
     #[test]
     fn secret_names_in_every_spelling_are_redacted() {

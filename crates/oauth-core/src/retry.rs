@@ -188,6 +188,57 @@ mod tests {
     }
 
     #[test]
+    fn each_setter_sets_its_own_field() {
+        let defaults = RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(30),
+        };
+        assert_eq!(RetryPolicy::default(), defaults);
+        assert_eq!(
+            RetryPolicy::none(),
+            RetryPolicy {
+                max_attempts: 1,
+                ..defaults.clone()
+            }
+        );
+        let cases = [
+            (
+                RetryPolicy::default().max_attempts(7),
+                RetryPolicy {
+                    max_attempts: 7,
+                    ..defaults.clone()
+                },
+            ),
+            (
+                RetryPolicy::default().initial_backoff(Duration::from_secs(1)),
+                RetryPolicy {
+                    initial_backoff: Duration::from_secs(1),
+                    ..defaults.clone()
+                },
+            ),
+            (
+                RetryPolicy::default().max_backoff(Duration::from_secs(2)),
+                RetryPolicy {
+                    max_backoff: Duration::from_secs(2),
+                    ..defaults.clone()
+                },
+            ),
+            (
+                RetryPolicy::default().max_elapsed(Duration::from_secs(3)),
+                RetryPolicy {
+                    max_elapsed: Duration::from_secs(3),
+                    ..defaults.clone()
+                },
+            ),
+        ];
+        for (built, expected) in cases {
+            assert_eq!(built, expected);
+        }
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_ceiling() {
         let policy = RetryPolicy::default()
             .initial_backoff(Duration::from_millis(100))

@@ -186,15 +186,90 @@ impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::secret::AccessToken;
+    use crate::secret::{AccessToken, RefreshToken};
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime")
             .block_on(future)
+    }
+
+    /// A store with only the required methods, so `remove_if` is the
+    /// trait's default.
+    #[derive(Debug, Default)]
+    struct Plain(MemoryStore);
+
+    #[async_trait::async_trait]
+    impl TokenStore for Plain {
+        async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+            self.0.load(key).await
+        }
+        async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+            self.0.save(key, token).await
+        }
+        async fn remove(&self, key: &str) -> Result<(), Error> {
+            self.0.remove(key).await
+        }
+    }
+
+    fn token(access: &str, refresh: Option<&str>) -> Token {
+        let token = Token::bearer(AccessToken::new(access));
+        match refresh {
+            Some(refresh) => token.with_refresh_token(RefreshToken::new(refresh)),
+            None => token,
+        }
+    }
+
+    async fn access(store: &dyn TokenStore, key: &str) -> Option<String> {
+        let token = store.load(key).await.expect("load")?;
+        Some(token.access_token().secret().to_owned())
+    }
+
+    /// What every store must do, whichever way it keeps its tokens: keys
+    /// apart, removal idempotent, and `remove_if` removing only the token
+    /// it was shown.
+    pub(super) async fn keeps_the_store_contract(store: &dyn TokenStore) {
+        assert_eq!(access(store, "alice").await, None);
+        store
+            .save("alice", &token("a1", Some("r1")))
+            .await
+            .expect("save");
+        store.save("bob", &token("b1", None)).await.expect("save");
+        assert_eq!(access(store, "alice").await.as_deref(), Some("a1"));
+        assert_eq!(access(store, "bob").await.as_deref(), Some("b1"));
+
+        // (shown, removed?, what stays under "alice")
+        let cases = [
+            (token("a1", Some("other")), false, Some("a1")),
+            (token("a1", None), false, Some("a1")),
+            (token("a2", Some("r1")), false, Some("a1")),
+            (token("a1", Some("r1")), true, None),
+            (token("a1", Some("r1")), true, None),
+        ];
+        for (shown, removed, stays) in cases {
+            let done = store.remove_if("alice", &shown).await.expect("remove_if");
+            assert_eq!(done, removed, "{shown:?}");
+            assert_eq!(access(store, "alice").await.as_deref(), stays);
+        }
+        assert_eq!(access(store, "bob").await.as_deref(), Some("b1"));
+        store.save("alice", &token("a3", None)).await.expect("save");
+        store.remove("bob").await.expect("remove");
+        store.remove("bob").await.expect("removing twice is fine");
+        assert_eq!(access(store, "bob").await, None);
+        assert_eq!(access(store, "alice").await.as_deref(), Some("a3"));
+    }
+
+    #[test]
+    fn every_memory_store_keeps_the_contract() {
+        block_on(async {
+            keeps_the_store_contract(&MemoryStore::new()).await;
+            keeps_the_store_contract(&Plain::default()).await;
+            let shared: std::sync::Arc<dyn TokenStore> = std::sync::Arc::new(MemoryStore::new());
+            keeps_the_store_contract(&shared).await;
+        });
     }
 
     #[test]

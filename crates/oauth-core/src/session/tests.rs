@@ -153,10 +153,10 @@ async fn renews_ahead_of_expiry_by_the_skew() {
     assert_eq!(same.access_token().secret(), "access-1");
     assert_eq!(source.calls(), 1, "61 s before expiry is outside the skew");
 
-    clock.advance(Duration::from_secs(2));
+    clock.advance(Duration::from_secs(1));
     let renewed = session.access_token().await.expect("token");
     assert_eq!(renewed.access_token().secret(), "access-2");
-    assert_eq!(source.calls(), 2, "59 s before expiry is inside the skew");
+    assert_eq!(source.calls(), 2, "60 s before expiry is inside the skew");
 }
 
 #[tokio::test]
@@ -386,6 +386,16 @@ async fn renewal_starts_from_the_later_of_the_stored_and_the_given_token() {
         *source.seen.lock().expect("lock"),
         ["given-refresh", "rotated-refresh"]
     );
+
+    // On a tie the store wins: it may hold what another process saved.
+    let tie = Token::bearer(AccessToken::new("renewed"))
+        .with_refresh_token(RefreshToken::new("tie-refresh"));
+    store.save(DEFAULT_KEY, &tie).await.expect("save");
+    session.refresh().await.expect("token");
+    assert_eq!(
+        *source.seen.lock().expect("lock"),
+        ["given-refresh", "rotated-refresh", "tie-refresh"]
+    );
 }
 
 #[tokio::test]
@@ -607,4 +617,431 @@ fn waiters_get_an_equal_error() {
         error_uri: None,
     });
     assert_eq!(duplicate(&server).to_string(), server.to_string());
+}
+
+#[test]
+fn a_duplicated_cause_keeps_its_whole_chain() {
+    fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        let mut texts = vec![error.to_string()];
+        let mut next = error.source();
+        while let Some(cause) = next {
+            texts.push(cause.to_string());
+            next = cause.source();
+        }
+        texts
+    }
+    let original = Error::Transport {
+        endpoint: Endpoint::new("token", &url::Url::parse(URL).expect("url")),
+        source: TransportError::new(
+            TransportErrorKind::Connect,
+            Error::Store(Box::new(std::io::Error::other("disk full"))),
+        ),
+    };
+    let copy = duplicate(&original);
+    assert_eq!(chain(&copy), chain(&original));
+    assert_eq!(chain(&copy).len(), 4, "{:?}", chain(&copy));
+}
+
+/// A store that counts its loads.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    loads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for CountingStore {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(key).await
+    }
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        self.inner.save(key, token).await
+    }
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        self.inner.remove(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_cached_token_needs_neither_the_store_nor_the_source() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let store = Arc::new(CountingStore::default());
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport)
+        .shared_store(Arc::clone(&store) as Arc<dyn TokenStore>)
+        .build()
+        .expect("session");
+    for _ in 0..3 {
+        let token = session.access_token().await.expect("token");
+        assert_eq!(token.access_token().secret(), "access-1");
+    }
+    assert_eq!(source.calls(), 1);
+    assert_eq!(store.loads.load(Ordering::SeqCst), 1, "only the first call");
+}
+
+#[tokio::test]
+async fn clearing_the_token_forgets_it_in_the_session_and_the_store() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let store = Arc::new(MemoryStore::new());
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport)
+        .shared_store(Arc::clone(&store) as Arc<dyn TokenStore>)
+        .key("user-7")
+        .build()
+        .expect("session");
+    assert_eq!(session.key(), "user-7");
+    session
+        .set_token(Token::bearer(AccessToken::new("given")))
+        .await
+        .expect("set");
+    let saved = store.load("user-7").await.expect("load").expect("saved");
+    assert_eq!(saved.access_token().secret(), "given");
+
+    session.clear_token().await.expect("cleared");
+    assert!(store.load("user-7").await.expect("load").is_none());
+    let next = session.access_token().await.expect("token");
+    assert_eq!(next.access_token().secret(), "access-1", "fetched anew");
+    assert_eq!(source.calls(), 1);
+}
+
+/// Every request the API saw, whole.
+type Requests = Arc<Mutex<Vec<HttpRequest>>>;
+
+fn recording_api() -> (Arc<dyn HttpTransport>, Requests) {
+    let requests: Requests = Arc::default();
+    let log = Arc::clone(&requests);
+    let transport = transport_fn(move |request: HttpRequest| {
+        log.lock().expect("lock").push(request);
+        async { Ok(response(200, &[])) }
+    });
+    (Arc::new(transport), requests)
+}
+
+fn header_values(request: &HttpRequest, name: &str) -> Vec<String> {
+    request
+        .headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_reach_the_server_as_built() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, requests) = recording_api();
+    let session = session(&source, transport).build().expect("session");
+
+    session
+        .post(URL)
+        .header("x-trace", "a")
+        .header("x-trace", "b")
+        .header("authorization", "Basic forged")
+        .query(&[("q", "1 2"), ("r", "&")])
+        .form(&[("name", "a b"), ("n", "=")])
+        .send()
+        .await
+        .expect("form");
+    session
+        .put(URL)
+        .json_body(&serde_json::json!({"id": 7}))
+        .send()
+        .await
+        .expect("json body");
+    session
+        .delete(URL)
+        .body(b"raw".to_vec())
+        .send()
+        .await
+        .expect("raw body");
+    let _: serde_json::Value = session.get(URL).json().await.expect("json");
+    let _: serde_json::Value = session
+        .request(Method::PATCH, URL)
+        .header("accept", "application/vnd.api+json")
+        .json()
+        .await
+        .expect("json");
+
+    let requests = requests.lock().expect("lock");
+    let seen: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            (
+                r.method().clone(),
+                r.uri().to_string(),
+                header_values(r, "content-type"),
+                header_values(r, "accept"),
+                String::from_utf8(r.body().clone()).expect("utf-8"),
+            )
+        })
+        .collect();
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        seen,
+        [
+            (
+                Method::POST,
+                format!("{URL}?q=1+2&r=%26"),
+                strings(&["application/x-www-form-urlencoded"]),
+                vec![],
+                "name=a+b&n=%3D".to_owned(),
+            ),
+            (
+                Method::PUT,
+                URL.to_owned(),
+                strings(&["application/json"]),
+                vec![],
+                r#"{"id":7}"#.to_owned(),
+            ),
+            (Method::DELETE, URL.to_owned(), vec![], vec![], "raw".into()),
+            (
+                Method::GET,
+                URL.to_owned(),
+                vec![],
+                strings(&["application/json"]),
+                String::new(),
+            ),
+            (
+                Method::PATCH,
+                URL.to_owned(),
+                vec![],
+                strings(&["application/vnd.api+json"]),
+                String::new(),
+            ),
+        ]
+    );
+    assert_eq!(header_values(&requests[0], "x-trace"), ["a", "b"]);
+    for request in requests.iter() {
+        assert_eq!(header_values(request, "authorization"), ["Bearer access-1"]);
+    }
+}
+
+#[tokio::test]
+async fn a_mistake_while_building_fails_the_send_unsent() {
+    /// Serialises to an error: JSON object keys must be strings.
+    fn unserialisable() -> std::collections::BTreeMap<Vec<u8>, u8> {
+        [(vec![1], 1)].into()
+    }
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, requests) = recording_api();
+    let session = session(&source, transport).build().expect("session");
+    let cases = [
+        (
+            session.get(URL).header("bad name", "v"),
+            "configuration error: invalid header name or value",
+        ),
+        (
+            session.get(URL).header("x-ok", "line\nbreak"),
+            "configuration error: invalid header name or value",
+        ),
+        (
+            session.post(URL).json_body(&unserialisable()),
+            "configuration error: cannot serialise the JSON body: key must be a string",
+        ),
+        (
+            // The first mistake is the one reported.
+            session
+                .post(URL)
+                .header("bad name", "v")
+                .json_body(&unserialisable()),
+            "configuration error: invalid header name or value",
+        ),
+        (
+            session.get("not a url"),
+            "configuration error: invalid URL: relative URL without a base",
+        ),
+    ];
+    for (request, expected) in cases {
+        let error = request.send().await.expect_err(expected);
+        assert_eq!(error.to_string(), expected);
+    }
+    let error = session
+        .get("not a url")
+        .json::<serde_json::Value>()
+        .await
+        .expect_err("invalid URL");
+    assert_eq!(
+        error.to_string(),
+        "configuration error: invalid URL: relative URL without a base"
+    );
+    assert!(requests.lock().expect("lock").is_empty());
+    assert_eq!(source.calls(), 0, "no token fetched for a request not sent");
+}
+
+#[tokio::test]
+async fn debug_output_names_the_parts_and_hides_the_secrets() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, _) = api(vec![]);
+    let builder = session(&source, transport).key("user-7");
+    let shown = format!("{builder:?}");
+    assert!(
+        shown.starts_with("SessionBuilder { source: Scripted {")
+            && shown.contains("key: \"user-7\""),
+        "{shown}"
+    );
+    let session = builder.build().expect("session");
+    let token = session.access_token().await.expect("token");
+    let shown = format!("{session:?}");
+    assert!(
+        shown.starts_with("Session { source: Scripted {")
+            && shown.contains("key: \"user-7\"")
+            && shown.contains("on_token_change: false"),
+        "{shown}"
+    );
+    let shown = format!("{token:?}");
+    assert!(shown.starts_with("CurrentToken(Token {"), "{shown}");
+    assert!(!shown.contains("access-1"), "{shown}");
+    let request = session
+        .get("https://api.example.com/v1/me?code=secret")
+        .header("x-a", "1")
+        .body("abc");
+    assert_eq!(
+        format!("{request:?}"),
+        "ApiRequest { method: GET, url: Ok(\"https://api.example.com/v1/me\"), \
+         headers: [\"x-a\"], body_bytes: 3, retry_safe: false, .. }"
+    );
+}
+
+/// A client whose token endpoint answers from `script`, and the form
+/// bodies it was sent.
+fn token_client(script: Vec<(u16, &'static str)>) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let script = Arc::new(Mutex::new(VecDeque::from(script)));
+    let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = Arc::clone(&bodies);
+    let transport = transport_fn(move |request: HttpRequest| {
+        log.lock()
+            .expect("lock")
+            .push(String::from_utf8(request.body().clone()).expect("utf-8"));
+        let (status, body) = script.lock().expect("lock").pop_front().expect("scripted");
+        async move {
+            Ok(http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(body.as_bytes().to_vec())
+                .expect("response"))
+        }
+    });
+    let provider = crate::provider::GenericProvider::new(
+        "https://auth.example/authorize",
+        "https://auth.example/token",
+    )
+    .expect("provider");
+    let client = Client::builder(provider, "app")
+        .client_secret("s")
+        .transport(transport)
+        .build()
+        .expect("client");
+    (client, bodies)
+}
+
+#[tokio::test]
+async fn the_sources_ask_the_token_endpoint_and_type_a_rejected_refresh() {
+    const OK: &str = r#"{"access_token":"new","token_type":"bearer","expires_in":60}"#;
+    let (client, bodies) = token_client(vec![
+        (200, OK),
+        (200, OK),
+        (400, r#"{"error":"invalid_grant"}"#),
+        (400, r#"{"error":"invalid_client"}"#),
+    ]);
+    let minted = ClientCredentialsSource::new(client.clone(), &["a", "b"])
+        .fetch(None)
+        .await
+        .expect("minted");
+    assert_eq!(minted.access_token().secret(), "new");
+
+    let source: Arc<dyn TokenSource> = Arc::new(RefreshTokenSource::new(client));
+    let with_refresh =
+        Token::bearer(AccessToken::new("old")).with_refresh_token(RefreshToken::new("r1"));
+    let renewed = source.fetch(Some(&with_refresh)).await.expect("renewed");
+    assert_eq!(renewed.access_token().secret(), "new");
+    let rejected = source
+        .fetch(Some(&with_refresh))
+        .await
+        .expect_err("rejected");
+    assert!(
+        matches!(&rejected, Error::RefreshTokenRejected(e) if e.error == ErrorCode::InvalidGrant),
+        "{rejected:?}"
+    );
+    let other = source.fetch(Some(&with_refresh)).await.expect_err("server");
+    assert!(
+        matches!(&other, Error::Server { error, .. } if error.error == ErrorCode::InvalidClient),
+        "{other:?}"
+    );
+    assert!(matches!(source.fetch(None).await, Err(Error::NoToken)));
+    assert!(matches!(
+        source
+            .fetch(Some(&Token::bearer(AccessToken::new("old"))))
+            .await,
+        Err(Error::ExpiredWithoutRefresh)
+    ));
+    let bodies = bodies.lock().expect("lock");
+    assert_eq!(bodies.len(), 4, "no request without a refresh token");
+    assert!(
+        bodies[0].contains("grant_type=client_credentials") && bodies[0].contains("scope=a+b"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[1].contains("grant_type=refresh_token") && bodies[1].contains("refresh_token=r1"),
+        "{}",
+        bodies[1]
+    );
+}
+
+/// Records the `url` field of every span, as a log subscriber would see it.
+#[derive(Clone, Default)]
+struct SpanUrls(Arc<Mutex<Vec<String>>>);
+
+impl tracing::field::Visit for SpanUrls {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "url" {
+            self.0.lock().expect("lock").push(value.to_owned());
+        }
+    }
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl tracing::Subscriber for SpanUrls {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        span.record(&mut self.clone());
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut self.clone());
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn a_logged_request_names_its_url_without_the_query() {
+    let urls = SpanUrls::default();
+    tracing::subscriber::with_default(urls.clone(), || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let clock = Arc::new(ManualClock::new());
+                let source = Scripted::new(&clock);
+                let (transport, _) = api(vec![]);
+                let session = session(&source, transport).build().expect("session");
+                session
+                    .get(format!("{URL}?secret=1"))
+                    .send()
+                    .await
+                    .expect("answer");
+            });
+    });
+    assert_eq!(*urls.0.lock().expect("lock"), [URL]);
 }

@@ -352,3 +352,184 @@ fn sync_dir(dir: &Path) -> Result<(), FileStoreError> {
 fn sync_dir(_dir: &Path) -> Result<(), FileStoreError> {
     Ok(())
 }
+
+// The files' modes and owners are Unix matters. Two attributes, not
+// `cfg(all(test, unix))`: mutation testing knows a test module by its
+// plain `cfg(test)`.
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::secret::AccessToken;
+
+    /// A fresh directory under the system's temporary one, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "oauth-core-file-store-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::SeqCst)
+            ));
+            fs::create_dir_all(&path).expect("temporary directory");
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    }
+
+    #[tokio::test]
+    async fn keeps_the_store_contract_in_a_private_file_beside_its_lock() {
+        let dir = TempDir::new();
+        let path = dir.0.join("tokens.json");
+        let store = FileStore::new(&path);
+        assert_eq!(store.path(), path);
+        assert_eq!(
+            format!("{store:?}"),
+            format!("FileStore {{ path: {path:?} }}")
+        );
+        crate::store::tests::keeps_the_store_contract(&store).await;
+        // No temporary file is left behind, and the lock is beside the
+        // store, not in the working directory.
+        assert_eq!(names(&dir.0), [".tokens.json.lock", "tokens.json"]);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.0.join(".tokens.json.lock")), 0o600);
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).expect("read")).expect("json");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["tokens"]["alice"]["access_token"], "a3");
+        // A second store on the same path sees the same tokens.
+        let again = FileStore::new(&path);
+        let alice = again.load("alice").await.expect("load").expect("stored");
+        assert_eq!(alice.access_token().secret(), "a3");
+    }
+
+    #[tokio::test]
+    async fn a_path_without_a_directory_is_in_the_working_directory() {
+        // Unique, so parallel runs do not meet; removed at the end.
+        let name = format!(".oauth-core-unit-{}-tokens.json", std::process::id());
+        let store = FileStore::new(&name);
+        let saved = store.save("k", &Token::bearer(AccessToken::new("a"))).await;
+        let listed = (
+            Path::new(&name).exists(),
+            Path::new(&format!(".{name}.lock")).exists(),
+        );
+        let _ = fs::remove_file(&name);
+        let _ = fs::remove_file(format!(".{name}.lock"));
+        saved.expect("saved");
+        assert_eq!(listed, (true, true));
+    }
+
+    #[tokio::test]
+    async fn unsafe_or_unreadable_files_are_refused_as_they_are() {
+        let dir = TempDir::new();
+        let loose = dir.0.join("loose.json");
+        fs::write(&loose, br#"{"version":1,"tokens":{}}"#).expect("write");
+        fs::set_permissions(&loose, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let newer = dir.0.join("newer.json");
+        fs::write(&newer, br#"{"version":2,"tokens":{}}"#).expect("write");
+        fs::set_permissions(&newer, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let broken = dir.0.join("broken.json");
+        fs::write(&broken, br#"{"version":1,"tokens":{"k":{"access_token":"#).expect("write");
+        fs::set_permissions(&broken, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let a_dir = dir.0.join("a-dir.json");
+        fs::create_dir(&a_dir).expect("mkdir");
+        let a_loop = dir.0.join("loop.json");
+        std::os::unix::fs::symlink(&a_loop, &a_loop).expect("symlink");
+        let cases = [
+            (
+                &loose,
+                format!(
+                    "token store: {} is not safe to use: group or others may read or write it (its mode should be 0600)",
+                    loose.display()
+                ),
+            ),
+            (
+                &newer,
+                format!(
+                    "token store: {} is not a valid token file: unsupported format version at line 1, column 1; fix or delete it",
+                    newer.display()
+                ),
+            ),
+            (
+                &broken,
+                format!(
+                    "token store: {} is not a valid token file: truncated JSON at line 1, column 43; fix or delete it",
+                    broken.display()
+                ),
+            ),
+            (
+                &a_dir,
+                format!(
+                    "token store: {} is not safe to use: it is not a regular file",
+                    a_dir.display()
+                ),
+            ),
+            (
+                &a_loop,
+                format!(
+                    "token store: cannot read {}: Too many levels of symbolic links (os error 40)",
+                    a_loop.display()
+                ),
+            ),
+        ];
+        for (path, expected) in cases {
+            let store = FileStore::new(path);
+            let error = store.load("k").await.expect_err(&expected);
+            assert_eq!(error.to_string(), expected);
+            let error = store
+                .save("k", &Token::bearer(AccessToken::new("a")))
+                .await
+                .expect_err(&expected);
+            assert_eq!(error.to_string(), expected, "a save leaves it as it is");
+        }
+        assert_eq!(mode(&loose), 0o644);
+        assert_eq!(
+            fs::read(&newer).expect("read"),
+            br#"{"version":2,"tokens":{}}"#
+        );
+    }
+
+    #[test]
+    fn a_directory_that_cannot_be_flushed_is_an_error() {
+        let dir = TempDir::new();
+        sync_dir(&dir.0).expect("an existing directory");
+        let missing = dir.0.join("missing");
+        let error = sync_dir(&missing).expect_err("missing");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot flush directory {}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+    }
+}
