@@ -35,6 +35,9 @@ const TARGETS: &[Target] = &[Target {
         "crates/oauth-core/src/store.rs",
         "crates/oauth-core/src/store/file.rs",
         "crates/oauth-core/src/retry.rs",
+        "crates/oauth-core/src/secret.rs",
+        "crates/oauth-core/src/challenge.rs",
+        "crates/oauth-core/src/error.rs",
     ],
 }];
 
