@@ -179,3 +179,86 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(challenge: &str) -> Error {
+        Error::Refused {
+            path: "/profile/user/wow".to_owned(),
+            status: StatusCode::FORBIDDEN,
+            challenge: Box::new(
+                oauth_core::BearerChallenge::parse(challenge).expect("a Bearer challenge"),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_servers_error_and_the_scope_needed() {
+        assert_eq!(
+            refused(r#"Bearer error="insufficient_scope", scope="wow.profile""#).to_string(),
+            "battle.net API refused the token for /profile/user/wow (403 Forbidden): \
+             `insufficient_scope`; scope needed: wow.profile"
+        );
+        assert_eq!(
+            refused(r#"Bearer realm="api""#).to_string(),
+            "battle.net API refused the token for /profile/user/wow (403 Forbidden): \
+             no error named"
+        );
+    }
+
+    #[test]
+    fn json_and_not_found_errors_say_where() {
+        let json = |field: Option<&str>| Error::Json {
+            path: "/data/wow/token/index".to_owned(),
+            field: field.map(str::to_owned),
+            problem: "expected a number".to_owned(),
+        };
+        assert_eq!(
+            json(Some("items[3].id")).to_string(),
+            "cannot parse the answer from /data/wow/token/index at `items[3].id`: \
+             expected a number"
+        );
+        assert_eq!(
+            json(None).to_string(),
+            "cannot parse the answer from /data/wow/token/index: expected a number"
+        );
+        let not_found = |detail: Option<&str>| Error::NotFound {
+            path: "/data/wow/item/1".to_owned(),
+            detail: detail.map(str::to_owned),
+        };
+        assert_eq!(
+            not_found(Some("Not Found")).to_string(),
+            "not found: /data/wow/item/1 (Not Found)"
+        );
+        assert_eq!(not_found(None).to_string(), "not found: /data/wow/item/1");
+    }
+
+    #[test]
+    fn only_a_core_error_is_a_core_error() {
+        let core = Error::from(oauth_core::Error::Config("no client id".to_owned()));
+        assert!(matches!(
+            core.oauth(),
+            Some(oauth_core::Error::Config(text)) if text == "no client id"
+        ));
+        assert!(Error::Workflow("needs a user token").oauth().is_none());
+        assert!(
+            Error::Input(InputError::UnknownRegion("xx".to_owned()))
+                .oauth()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_locale_not_served_lists_what_the_region_serves() {
+        let error = InputError::LocaleNotServed {
+            locale: Locale::EnGb,
+            region: Region::Us,
+        };
+        assert_eq!(
+            error.to_string(),
+            "locale en_GB is not served in region us (it serves en_US, es_MX, pt_BR)"
+        );
+    }
+}

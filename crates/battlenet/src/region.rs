@@ -175,5 +175,8 @@ mod tests {
         assert_eq!(Region::Eu.locales().len(), 7);
         assert_eq!(Region::ALL.map(Region::wow_id), [1, 3, 2, 4, 5]);
         assert!(!Region::Cn.is_worldwide());
+        for region in [Region::Us, Region::Eu, Region::Kr, Region::Tw] {
+            assert!(region.is_worldwide(), "{region}");
+        }
     }
 }
