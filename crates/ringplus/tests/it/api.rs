@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::support::*;
 use oauth_core::RetryPolicy;
-use oauth_sandbox::{Fault, FaultRule, Listener, RecordedRequest, Sandbox, UserConfig};
+use oauth_sandbox::{Fault, FaultRule, Listener, RecordedRequest, Sandbox};
 use ringplus::time::{Date, Month, OffsetDateTime};
 use ringplus::{
     AccountId, AccountRegistration, AccountRegistrationRequestId, AccountUpdate, ApiErrorBody,
@@ -645,14 +645,7 @@ async fn answers_that_do_not_parse_name_the_field() {
 }
 
 async fn rate_limited(limit: u32) -> (Sandbox, ringplus::OAuthHandlerBuilder) {
-    let sandbox = Sandbox::builder()
-        .profile(oauth_sandbox::Profile::RingPlus)
-        .client(client_config(true))
-        .user(UserConfig::new(EMAIL, PASSWORD))
-        .rate_limit(Some(limit))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = start(usual_builder().rate_limit(Some(limit))).await;
     let builder = builder(&sandbox);
     (sandbox, builder)
 }
@@ -732,18 +725,17 @@ async fn rate_limited_without_retries_is_a_typed_error() {
     );
 }
 
-#[tokio::test]
-async fn a_token_about_to_expire_is_refreshed_before_the_call() {
-    let sandbox = Sandbox::builder()
-        .profile(oauth_sandbox::Profile::RingPlus)
-        .client(client_config(true))
-        .user(UserConfig::new(EMAIL, PASSWORD))
-        .access_token_lifetime(Duration::from_secs(30))
-        .start()
-        .await
-        .unwrap();
+/// A signed-in handler whose token expires in 30 s.
+async fn short_lived() -> (Sandbox, OAuthHandler) {
+    let sandbox = start(usual_builder().access_token_lifetime(Duration::from_secs(30))).await;
     let auth = handler(&sandbox);
     signed_in(&auth).await;
+    (sandbox, auth)
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_before_the_call() {
+    let (sandbox, auth) = short_lived().await;
     let first = auth.token().unwrap().access_token().secret().to_owned();
     sandbox.clear_requests();
 
@@ -766,16 +758,7 @@ async fn a_token_about_to_expire_is_refreshed_before_the_call() {
 
 #[tokio::test]
 async fn many_tasks_share_one_refresh() {
-    let sandbox = Sandbox::builder()
-        .profile(oauth_sandbox::Profile::RingPlus)
-        .client(client_config(true))
-        .user(UserConfig::new(EMAIL, PASSWORD))
-        .access_token_lifetime(Duration::from_secs(30))
-        .start()
-        .await
-        .unwrap();
-    let auth = handler(&sandbox);
-    signed_in(&auth).await;
+    let (sandbox, auth) = short_lived().await;
     sandbox.clear_requests();
 
     let tasks: Vec<_> = (0..8)

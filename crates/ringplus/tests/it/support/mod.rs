@@ -4,7 +4,9 @@
 #![allow(dead_code, unreachable_pub)] // Each test file uses a different part.
 
 use oauth_sandbox::browser::{self, Decision};
-use oauth_sandbox::{ClientAuth, ClientConfig, Profile, RecordedRequest, Sandbox, UserConfig};
+use oauth_sandbox::{
+    ClientAuth, ClientConfig, Profile, RecordedRequest, Sandbox, SandboxBuilder, UserConfig,
+};
 use ringplus::OAuthHandler;
 
 pub const CLIENT_ID: &str = "ringplus-app";
@@ -26,14 +28,25 @@ pub fn client_config(rotate: bool) -> ClientConfig {
         .rotate_refresh_tokens(rotate)
 }
 
-pub async fn sandbox_with(client: ClientConfig, user: UserConfig) -> Sandbox {
+/// A RingPlus sandbox with this client and user, to be set further.
+pub fn sandbox_builder(client: ClientConfig, user: UserConfig) -> SandboxBuilder {
     Sandbox::builder()
         .profile(Profile::RingPlus)
         .client(client)
         .user(user)
-        .start()
-        .await
-        .expect("sandbox starts")
+}
+
+pub async fn sandbox_with(client: ClientConfig, user: UserConfig) -> Sandbox {
+    start(sandbox_builder(client, user)).await
+}
+
+pub async fn start(builder: SandboxBuilder) -> Sandbox {
+    builder.start().await.expect("sandbox starts")
+}
+
+/// The usual client and user, with the sandbox's other settings to come.
+pub fn usual_builder() -> SandboxBuilder {
+    sandbox_builder(client_config(true), UserConfig::new(EMAIL, PASSWORD))
 }
 
 pub async fn sandbox(rotate: bool) -> Sandbox {
