@@ -479,7 +479,7 @@ pub(crate) fn cache_headers(
             .collect::<String>()
     );
     let epoch = ctx.shared.clock.epoch();
-    let started = epoch.saturating_sub(ctx.shared.clock.elapsed().as_secs());
+    let started = ctx.shared.clock.started_epoch();
     let (max_age, modified) = match route.namespace {
         NamespaceRule::Kind {
             kind: "dynamic", ..

@@ -214,6 +214,19 @@ impl Sandbox {
         self.shared.clock.advance(by);
     }
 
+    /// Stops the sandbox clock until [`resume_clock`](Self::resume_clock):
+    /// nothing expires and no rate-limit window ends while it stands, so a
+    /// test on a busy machine sees the same windows as on an idle one. Only
+    /// [`advance`](Self::advance) moves a paused clock.
+    pub fn pause_clock(&self) {
+        self.shared.clock.pause();
+    }
+
+    /// Lets the sandbox clock run on from where it was paused.
+    pub fn resume_clock(&self) {
+        self.shared.clock.resume();
+    }
+
     /// Installs a fault rule; rules are consulted in the order installed.
     pub fn inject(&self, rule: FaultRule) {
         self.shared.faults().add(rule);

@@ -74,12 +74,24 @@ fn join(base: &Url, path: &str) -> String {
     format!("{}{}", base.as_str().trim_end_matches('/'), path)
 }
 
-/// The sandbox clock: real time plus whatever tests added with `advance`.
+/// The sandbox clock: real time plus whatever tests added with `advance`,
+/// less the time it stood paused.
 #[derive(Debug)]
 pub(crate) struct Clock {
     start: Instant,
     start_wall: SystemTime,
-    offset: Mutex<Duration>,
+    shift: Mutex<Shift>,
+}
+
+/// How the sandbox clock differs from real time.
+#[derive(Debug, Default)]
+struct Shift {
+    /// Added by `advance`.
+    ahead: Duration,
+    /// Real time spent paused, before the current pause.
+    paused: Duration,
+    /// When the current pause began.
+    since: Option<Instant>,
 }
 
 impl Clock {
@@ -87,22 +99,42 @@ impl Clock {
         Self {
             start: Instant::now(),
             start_wall: SystemTime::now(),
-            offset: Mutex::new(Duration::ZERO),
+            shift: Mutex::new(Shift::default()),
         }
     }
 
-    fn offset(&self) -> Duration {
-        *self.offset.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shift(&self) -> std::sync::MutexGuard<'_, Shift> {
+        self.shift.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn advance(&self, by: Duration) {
-        let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
-        *offset = offset.saturating_add(by);
+        let mut shift = self.shift();
+        shift.ahead = shift.ahead.saturating_add(by);
+    }
+
+    /// Stops the clock (only `advance` moves it) until `resume`.
+    pub(crate) fn pause(&self) {
+        let mut shift = self.shift();
+        if shift.since.is_none() {
+            shift.since = Some(Instant::now());
+        }
+    }
+
+    /// Lets the clock run on from where it was paused.
+    pub(crate) fn resume(&self) {
+        let mut shift = self.shift();
+        if let Some(since) = shift.since.take() {
+            shift.paused = shift.paused.saturating_add(since.elapsed());
+        }
     }
 
     /// Time since the sandbox started, advances included.
     pub(crate) fn elapsed(&self) -> Duration {
-        self.start.elapsed().saturating_add(self.offset())
+        let shift = self.shift();
+        let now = shift.since.unwrap_or_else(Instant::now);
+        now.saturating_duration_since(self.start)
+            .saturating_sub(shift.paused)
+            .saturating_add(shift.ahead)
     }
 
     /// The sandbox's idea of the wall-clock time.
@@ -115,6 +147,13 @@ impl Clock {
     /// The sandbox's wall-clock time in seconds since the Unix epoch.
     pub(crate) fn epoch(&self) -> u64 {
         wire::epoch_secs(self.wall())
+    }
+
+    /// When the sandbox started, in seconds since the Unix epoch: one value
+    /// for its whole life (unlike `epoch() - elapsed()`, whose two roundings
+    /// can differ by a second from one call to the next).
+    pub(crate) fn started_epoch(&self) -> u64 {
+        wire::epoch_secs(self.start_wall)
     }
 }
 
@@ -367,5 +406,26 @@ impl State {
         }
         entry.1 += 1;
         Ok(limit - entry.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_clock_moves_only_by_advance_and_runs_on_from_there() {
+        let clock = Clock::new();
+        clock.pause();
+        let paused = clock.elapsed();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(clock.elapsed(), paused);
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(clock.elapsed(), paused + Duration::from_secs(5));
+        clock.resume();
+        let resumed = clock.elapsed();
+        assert!(resumed >= paused + Duration::from_secs(5));
+        // The 30 ms spent paused are not counted.
+        assert!(resumed < paused + Duration::from_millis(5_020), "{resumed:?}");
     }
 }
