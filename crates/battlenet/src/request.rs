@@ -425,6 +425,25 @@ mod tests {
             "https://us.api.blizzard.com/data/wow/playable-class/7"
         );
         assert_eq!(request.headers()["battlenet-namespace"], "static-us");
+        assert_eq!(request.headers()["accept"], "application/json");
+        assert!(request.headers().get("content-type").is_none(), "no body");
+    }
+
+    #[test]
+    fn a_body_is_sent_as_json() {
+        let mut call = ApiCall::new(
+            Method::POST,
+            String::from(base().join("data/wow/search").expect("url")),
+            None,
+            None,
+            NamespacePlacement::Header,
+            &[],
+        )
+        .expect("valid call");
+        call.body = Some(br#"{"q":1}"#.to_vec());
+        let (_, request) = call.into_request().expect("request");
+        assert_eq!(request.headers()["content-type"], "application/json");
+        assert_eq!(request.body(), br#"{"q":1}"#);
     }
 
     #[test]
@@ -470,6 +489,56 @@ mod tests {
         );
         let err = read_answer::<serde_json::Value>("/x", &answer(200, "{")).expect_err("bad json");
         assert!(matches!(err, Error::Json { .. }));
+    }
+
+    #[test]
+    fn a_document_that_does_not_fit_names_the_field_when_there_is_one() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Price {
+            #[allow(dead_code)]
+            price: u64,
+        }
+        let ok = |body: &str| {
+            http::Response::builder()
+                .status(200)
+                .body(body.as_bytes().to_vec())
+                .expect("response")
+        };
+        let err = read_answer::<Price>("/x", &ok(r#"{"price":"high"}"#)).expect_err("shape");
+        assert!(
+            matches!(&err, Error::Json { field: Some(f), .. } if f == "price"),
+            "{err:?}"
+        );
+        let err = read_answer::<Price>("/x", &ok(r#""high""#)).expect_err("not an object");
+        assert!(matches!(&err, Error::Json { field: None, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn only_a_401_or_403_naming_an_error_is_a_refusal() {
+        let answer = |status: u16, challenge: &str| {
+            http::Response::builder()
+                .status(status)
+                .header("www-authenticate", challenge)
+                .body(b"{}".to_vec())
+                .expect("response")
+        };
+        let named = r#"Bearer error="invalid_token""#;
+        for status in [401, 403] {
+            let err = read_answer::<serde_json::Value>("/x", &answer(status, named))
+                .expect_err("refused");
+            assert!(
+                matches!(&err, Error::Refused { status: s, .. } if s.as_u16() == status),
+                "{status}: {err:?}"
+            );
+        }
+        for (status, challenge) in [(401, r#"Bearer realm="api""#), (500, named)] {
+            let err = read_answer::<serde_json::Value>("/x", &answer(status, challenge))
+                .expect_err("error");
+            assert!(
+                matches!(&err, Error::Api { status: s, .. } if s.as_u16() == status),
+                "{status}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -426,6 +426,9 @@ mod tests {
         let resumed = clock.elapsed();
         assert!(resumed >= paused + Duration::from_secs(5));
         // The 30 ms spent paused are not counted.
-        assert!(resumed < paused + Duration::from_millis(5_020), "{resumed:?}");
+        assert!(
+            resumed < paused + Duration::from_millis(5_020),
+            "{resumed:?}"
+        );
     }
 }
