@@ -5,9 +5,11 @@
 //! (caught), fail to compile (unviable), hang them (timeout), or be
 //! excluded in `.cargo/mutants.toml`, where each exclusion says why it
 //! cannot change behaviour anyone relies on. A missed mutant fails the
-//! command. Only the unit tests (`--lib`) run for each mutant: they are the
-//! one binary that rebuilds in seconds, so they must be strong enough on
-//! their own.
+//! command. Only the unit tests (`--lib`) run for each mutant of
+//! oauth-core and battlenet: they are the one binary that rebuilds in
+//! seconds, so they must be strong enough on their own. RingPlus's API
+//! methods are thin calls whose requests are checked against the sandbox,
+//! so its integration tests run too.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -21,6 +23,8 @@ struct Target {
     package: &'static str,
     /// Passed to cargo as they are.
     features: &'static [&'static str],
+    /// The test targets built and run for each mutant.
+    tests: &'static [&'static str],
     files: &'static [&'static str],
 }
 
@@ -28,6 +32,7 @@ const TARGETS: &[Target] = &[
     Target {
         package: "oauth-core",
         features: &["--all-features"],
+        tests: &["--lib"],
         files: &[
             "crates/oauth-core/src/authorization.rs",
             "crates/oauth-core/src/session.rs",
@@ -53,6 +58,7 @@ const TARGETS: &[Target] = &[
     Target {
         package: "battlenet",
         features: &["--all-features"],
+        tests: &["--lib"],
         files: &[
             "crates/battlenet/src/error.rs",
             "crates/battlenet/src/region.rs",
@@ -64,6 +70,9 @@ const TARGETS: &[Target] = &[
     Target {
         package: "ringplus",
         features: &["--all-features"],
+        // The API methods are thin: what they send and read is tested
+        // against the sandbox.
+        tests: &["--lib", "--test=it"],
         files: &[
             "crates/ringplus/src/error.rs",
             "crates/ringplus/src/api/mod.rs",
@@ -124,10 +133,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         args.extend(["--jobs", "1", "--build-timeout", "600", "--timeout", "60"]);
         let output_arg = output.to_string_lossy().into_owned();
         args.extend(["--output", &output_arg]);
-        // Only the unit tests, built and run (see the module's docs): as a
-        // cargo argument rather than after `--`, so that each mutant's
-        // build skips the integration tests too.
-        args.push("--cargo-arg=--lib");
+        // The test targets as cargo arguments rather than after `--`, so
+        // that each mutant's build skips the other targets too.
+        let tests: Vec<String> = target
+            .tests
+            .iter()
+            .map(|t| format!("--cargo-arg={t}"))
+            .collect();
+        args.extend(tests.iter().map(String::as_str));
         args.extend(extra.iter().map(String::as_str));
         eprintln!("xtask: $ cargo {}", args.join(" "));
         // cargo-mutants exits non-zero when a mutant was missed or timed
