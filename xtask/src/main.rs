@@ -116,12 +116,14 @@ const TEST_STEPS: &[Step<'static>] = &[
         ],
         env: &[],
     },
-    Step {
-        name: "rustdoc, warnings denied",
-        args: &["doc", "--workspace", "--no-deps", "--all-features"],
-        env: &[("RUSTDOCFLAGS", "-D warnings")],
-    },
 ];
+
+/// After the tests.
+const RUSTDOC: Step<'static> = Step {
+    name: "rustdoc, warnings denied",
+    args: &["doc", "--workspace", "--no-deps", "--all-features"],
+    env: &[("RUSTDOCFLAGS", "-D warnings")],
+};
 
 /// The test builds: each one's binaries are listed by `cargo test --no-run`
 /// with these arguments, and run side by side (see `runner`). Plain `cargo
@@ -181,6 +183,9 @@ fn test() -> Result<(), String> {
     }
     tidy::check(root)?;
     licences::check()?;
+    for step in rest {
+        run(step)?;
+    }
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: == building the tests ==");
     let mut binaries = Vec::new();
@@ -206,9 +211,7 @@ fn test() -> Result<(), String> {
         jobs,
         &target_dir.join("xtask-test-times.txt"),
     )?;
-    for step in rest {
-        run(step)?;
-    }
+    run(&RUSTDOC)?;
     let skipped = read_skips(&skips_file);
     let _ = std::fs::remove_file(&skips_file);
     let elapsed = started.elapsed();

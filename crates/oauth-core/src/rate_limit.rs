@@ -11,9 +11,12 @@ use tokio::time::Instant;
 /// per `per`. Clones share one bucket, and so do all clones of a
 /// [`Session`](crate::Session) given one.
 ///
-/// Each request waits (on tokio's timer) until the bucket allows it; waits
-/// are handed out in arrival order and no lock is held while waiting. A
-/// wait that is cancelled still counts against the budget.
+/// Requests wait their turn in arrival order, on tokio's timer. The one at
+/// the head of the line is admitted by the clock at the moment it wakes, not
+/// by a slot booked when it arrived: a process that stalls (a busy machine,
+/// a long pause) does not send the requests that queued up meanwhile in one
+/// burst, which the provider's per-second count would refuse. A wait that is
+/// cancelled gives its turn to the next and costs no budget.
 ///
 /// ```
 /// use std::time::Duration;
@@ -36,6 +39,8 @@ struct Inner {
     /// The "theoretical arrival time" of the next request (GCRA): the
     /// bucket is full when this is in the past.
     next: Mutex<Option<Instant>>,
+    /// The line of waiting requests (tokio's mutex queues in order).
+    line: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for RateLimiter {
@@ -64,38 +69,39 @@ impl RateLimiter {
                 interval,
                 burst: interval.saturating_mul(burst.max(1)),
                 next: Mutex::new(None),
+                line: tokio::sync::Mutex::new(()),
             }),
         }
     }
 
     /// Waits until one more request is allowed, and takes it.
     pub async fn acquire(&self) {
-        let wait = self.reserve();
-        if !wait.is_zero() {
+        let _turn = self.inner.line.lock().await;
+        while let Err(wait) = self.take(Instant::now()) {
             tokio::time::sleep(wait).await;
         }
     }
 
-    /// Takes one request if it is allowed right now.
+    /// Takes one request if it is allowed right now and no one is waiting.
     #[must_use]
     pub fn try_acquire(&self) -> bool {
-        let now = Instant::now();
-        let mut next = self.next();
-        let start = next.map_or(now, |n| n.max(now));
-        if (start - now) + self.inner.interval > self.inner.burst {
-            return false;
+        match self.inner.line.try_lock() {
+            Ok(_turn) => self.take(Instant::now()).is_ok(),
+            Err(_) => false,
         }
-        *next = Some(start + self.inner.interval);
-        true
     }
 
-    /// Books the next slot and says how long until it comes.
-    fn reserve(&self) -> Duration {
-        let now = Instant::now();
+    /// Takes one request if the bucket allows it at `now`; otherwise says
+    /// how long until it will.
+    fn take(&self, now: Instant) -> Result<(), Duration> {
         let mut next = self.next();
         let start = next.map_or(now, |n| n.max(now));
+        let due = (start - now) + self.inner.interval;
+        if due > self.inner.burst {
+            return Err(due - self.inner.burst);
+        }
         *next = Some(start + self.inner.interval);
-        ((start - now) + self.inner.interval).saturating_sub(self.inner.burst)
+        Ok(())
     }
 
     fn next(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
@@ -154,5 +160,47 @@ mod tests {
         }
         // 10 requests at 10 per second, no burst: the last one 900 ms in.
         assert_eq!(start.elapsed(), Duration::from_millis(900));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_queued_through_a_stall_do_not_go_out_in_one_burst() {
+        let limiter = RateLimiter::with_burst(10, Duration::from_secs(1), 1);
+        let start = Instant::now();
+        limiter.acquire().await;
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    limiter.acquire().await;
+                    start.elapsed()
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        // The process stalls for a second while three requests wait: the
+        // first may go when it ends, the others one interval apart after
+        // it, not all three together.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let mut sent = Vec::new();
+        for waiter in waiters {
+            sent.push(waiter.await.expect("waiter"));
+        }
+        assert_eq!(
+            sent,
+            [1000, 1100, 1200].map(Duration::from_millis),
+            "admitted by the clock when they woke"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_costs_nothing_and_gives_up_its_turn() {
+        let limiter = RateLimiter::with_burst(10, Duration::from_secs(1), 1);
+        let start = Instant::now();
+        limiter.acquire().await;
+        // Gives up after 50 ms of the 100 it had to wait.
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
+        assert!(gave_up.is_err());
+        limiter.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(100), "not 200");
     }
 }
