@@ -1,7 +1,7 @@
 //! The rustls configuration both built-in transports share: `ring` crypto,
 //! the platform's certificate verifier, plus any roots the user adds.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::ClientConfig;
 use rustls::pki_types::CertificateDer;
@@ -10,7 +10,25 @@ use rustls_platform_verifier::Verifier;
 use super::TransportConfig;
 use crate::Error;
 
+/// The configuration with the platform's roots alone, made once per
+/// process: the platform verifier reads and parses the system's whole
+/// certificate bundle when it is made, which costs milliseconds (far more
+/// in a debug build) that every transport would otherwise spend again.
+static PLATFORM_ROOTS_ONLY: OnceLock<ClientConfig> = OnceLock::new();
+
 pub(super) fn client_config(config: &TransportConfig) -> Result<ClientConfig, Error> {
+    if !config.extra_root_certificates.is_empty() {
+        return build(config);
+    }
+    if let Some(tls) = PLATFORM_ROOTS_ONLY.get() {
+        return Ok(tls.clone());
+    }
+    // A failure is not kept: the next transport tries again.
+    let tls = build(config)?;
+    Ok(PLATFORM_ROOTS_ONLY.get_or_init(|| tls).clone())
+}
+
+fn build(config: &TransportConfig) -> Result<ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra_roots = config
         .extra_root_certificates
