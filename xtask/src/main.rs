@@ -128,6 +128,9 @@ const RUSTDOC: Step<'static> = Step {
 /// The test builds: each one's binaries are listed by `cargo test --no-run`
 /// with these arguments, and run side by side (see `runner`). Plain `cargo
 /// test` builds the examples as programs too (the browser test runs one).
+/// oauth-core's unit tests run with all features and with none; with one
+/// transport alone, its integration tests run, which go through that
+/// transport to the sandbox (the unit tests would be the same again).
 const TEST_BUILDS: &[(&str, &[&str])] = &[
     ("all features", &["--workspace", "--all-features"]),
     (
@@ -148,7 +151,6 @@ const TEST_BUILDS: &[(&str, &[&str])] = &[
             "--no-default-features",
             "--features",
             "reqwest",
-            "--lib",
             "--tests",
         ],
     ),
@@ -160,7 +162,6 @@ const TEST_BUILDS: &[(&str, &[&str])] = &[
             "--no-default-features",
             "--features",
             "hyper",
-            "--lib",
             "--tests",
         ],
     ),
