@@ -310,3 +310,176 @@ fn whole_seconds(value: &Value) -> Option<u64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<DeviceAuthorization, Error> {
+        let url = Url::parse("https://id.example/device?tenant=x").expect("url");
+        let response = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .expect("response");
+        parse_device_authorization(&Endpoint::new("device", &url), &response, Instant::now())
+    }
+
+    /// The field and message of a parse error.
+    fn refusal(body: &str) -> (Option<String>, String) {
+        match parse(body) {
+            Err(Error::Parse(e)) => (e.field, e.message),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    const FULL: &str = r#"{
+        "device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS",
+        "user_code": "WDJB-MJHT",
+        "verification_uri": "https://id.example/device",
+        "verification_uri_complete": "https://id.example/device?user_code=WDJB-MJHT",
+        "expires_in": 1800,
+        "interval": "7",
+        "tenant": "north"
+    }"#;
+
+    #[test]
+    fn every_member_is_read() {
+        let device = parse(FULL).expect("device answer");
+        assert_eq!(
+            device.device_code().secret(),
+            "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"
+        );
+        assert_eq!(device.user_code(), "WDJB-MJHT");
+        assert_eq!(
+            device.verification_uri().as_str(),
+            "https://id.example/device"
+        );
+        assert_eq!(
+            device.verification_uri_complete().map(Url::as_str),
+            Some("https://id.example/device?user_code=WDJB-MJHT")
+        );
+        assert_eq!(device.expires_in(), Duration::from_secs(1800));
+        assert_eq!(
+            device.interval(),
+            Duration::from_secs(7),
+            "a numeric string"
+        );
+        assert_eq!(device.extra().get("tenant"), Some(&Value::from("north")));
+        assert!(
+            device.extra().get("device_code").is_none(),
+            "named members are taken out"
+        );
+    }
+
+    #[test]
+    fn debug_shows_neither_code() {
+        let device = parse(FULL).expect("device answer");
+        let shown = format!("{device:?}");
+        assert_eq!(
+            shown,
+            "DeviceAuthorization { device_code: DeviceCode([redacted]), \
+             user_code: \"[redacted]\", verification_uri: \"https://id.example/device\", \
+             verification_uri_complete: Some(\"https://id.example/device\"), \
+             expires_in: 1800s, interval: 7s, .. }"
+        );
+        assert_eq!(
+            format!("{:?}", device.device_code()),
+            "DeviceCode([redacted])"
+        );
+    }
+
+    #[test]
+    fn the_interval_defaults_to_five_seconds_and_is_never_under_one() {
+        let answer = |interval: &str| {
+            format!(
+                r#"{{"device_code":"d","user_code":"u","verification_url":"https://id.example/d",
+                    "expires_in":600{interval}}}"#
+            )
+        };
+        let device = parse(&answer("")).expect("no interval");
+        assert_eq!(device.interval(), Duration::from_secs(5));
+        assert_eq!(
+            device.verification_uri().as_str(),
+            "https://id.example/d",
+            "the early drafts' `verification_url`"
+        );
+        assert!(device.verification_uri_complete().is_none());
+        let device = parse(&answer(r#","interval":0"#)).expect("zero interval");
+        assert_eq!(device.interval(), Duration::from_secs(1));
+        let device = parse(&answer(r#","interval":null"#)).expect("null interval");
+        assert_eq!(device.interval(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn bad_members_are_named() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                r#"{"user_code":"u","verification_uri":"https://a.example/","expires_in":60}"#,
+                "device_code",
+                "missing",
+            ),
+            (
+                r#"{"device_code":"","user_code":"u","verification_uri":"https://a.example/","expires_in":60}"#,
+                "device_code",
+                "empty",
+            ),
+            (
+                r#"{"device_code":"d","user_code":7,"verification_uri":"https://a.example/","expires_in":60}"#,
+                "user_code",
+                "expected a string",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","expires_in":60}"#,
+                "verification_uri",
+                "missing",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","verification_uri":"javascript:alert(1)","expires_in":60}"#,
+                "verification_uri",
+                "expected an https URL, got a `javascript:` URL",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","verification_uri":"https://a.example/","verification_uri_complete":"file:///etc/passwd","expires_in":60}"#,
+                "verification_uri_complete",
+                "expected an https URL, got a `file:` URL",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","verification_uri":"https://a.example/"}"#,
+                "expires_in",
+                "missing",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","verification_uri":"https://a.example/","expires_in":-5}"#,
+                "expires_in",
+                "expected a whole number of seconds",
+            ),
+            (
+                r#"{"device_code":"d","user_code":"u","verification_uri":"https://a.example/","expires_in":60,"interval":"soon"}"#,
+                "interval",
+                "expected a whole number of seconds",
+            ),
+        ];
+        for (body, field, message) in cases {
+            assert_eq!(
+                refusal(body),
+                (Some((*field).to_owned()), (*message).to_owned()),
+                "{body}"
+            );
+        }
+        let (field, message) = refusal(
+            r#"{"device_code":"d","user_code":"u","verification_uri":"nowhere","expires_in":60}"#,
+        );
+        assert_eq!(field.as_deref(), Some("verification_uri"));
+        assert!(message.starts_with("expected a URL: "), "{message}");
+    }
+
+    #[test]
+    fn whole_seconds_come_from_numbers_and_numeric_strings() {
+        assert_eq!(whole_seconds(&Value::from(30)), Some(30));
+        assert_eq!(whole_seconds(&Value::from(" 30 ")), Some(30));
+        assert_eq!(whole_seconds(&Value::from(1.5)), None);
+        assert_eq!(whole_seconds(&Value::from("1.5")), None);
+        assert_eq!(whole_seconds(&Value::Bool(true)), None);
+    }
+}
