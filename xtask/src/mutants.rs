@@ -50,9 +50,6 @@ const TARGETS: &[Target] = &[
             "crates/oauth-core/src/discovery.rs",
             "crates/oauth-core/src/device.rs",
             "crates/oauth-core/src/introspection.rs",
-            "crates/oauth-core/src/loopback.rs",
-            "crates/oauth-core/src/form_login.rs",
-            "crates/oauth-core/src/client.rs",
         ],
     },
     Target {
