@@ -283,3 +283,28 @@ impl<'de> serde::Deserialize<'de> for FieldErrorCode {
         Ok(FieldErrorCode::from(code.as_str()))
     }
 }
+
+#[cfg(all(test, feature = "login"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_that_failed_at_the_token_exchange_is_also_an_oauth_error() {
+        let exchange = Error::Login(Box::new(oauth_core::FormLoginError::OAuth(
+            oauth_core::Error::Config("no client id".into()),
+        )));
+        assert!(matches!(
+            exchange.oauth(),
+            Some(oauth_core::Error::Config(text)) if text == "no client id"
+        ));
+        assert!(exchange.login().is_some());
+        let form = Error::Login(Box::new(oauth_core::FormLoginError::PasswordInUrl {
+            url: "https://www.ringplus.net/login".into(),
+        }));
+        assert!(form.oauth().is_none());
+        assert!(matches!(
+            form.login(),
+            Some(oauth_core::FormLoginError::PasswordInUrl { url }) if url == "https://www.ringplus.net/login"
+        ));
+    }
+}

@@ -32,9 +32,6 @@ use crate::provider::MEDIA_TYPE;
 /// The endpoint name API calls carry in trace events and errors.
 const ENDPOINT: &str = "ringplus api";
 
-/// How many characters of an unrecognised body an error shows.
-const EXCERPT_CHARS: usize = 200;
-
 /// The RingPlus API, called with an [`OAuthHandler`]'s token.
 ///
 /// Every request accepts `application/vnd.ringplus.v1` and goes through
@@ -498,7 +495,7 @@ pub(crate) fn parse_member<T: DeserializeOwned>(
         status,
         field,
         message,
-        excerpt: excerpt(response),
+        excerpt: oauth_core::answer_excerpt(response),
     };
     let mut value: Value = serde_json::from_slice(response.body()).map_err(|e| {
         parse_error(
@@ -582,7 +579,7 @@ fn api_error(
     } else if let Ok(Message { error }) = serde_json::from_slice(response.body()) {
         ApiErrorBody::Message(text(error))
     } else {
-        ApiErrorBody::Unrecognized(excerpt(response))
+        ApiErrorBody::Unrecognized(oauth_core::answer_excerpt(response))
     };
     Error::Api(Box::new(ApiError {
         method,
@@ -591,49 +588,6 @@ fn api_error(
         body,
         rate_limit,
     }))
-}
-
-/// A short excerpt of a body for an error, with the values of secret
-/// fields replaced (any nesting when the body is JSON; form fields and
-/// bearer credentials otherwise).
-fn excerpt(response: &HttpResponse) -> String {
-    let text = match serde_json::from_slice::<Value>(response.body()) {
-        Ok(mut value) => {
-            redact(&mut value);
-            value.to_string()
-        }
-        // Not JSON: oauth-core's excerpt redacts form fields and bearer
-        // credentials in plain text.
-        Err(_) => return oauth_core::answer_excerpt(response),
-    };
-    // The token the request carried, wherever the JSON echoes it.
-    let text = oauth_core::server_text(response, &text);
-    let text = text.trim();
-    let mut out: String = text
-        .chars()
-        .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().nth(EXCERPT_CHARS).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-fn redact(value: &mut Value) {
-    match value {
-        Value::Object(object) => {
-            for (key, value) in object.iter_mut() {
-                if oauth_core::is_secret_field(key) {
-                    *value = Value::String("[redacted]".into());
-                } else {
-                    redact(value);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -645,18 +599,86 @@ mod tests {
     use oauth_core::http::HeaderValue;
 
     use super::*;
+    use crate::error::FieldErrorCode;
+
+    fn answer(status: u16, body: &str) -> HttpResponse {
+        oauth_core::http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .expect("response")
+    }
+
+    fn api_body(status: u16, body: &str) -> ApiErrorBody {
+        let url = Url::parse("https://api.example/users?page=2").expect("url");
+        match api_error(Method::GET, &url, &answer(status, body), None) {
+            Error::Api(error) => {
+                assert_eq!(error.url, "https://api.example/users");
+                error.body
+            }
+            other => panic!("expected an API error, got {other:?}"),
+        }
+    }
 
     #[test]
-    fn excerpts_hide_secret_values() {
-        let body = br#"{"fluidcall_credentials":{"username":"u","password":"hunter2"}}"#;
-        let shown = excerpt(&oauth_core::http::Response::new(body.to_vec()));
+    fn error_answers_hide_secret_values_in_every_shape() {
+        let body = api_body(
+            500,
+            r#"{"fluidcall_credentials":{"username":"u","password":"hunter2"}}"#,
+        );
         assert_eq!(
-            shown,
-            r#"{"fluidcall_credentials":{"password":"[redacted]","username":"u"}}"#
+            body,
+            ApiErrorBody::Unrecognized(
+                r#"{"fluidcall_credentials":{"username":"u","password":"[redacted]"}}"#.into()
+            )
         );
         assert!(is_secret_path("fluidcall_credentials.password"));
         assert!(is_secret_path("credentials.refreshToken"));
         assert!(!is_secret_path("account.name"));
+        // The server's words, each on one line.
+        let body = api_body(
+            422,
+            r#"{"errors":[{"code":"invalid","field":"pass\nword","message":"bad\tvalue"}]}"#,
+        );
+        assert_eq!(
+            body,
+            ApiErrorBody::Validation(vec![FieldError {
+                code: FieldErrorCode::Invalid,
+                field: Some("pass word".into()),
+                message: Some("bad value".into()),
+            }])
+        );
+        let body = api_body(404, r#"{"error":"no such\nuser","status":404}"#);
+        assert_eq!(body, ApiErrorBody::Message("no such user".into()));
+    }
+
+    #[test]
+    fn a_misfit_at_a_secret_path_is_described_without_the_message() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Credentials {
+            #[allow(dead_code)]
+            password: u32,
+        }
+        let url = Url::parse("https://api.example/credentials").expect("url");
+        let misfit = |key: &str, body: &str| match parse_member::<Credentials>(
+            &url,
+            &answer(200, body),
+            key,
+        ) {
+            Err(Error::OAuth(error)) => match *error {
+                oauth_core::Error::Parse(parse) => (parse.field, parse.message),
+                other => panic!("expected a parse error, got {other:?}"),
+            },
+            other => panic!("expected a parse error, got {other:?}"),
+        };
+        let (field, message) = misfit(
+            "fluidcall_credentials",
+            r#"{"fluidcall_credentials":{"password":"hunter2"}}"#,
+        );
+        assert_eq!(field.as_deref(), Some("fluidcall_credentials.password"));
+        assert_eq!(message, "a value of the wrong type or form");
+        let (field, message) = misfit("account", r#"{"account":{}}"#);
+        assert_eq!(field.as_deref(), Some("account"));
+        assert_eq!(message, "missing field `password`");
     }
 
     #[test]
