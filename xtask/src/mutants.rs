@@ -5,11 +5,10 @@
 //! (caught), fail to compile (unviable), hang them (timeout), or be
 //! excluded in `.cargo/mutants.toml`, where each exclusion says why it
 //! cannot change behaviour anyone relies on. A missed mutant fails the
-//! command. Only the unit tests (`--lib`) run for each mutant of
-//! oauth-core and battlenet: they are the one binary that rebuilds in
-//! seconds, so they must be strong enough on their own. RingPlus's API
-//! methods are thin calls whose requests are checked against the sandbox,
-//! so its integration tests run too.
+//! command. Each mutant is first tested by the crate's unit tests alone
+//! (`--lib`, the one binary that rebuilds in seconds); the mutants they
+//! miss are tested again with the integration tests too, which check what
+//! goes over the wire to the sandbox (cargo-mutants' `--iterate`).
 
 use std::collections::BTreeMap;
 use std::env;
@@ -23,8 +22,6 @@ struct Target {
     package: &'static str,
     /// Passed to cargo as they are.
     features: &'static [&'static str],
-    /// The test targets built and run for each mutant.
-    tests: &'static [&'static str],
     files: &'static [&'static str],
 }
 
@@ -32,7 +29,6 @@ const TARGETS: &[Target] = &[
     Target {
         package: "oauth-core",
         features: &["--all-features"],
-        tests: &["--lib"],
         files: &[
             "crates/oauth-core/src/authorization.rs",
             "crates/oauth-core/src/session.rs",
@@ -55,7 +51,6 @@ const TARGETS: &[Target] = &[
     Target {
         package: "battlenet",
         features: &["--all-features"],
-        tests: &["--lib"],
         files: &[
             "crates/battlenet/src/error.rs",
             "crates/battlenet/src/region.rs",
@@ -67,9 +62,6 @@ const TARGETS: &[Target] = &[
     Target {
         package: "ringplus",
         features: &["--all-features"],
-        // The API methods are thin: what they send and read is tested
-        // against the sandbox.
-        tests: &["--lib", "--test=it"],
         files: &[
             "crates/ringplus/src/error.rs",
             "crates/ringplus/src/api/mod.rs",
@@ -120,43 +112,64 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let output = target_dir.join("mutants").join(target.package);
         fs::create_dir_all(&output)
             .map_err(|e| format!("cannot create {}: {e}", output.display()))?;
-        let mut args = vec!["mutants", "--package", target.package];
-        args.extend(target.features);
-        for file in target.files {
-            args.extend(["--file", file]);
-        }
-        // One mutant at a time: a build takes both cores of a small machine.
-        // The build timeout covers a cold incremental cache under load.
-        args.extend(["--jobs", "1", "--build-timeout", "600", "--timeout", "60"]);
-        let output_arg = output.to_string_lossy().into_owned();
-        args.extend(["--output", &output_arg]);
-        // The test targets as cargo arguments rather than after `--`, so
-        // that each mutant's build skips the other targets too.
-        let tests: Vec<String> = target
-            .tests
-            .iter()
-            .map(|t| format!("--cargo-arg={t}"))
-            .collect();
-        args.extend(tests.iter().map(String::as_str));
-        args.extend(extra.iter().map(String::as_str));
-        eprintln!("xtask: $ cargo {}", args.join(" "));
-        // cargo-mutants exits non-zero when a mutant was missed or timed
-        // out; the files it writes say which, so they decide.
-        // The unit tests wait on timers and loopback servers more than
-        // they compute: more threads than cores overlap the waiting.
-        let status = Command::new(&cargo)
-            .args(&args)
-            .env("RUST_TEST_THREADS", "8")
-            .status()
-            .map_err(|e| format!("cannot run cargo-mutants: {e}"))?;
         let out = output.join("mutants.out");
-        if !out.join("caught.txt").exists() {
-            return Err(format!("cargo-mutants wrote no results ({status})"));
+        // First the unit tests alone, which rebuild in seconds; then what
+        // they missed again with the integration tests too, which talk to
+        // the sandbox and take longer to build and run.
+        mutate(&cargo, target, &output, &["--cargo-arg=--lib"], extra)?;
+        if fs::read_to_string(out.join("missed.txt")).is_ok_and(|m| !m.trim().is_empty()) {
+            mutate(
+                &cargo,
+                target,
+                &output,
+                &["--cargo-arg=--tests", "--iterate"],
+                extra,
+            )?;
         }
         let excluded = excluded(&cargo, target)?;
         rows.extend(tally(&out, &excluded)?);
     }
     report(&rows, started.elapsed().as_secs())
+}
+
+/// One cargo-mutants run over `target`'s files, with `tests` saying which
+/// test targets build and run, writing under `output`.
+fn mutate(
+    cargo: &str,
+    target: &Target,
+    output: &Path,
+    tests: &[&str],
+    extra: &[String],
+) -> Result<(), String> {
+    let mut args = vec!["mutants", "--package", target.package];
+    args.extend(target.features);
+    for file in target.files {
+        args.extend(["--file", file]);
+    }
+    // One mutant at a time: a build takes both cores of a small machine.
+    // The build timeout covers a cold incremental cache under load.
+    args.extend(["--jobs", "1", "--build-timeout", "600", "--timeout", "60"]);
+    let output_arg = output.to_string_lossy().into_owned();
+    args.extend(["--output", &output_arg]);
+    // The test targets as cargo arguments rather than after `--`, so that
+    // each mutant's build skips the other targets too.
+    args.extend(tests);
+    args.extend(extra.iter().map(String::as_str));
+    eprintln!("xtask: $ cargo {}", args.join(" "));
+    // cargo-mutants exits non-zero when a mutant was missed or timed out;
+    // the files it writes say which, so they decide. The tests wait on
+    // timers and loopback servers more than they compute: more threads
+    // than cores overlap the waiting.
+    let status = Command::new(cargo)
+        .args(&args)
+        .env("RUST_TEST_THREADS", "8")
+        .status()
+        .map_err(|e| format!("cannot run cargo-mutants: {e}"))?;
+    if output.join("mutants.out/caught.txt").exists() {
+        Ok(())
+    } else {
+        Err(format!("cargo-mutants wrote no results ({status})"))
+    }
 }
 
 /// One file's outcomes.
