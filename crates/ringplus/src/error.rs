@@ -308,3 +308,22 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn the_status_behind_a_core_error_is_its_answers() {
+        let url = oauth_core::url::Url::parse("https://api.ringplus.net/oauth/token").expect("url");
+        let error = Error::from(oauth_core::Error::Parse(oauth_core::ParseError {
+            endpoint: oauth_core::Endpoint::new("token", &url),
+            status: StatusCode::BAD_GATEWAY,
+            field: None,
+            message: "expected a JSON object".into(),
+            excerpt: String::new(),
+        }));
+        assert_eq!(error.status(), Some(StatusCode::BAD_GATEWAY));
+        assert_eq!(Error::NoRefreshToken.status(), None);
+    }
+}
