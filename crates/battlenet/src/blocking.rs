@@ -48,6 +48,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::catalogue::{Call, Diablo3, Endpoint, Hearthstone, StarCraft2, Wow, WowClassic};
+use crate::client::RequestParts;
 use crate::error::Error;
 use crate::locale::Locale;
 use crate::models::{TokenInfo, UserInfo};
@@ -318,7 +319,7 @@ impl BattleNetClient {
         locale: impl Into<Option<Locale>>,
         namespace: impl Into<Option<Namespace>>,
     ) -> ApiRequest {
-        ApiRequest::new(self, Method::GET, endpoint, locale.into(), namespace.into())
+        self.request(Method::GET, endpoint, locale.into(), namespace.into())
     }
 
     /// A POST; see [`crate::BattleNetClient::post`].
@@ -328,13 +329,20 @@ impl BattleNetClient {
         locale: impl Into<Option<Locale>>,
         namespace: impl Into<Option<Namespace>>,
     ) -> ApiRequest {
-        ApiRequest::new(
-            self,
-            Method::POST,
-            endpoint,
-            locale.into(),
-            namespace.into(),
-        )
+        self.request(Method::POST, endpoint, locale.into(), namespace.into())
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        endpoint: &str,
+        locale: Option<Locale>,
+        namespace: Option<Namespace>,
+    ) -> ApiRequest {
+        ApiRequest {
+            client: self.client.clone(),
+            parts: RequestParts::new(method, endpoint, locale, namespace),
+        }
     }
 
     /// World of Warcraft's APIs; each call ends with `wait()`.
@@ -390,47 +398,19 @@ impl BattleNetClient {
 #[must_use = "a request does nothing until sent"]
 pub struct ApiRequest {
     client: crate::BattleNetClient,
-    method: Method,
-    endpoint: String,
-    locale: Option<Locale>,
-    namespace: Option<Namespace>,
-    query: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
+    parts: RequestParts,
 }
 
 impl fmt::Debug for ApiRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiRequest")
-            .field("method", &self.method)
-            .field("endpoint", &self.endpoint)
-            .field("locale", &self.locale)
-            .field("namespace", &self.namespace)
-            .finish_non_exhaustive()
+        self.parts.fmt(f)
     }
 }
 
 impl ApiRequest {
-    fn new(
-        client: &BattleNetClient,
-        method: Method,
-        endpoint: &str,
-        locale: Option<Locale>,
-        namespace: Option<Namespace>,
-    ) -> Self {
-        ApiRequest {
-            client: client.client.clone(),
-            method,
-            endpoint: endpoint.to_owned(),
-            locale,
-            namespace,
-            query: Vec::new(),
-            body: None,
-        }
-    }
-
     /// See [`crate::ApiRequest::query`].
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((name.into(), value.into()));
+        self.parts.query(name.into(), value.into());
         self
     }
 
@@ -439,12 +419,7 @@ impl ApiRequest {
     /// # Errors
     /// When `body` cannot be serialised.
     pub fn body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
-        // Serialised as the async request does it, with its errors.
-        self.body = self
-            .client
-            .get(&self.endpoint, None, None)
-            .body(body)?
-            .take_body();
+        self.parts.body(body)?;
         Ok(self)
     }
 
@@ -467,26 +442,9 @@ impl ApiRequest {
     /// # Panics
     /// Inside an async runtime.
     pub fn json<T: DeserializeOwned + Send + 'static>(self) -> Result<T, Error> {
-        let ApiRequest {
-            client,
-            method,
-            endpoint,
-            locale,
-            namespace,
-            query,
-            body,
-        } = self;
+        let ApiRequest { client, parts } = self;
         let runner = client.clone();
-        runner.block_on(async move {
-            let mut request = if method == Method::POST {
-                client.post(&endpoint, locale, namespace)
-            } else {
-                client.get(&endpoint, locale, namespace)
-            };
-            for (name, value) in query {
-                request = request.query(name, value);
-            }
-            request.raw_body(body).json().await
-        })?
+        runner
+            .block_on(async move { crate::ApiRequest::from_parts(&client, parts).json().await })?
     }
 }

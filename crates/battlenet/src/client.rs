@@ -529,7 +529,8 @@ impl BattleNetClient {
         locale: impl Into<Option<Locale>>,
         namespace: impl Into<Option<Namespace>>,
     ) -> ApiRequest<'_> {
-        ApiRequest::new(self, Method::GET, endpoint, locale.into(), namespace.into())
+        let parts = RequestParts::new(Method::GET, endpoint, locale.into(), namespace.into());
+        ApiRequest::from_parts(self, parts)
     }
 
     /// A POST of `endpoint`; see [`get`](Self::get). Add a JSON body with
@@ -540,13 +541,8 @@ impl BattleNetClient {
         locale: impl Into<Option<Locale>>,
         namespace: impl Into<Option<Namespace>>,
     ) -> ApiRequest<'_> {
-        ApiRequest::new(
-            self,
-            Method::POST,
-            endpoint,
-            locale.into(),
-            namespace.into(),
-        )
+        let parts = RequestParts::new(Method::POST, endpoint, locale.into(), namespace.into());
+        ApiRequest::from_parts(self, parts)
     }
 
     /// The signed-in user (user workflow).
@@ -603,10 +599,9 @@ impl BattleNetClient {
     }
 }
 
-/// One API call under construction; await it for JSON.
-#[must_use = "an API request does nothing until awaited"]
-pub struct ApiRequest<'a> {
-    client: &'a BattleNetClient,
+/// What an API request is made of, shared by [`ApiRequest`] and its
+/// blocking twin.
+pub(crate) struct RequestParts {
     method: Method,
     endpoint: String,
     locale: Option<Locale>,
@@ -615,7 +610,42 @@ pub struct ApiRequest<'a> {
     body: Option<Vec<u8>>,
 }
 
-impl fmt::Debug for ApiRequest<'_> {
+impl RequestParts {
+    pub(crate) fn new(
+        method: Method,
+        endpoint: &str,
+        locale: Option<Locale>,
+        namespace: Option<Namespace>,
+    ) -> Self {
+        RequestParts {
+            method,
+            endpoint: endpoint.to_owned(),
+            locale,
+            namespace,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn query(&mut self, name: String, value: String) {
+        self.query.push((name, value));
+    }
+
+    pub(crate) fn body<B: serde::Serialize>(&mut self, body: &B) -> Result<(), Error> {
+        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Json {
+            path: self.endpoint.clone(),
+            field: None,
+            problem: format!(
+                "cannot write the body: {}",
+                oauth_core::json_problem(&source)
+            ),
+        })?);
+        Ok(())
+    }
+}
+
+/// Shown as the request it describes, body and query left out.
+impl fmt::Debug for RequestParts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiRequest")
             .field("method", &self.method)
@@ -626,43 +656,30 @@ impl fmt::Debug for ApiRequest<'_> {
     }
 }
 
+/// One API call under construction; await it for JSON.
+#[must_use = "an API request does nothing until awaited"]
+pub struct ApiRequest<'a> {
+    client: &'a BattleNetClient,
+    parts: RequestParts,
+}
+
+impl fmt::Debug for ApiRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts.fmt(f)
+    }
+}
+
 impl<'a> ApiRequest<'a> {
-    /// The raw JSON body, already serialised (the blocking twin's).
-    #[cfg(feature = "blocking")]
-    pub(crate) fn raw_body(mut self, body: Option<Vec<u8>>) -> Self {
-        self.body = body;
-        self
-    }
-
-    /// The serialised body (the blocking twin's).
-    #[cfg(feature = "blocking")]
-    pub(crate) fn take_body(self) -> Option<Vec<u8>> {
-        self.body
-    }
-
-    fn new(
-        client: &'a BattleNetClient,
-        method: Method,
-        endpoint: &str,
-        locale: Option<Locale>,
-        namespace: Option<Namespace>,
-    ) -> Self {
-        ApiRequest {
-            client,
-            method,
-            endpoint: endpoint.to_owned(),
-            locale,
-            namespace,
-            query: Vec::new(),
-            body: None,
-        }
+    /// The request `parts` describe, sent by `client`.
+    pub(crate) fn from_parts(client: &'a BattleNetClient, parts: RequestParts) -> Self {
+        ApiRequest { client, parts }
     }
 
     /// Adds a query parameter (`locale`, `namespace` and `access_token` are
     /// refused: the first two have their own arguments, and a token never
     /// goes in a URL).
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((name.into(), value.into()));
+        self.parts.query(name.into(), value.into());
         self
     }
 
@@ -671,14 +688,7 @@ impl<'a> ApiRequest<'a> {
     /// # Errors
     /// When `body` cannot be serialised.
     pub fn body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
-        self.body = Some(serde_json::to_vec(body).map_err(|source| Error::Json {
-            path: self.endpoint.clone(),
-            field: None,
-            problem: format!(
-                "cannot write the body: {}",
-                oauth_core::json_problem(&source)
-            ),
-        })?);
+        self.parts.body(body)?;
         Ok(self)
     }
 
@@ -704,15 +714,15 @@ impl<'a> ApiRequest<'a> {
     }
 
     fn prepare(self) -> Result<ApiCall, Error> {
-        let client = self.client;
+        let ApiRequest { client, parts } = self;
         let url = resolve(
-            &self.endpoint,
+            &parts.endpoint,
             &client.inner.hosts.api_base,
             &client.inner.allowed_hosts,
         )?;
-        let locale = self.locale.or(client.inner.default_locale);
+        let locale = parts.locale.or(client.inner.default_locale);
         if let Some(locale) = locale {
-            let region = self
+            let region = parts
                 .namespace
                 .as_ref()
                 .and_then(Namespace::region)
@@ -720,14 +730,14 @@ impl<'a> ApiRequest<'a> {
             locale.check_region(region)?;
         }
         let mut call = ApiCall::new(
-            self.method,
+            parts.method,
             url,
             locale,
-            self.namespace.as_ref(),
+            parts.namespace.as_ref(),
             client.inner.placement,
-            &self.query,
+            &parts.query,
         )?;
-        call.body = self.body;
+        call.body = parts.body;
         Ok(call)
     }
 }
