@@ -326,4 +326,32 @@ mod status_tests {
         assert_eq!(error.status(), Some(StatusCode::BAD_GATEWAY));
         assert_eq!(Error::NoRefreshToken.status(), None);
     }
+
+    #[test]
+    fn each_body_shape_reads_as_a_sentence() {
+        let field = |field: Option<&str>, code, message: Option<&str>| FieldError {
+            code,
+            field: field.map(str::to_owned),
+            message: message.map(str::to_owned),
+        };
+        let cases = [
+            (ApiErrorBody::Message("not found".into()), "not found"),
+            (
+                ApiErrorBody::Validation(vec![
+                    field(Some("email"), FieldErrorCode::Blank, Some("can't be blank")),
+                    field(None, FieldErrorCode::ParameterMissing, None),
+                ]),
+                "email `blank` (can't be blank); `parameter_missing`",
+            ),
+            (
+                ApiErrorBody::Validation(vec![field(Some("name"), FieldErrorCode::Invalid, None)]),
+                "name `invalid`",
+            ),
+            (ApiErrorBody::Unrecognized(String::new()), "empty body"),
+            (ApiErrorBody::Unrecognized("<html>".into()), "body: <html>"),
+        ];
+        for (body, shown) in cases {
+            assert_eq!(body.to_string(), shown);
+        }
+    }
 }
