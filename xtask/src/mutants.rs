@@ -118,13 +118,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         // the sandbox and take longer to build and run.
         mutate(&cargo, target, &output, &["--cargo-arg=--lib"], extra)?;
         if fs::read_to_string(out.join("missed.txt")).is_ok_and(|m| !m.trim().is_empty()) {
-            mutate(
-                &cargo,
-                target,
-                &output,
-                &["--cargo-arg=--tests", "--iterate"],
-                extra,
-            )?;
+            let again: &[&str] = if extra.iter().any(|a| a == "--iterate") {
+                &["--cargo-arg=--tests"]
+            } else {
+                &["--cargo-arg=--tests", "--iterate"]
+            };
+            mutate(&cargo, target, &output, again, extra)?;
         }
         let excluded = excluded(&cargo, target)?;
         rows.extend(tally(&out, &excluded)?);
