@@ -151,78 +151,59 @@ async fn authorize_redirects_request_errors_with_state() {
         params
     };
 
-    let reply = go(base(&[])).await;
-    assert_redirect_error(
-        &reply,
-        "invalid_request",
-        "response_type is missing",
-        Some("s1"),
-    );
-
-    let reply = go(base(&[("response_type", "token")])).await;
-    assert_redirect_error(
-        &reply,
-        "unsupported_response_type",
-        "response_type token is not supported; use code",
-        Some("s1"),
-    );
-
-    let reply = go(base(&[
-        ("response_type", "code"),
-        ("scope", "openid admin"),
-    ]))
-    .await;
-    assert_redirect_error(&reply, "invalid_scope", "unknown scope: admin", Some("s1"));
-
-    let reply = go(base(&[
-        ("response_type", "code"),
-        ("scope", "openid"),
-        ("scope", "email"),
-    ]))
-    .await;
-    assert_redirect_error(
-        &reply,
-        "invalid_request",
-        "scope is given more than once",
-        Some("s1"),
-    );
-
-    let reply = go(base(&[
-        ("response_type", "code"),
-        ("code_challenge", "abc"),
-        ("code_challenge_method", "S256"),
-    ]))
-    .await;
-    assert_redirect_error(
-        &reply,
-        "invalid_request",
-        "code_challenge must be 43 to 128 unreserved characters",
-        Some("s1"),
-    );
-
-    let reply = go(base(&[
-        ("response_type", "code"),
+    // The extra parameters, and the error and description they must get.
+    let cases: &[(&[(&'static str, &'static str)], &str, &str)] = &[
+        (&[], "invalid_request", "response_type is missing"),
         (
-            "code_challenge",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            &[("response_type", "token")],
+            "unsupported_response_type",
+            "response_type token is not supported; use code",
         ),
-        ("code_challenge_method", "S512"),
-    ]))
-    .await;
-    assert_redirect_error(
-        &reply,
-        "invalid_request",
-        "code_challenge_method must be S256 or plain",
-        Some("s1"),
-    );
-
-    let reply = go(base(&[("response_type", "code"), ("prompt", "sometimes")])).await;
-    assert_redirect_error(
-        &reply,
-        "invalid_request",
-        "unknown prompt value: sometimes",
-        Some("s1"),
-    );
+        (
+            &[("response_type", "code"), ("scope", "openid admin")],
+            "invalid_scope",
+            "unknown scope: admin",
+        ),
+        (
+            &[
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("scope", "email"),
+            ],
+            "invalid_request",
+            "scope is given more than once",
+        ),
+        (
+            &[
+                ("response_type", "code"),
+                ("code_challenge", "abc"),
+                ("code_challenge_method", "S256"),
+            ],
+            "invalid_request",
+            "code_challenge must be 43 to 128 unreserved characters",
+        ),
+        (
+            &[
+                ("response_type", "code"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
+                ("code_challenge_method", "S512"),
+            ],
+            "invalid_request",
+            "code_challenge_method must be S256 or plain",
+        ),
+        (
+            &[("response_type", "code"), ("prompt", "sometimes")],
+            "invalid_request",
+            "unknown prompt value: sometimes",
+        ),
+    ];
+    for (extra, error, description) in cases {
+        let reply = go(base(extra)).await;
+        assert_redirect_error(&reply, error, description, Some("s1"));
+    }
 
     // Without state, none comes back.
     let url = authorize_url(
