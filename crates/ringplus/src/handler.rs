@@ -562,13 +562,7 @@ impl OAuthHandler {
 
     /// Keeps `token` as the one [`token`](Self::token) shows, and returns it.
     pub(crate) fn observe(&self, token: &Token) -> Token {
-        let mut held = write(&self.inner.token);
-        let same = held
-            .as_ref()
-            .is_some_and(|t| t.access_token().ct_eq(token.access_token()));
-        if !same {
-            *held = Some(token.clone());
-        }
+        *write(&self.inner.token) = Some(token.clone());
         token.clone()
     }
 

@@ -358,11 +358,26 @@ async fn secrets_stay_out_of_debug_output() {
     let (_sandbox, auth) = ready(true).await;
     let token = auth.token().unwrap();
     let shown = format!("{auth:?} {token:?}");
+    // What they do show: who the handler is, and that it holds a token.
+    assert!(shown.starts_with("OAuthHandler { client: "), "{shown}");
+    assert!(
+        shown.contains(&format!("client_id: \"{CLIENT_ID}\"")),
+        "{shown}"
+    );
+    assert!(shown.contains("has_token: true"), "{shown}");
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(!shown.contains(token.access_token().secret()), "{shown}");
     assert!(
         !shown.contains(token.refresh_token().unwrap().secret()),
         "{shown}"
+    );
+    let builder = format!("{:?}", OAuthHandler::builder(CLIENT_ID, SECRET, REDIRECT));
+    assert_eq!(
+        builder,
+        format!(
+            "OAuthHandlerBuilder {{ client_id: \"{CLIENT_ID}\", client_secret: \"[redacted]\", \
+             redirect_uri: \"{REDIRECT}\", oauth_base: None, api_base: None, scopes: [], .. }}"
+        )
     );
 }
 
