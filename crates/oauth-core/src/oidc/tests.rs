@@ -72,6 +72,32 @@ fn a_valid_token_verifies() {
     assert_eq!(verified.extra["email"], "alice@example.com");
     // Without kid, every fitting key is tried.
     check(&sign(&claims(), None), None).unwrap();
+    // Debug names the claims, not the values of the others.
+    let shown = format!("{verified:?}");
+    assert!(
+        shown.starts_with(
+            "IdTokenClaims { iss: \"https://id.example.com\", sub: \"alice\", aud: [\"my-app\"]"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("extra: [\"email\"]"), "{shown}");
+    assert!(!shown.contains("alice@example.com"), "{shown}");
+}
+
+#[test]
+fn a_key_set_keeps_the_usable_keys_and_shows_their_ids() {
+    // The `oct` key is left out: a MAC key cannot sign an ID token here.
+    let keys = jwks(PUBLIC_X, PUBLIC_Y);
+    assert_eq!(keys.len(), 1);
+    assert!(!keys.is_empty());
+    assert_eq!(format!("{keys:?}"), "Jwks { kids: [Some(\"k1\")] }");
+    let doc = json!({"keys": [
+        {"kty": "EC", "crv": "P-256", "x": PUBLIC_X, "y": PUBLIC_Y, "kid": "a"},
+        {"kty": "EC", "crv": "P-256", "x": OTHER_X, "y": OTHER_Y},
+    ]});
+    let keys = Jwks::from_json(doc.to_string().as_bytes()).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(format!("{keys:?}"), "Jwks { kids: [Some(\"a\"), None] }");
 }
 
 #[test]
