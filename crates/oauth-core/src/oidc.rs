@@ -224,6 +224,18 @@ pub struct IdTokenVerifier {
     leeway: Duration,
 }
 
+/// Of the algorithms a server lists, those accepted (the asymmetric ones),
+/// or `None` when it lists none of them (only `none`, say): then every
+/// asymmetric one stays accepted.
+fn accepted_of(listed: &[String]) -> Option<Vec<Algorithm>> {
+    let accepted: Vec<Algorithm> = ASYMMETRIC
+        .iter()
+        .copied()
+        .filter(|alg| listed.iter().any(|l| l == alg_name(*alg)))
+        .collect();
+    (!accepted.is_empty()).then_some(accepted)
+}
+
 /// The algorithms accepted unless told otherwise: every asymmetric one.
 const ASYMMETRIC: &[Algorithm] = &[
     Algorithm::RS256,
@@ -265,15 +277,11 @@ impl IdTokenVerifier {
             .ok_or_else(|| Error::Config("the provider's metadata has no jwks_uri".into()))?;
         let jwks = Jwks::fetch(jwks_uri, &**client.transport()).await?;
         let mut verifier = IdTokenVerifier::new(metadata.issuer(), client.client_id(), jwks);
-        if let Some(listed) = metadata.id_token_signing_alg_values_supported() {
-            let listed: Vec<Algorithm> = ASYMMETRIC
-                .iter()
-                .copied()
-                .filter(|alg| listed.iter().any(|l| l == alg_name(*alg)))
-                .collect();
-            if !listed.is_empty() {
-                verifier.algorithms = listed;
-            }
+        if let Some(listed) = metadata
+            .id_token_signing_alg_values_supported()
+            .and_then(accepted_of)
+        {
+            verifier.algorithms = listed;
         }
         Ok(verifier)
     }

@@ -85,6 +85,17 @@ fn a_valid_token_verifies() {
 }
 
 #[test]
+fn only_the_asymmetric_algorithms_a_server_lists_are_accepted() {
+    let listed = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        accepted_of(&listed(&["RS256", "HS256", "none", "ES256"])),
+        Some(vec![Algorithm::RS256, Algorithm::ES256])
+    );
+    assert_eq!(accepted_of(&listed(&["none"])), None);
+    assert_eq!(accepted_of(&listed(&[])), None);
+}
+
+#[test]
 fn a_key_set_keeps_the_usable_keys_and_shows_their_ids() {
     // The `oct` key is left out: a MAC key cannot sign an ID token here.
     let keys = jwks(PUBLIC_X, PUBLIC_Y);

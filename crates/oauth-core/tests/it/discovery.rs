@@ -253,3 +253,30 @@ async fn missing_metadata_is_an_http_error() {
     assert_eq!(error.status(), Some(http::StatusCode::NOT_FOUND));
     assert!(matches!(error, Error::Http { .. }), "{error:?}");
 }
+
+#[cfg(feature = "oidc")]
+#[tokio::test]
+async fn a_key_set_is_fetched_and_judged() {
+    let (_, transport) = transports().remove(0);
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    // The sandbox signs no ID token, so its key set is empty: a document
+    // the client reads, and refuses, without quoting it.
+    let url = sandbox.oauth_url().join("jwks/certs").unwrap();
+    let err = oauth_core::Jwks::fetch(&url, &*transport)
+        .await
+        .unwrap_err();
+    let Error::Parse(parse) = &err else {
+        panic!("expected a parse error, got {err:?}");
+    };
+    assert_eq!(parse.status, http::StatusCode::OK);
+    assert_eq!(parse.message, "invalid JWKS: no usable signing key");
+    assert_eq!(parse.excerpt, "[not shown]");
+    // No key set there at all: the answer's status, not a parse.
+    let url = sandbox.oauth_url().join("jwks/none").unwrap();
+    let err = oauth_core::Jwks::fetch(&url, &*transport)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND), "{err:?}");
+    assert!(!matches!(err, Error::Parse(_)), "{err:?}");
+}
