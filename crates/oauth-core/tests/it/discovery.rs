@@ -37,6 +37,14 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
         assert!(oauth_core::Provider::pkce(&provider));
         let metadata = provider.metadata().unwrap();
         assert_eq!(metadata.jwks_uri(), Some(&at("jwks/certs")));
+        let shown = format!("{metadata:?}");
+        assert!(
+            shown.starts_with(&format!(
+                "ServerMetadata {{ issuer: \"{issuer}\", authorization_endpoint: \"{}\"",
+                at("authorize")
+            )),
+            "{shown}"
+        );
         // The OpenID document came first.
         let paths: Vec<String> = sandbox.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, vec!["/.well-known/openid-configuration".to_owned()]);
