@@ -72,6 +72,11 @@ fn a_valid_token_verifies() {
     assert_eq!(verified.extra["email"], "alice@example.com");
     // Without kid, every fitting key is tried.
     check(&sign(&claims(), None), None).unwrap();
+    // Valid up to and including `exp` plus the leeway (`check` runs at
+    // NOW + 1, with 60 s).
+    let mut last_second = claims();
+    last_second["exp"] = json!(NOW - 59);
+    check(&sign(&last_second, Some("k1")), None).unwrap();
     // Debug names the claims, not the values of the others.
     let shown = format!("{verified:?}");
     assert!(
@@ -190,6 +195,8 @@ fn claims_are_checked() {
             },
         ),
         (json!({"exp": NOW - 61}), None, IdTokenError::Expired),
+        // `check` runs at NOW + 1 with 60 s of leeway: the last second in.
+        (json!({"exp": NOW - 60}), None, IdTokenError::Expired),
         (
             json!({"exp": "soon"}),
             None,
