@@ -37,6 +37,7 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
         assert!(oauth_core::Provider::pkce(&provider));
         let metadata = provider.metadata().unwrap();
         assert_eq!(metadata.jwks_uri(), Some(&at("jwks/certs")));
+        assert_eq!(metadata.issuer(), issuer);
         let shown = format!("{metadata:?}");
         assert!(
             shown.starts_with(&format!(
