@@ -38,6 +38,49 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
         let metadata = provider.metadata().unwrap();
         assert_eq!(metadata.jwks_uri(), Some(&at("jwks/certs")));
         assert_eq!(metadata.issuer(), issuer);
+        assert_eq!(metadata.authorization_endpoint(), &at("authorize"));
+        assert_eq!(metadata.token_endpoint(), &at("token"));
+        assert_eq!(metadata.userinfo_endpoint(), Some(&at("userinfo")));
+        assert_eq!(metadata.revocation_endpoint(), Some(&at("revoke")));
+        assert_eq!(metadata.introspection_endpoint(), Some(&at("introspect")));
+        assert_eq!(metadata.device_authorization_endpoint(), None);
+        let names = |list: Option<&[String]>| list.map(<[String]>::to_vec);
+        assert!(
+            names(metadata.scopes_supported()).is_some_and(|s| s.contains(&"openid".to_owned())),
+            "{:?}",
+            metadata.scopes_supported()
+        );
+        assert_eq!(
+            names(metadata.response_types_supported()),
+            Some(vec!["code".to_owned()])
+        );
+        assert_eq!(
+            names(metadata.grant_types_supported()),
+            Some(
+                [
+                    "authorization_code",
+                    "client_credentials",
+                    "refresh_token",
+                    "password"
+                ]
+                .map(str::to_owned)
+                .to_vec()
+            )
+        );
+        assert_eq!(
+            names(metadata.token_endpoint_auth_methods_supported()),
+            Some(
+                ["client_secret_basic", "client_secret_post", "none"]
+                    .map(str::to_owned)
+                    .to_vec()
+            )
+        );
+        assert!(metadata.pkce_s256());
+        assert_eq!(
+            metadata.document()["response_modes_supported"],
+            serde_json::json!(["query"]),
+            "members without an accessor stay readable"
+        );
         let shown = format!("{metadata:?}");
         assert!(
             shown.starts_with(&format!(
