@@ -152,7 +152,8 @@ async fn authorize_redirects_request_errors_with_state() {
     };
 
     // The extra parameters, and the error and description they must get.
-    let cases: &[(&[(&'static str, &'static str)], &str, &str)] = &[
+    type Params = &'static [(&'static str, &'static str)];
+    let cases: &[(Params, &str, &str)] = &[
         (&[], "invalid_request", "response_type is missing"),
         (
             &[("response_type", "token")],
