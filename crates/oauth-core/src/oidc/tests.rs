@@ -303,3 +303,30 @@ fn an_exp_at_the_end_of_time_is_not_an_overflow() {
         assert_eq!(verified.sub, "alice");
     }
 }
+
+#[test]
+fn a_key_fits_only_the_algorithms_of_its_type_curve_alg_and_use() {
+    let jwk = |doc: Value| serde_json::from_value::<Jwk>(doc).unwrap();
+    let p256 = json!({"kty": "EC", "crv": "P-256", "x": PUBLIC_X, "y": PUBLIC_Y});
+    let rsa = json!({"kty": "RSA", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"});
+    let okp = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+    let cases = [
+        (p256.clone(), Algorithm::ES256, true),
+        (p256.clone(), Algorithm::ES384, false),
+        (p256.clone(), Algorithm::RS256, false),
+        (rsa.clone(), Algorithm::RS256, true),
+        (rsa.clone(), Algorithm::PS512, true),
+        (rsa, Algorithm::ES256, false),
+        (okp.clone(), Algorithm::EdDSA, true),
+        (okp, Algorithm::ES256, false),
+    ];
+    for (key, alg, fits) in cases {
+        assert_eq!(key_fits(&jwk(key.clone()), alg), fits, "{key} {alg:?}");
+    }
+    let mut stated = p256.clone();
+    stated["alg"] = json!("ES384");
+    assert!(!key_fits(&jwk(stated), Algorithm::ES256), "its own alg differs");
+    let mut encryption = p256;
+    encryption["use"] = json!("enc");
+    assert!(!key_fits(&jwk(encryption), Algorithm::ES256), "not a signing key");
+}
