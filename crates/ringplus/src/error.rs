@@ -328,6 +328,25 @@ mod status_tests {
     }
 
     #[test]
+    fn an_invalid_grant_from_the_token_endpoint_needs_authorization() {
+        let url = oauth_core::url::Url::parse("https://api.ringplus.net/oauth/token").expect("url");
+        let server = |error: oauth_core::ErrorCode| {
+            Error::from(oauth_core::Error::Server {
+                endpoint: oauth_core::Endpoint::new("token", &url),
+                status: StatusCode::BAD_REQUEST,
+                error: oauth_core::ServerError {
+                    error,
+                    error_description: None,
+                    error_uri: None,
+                },
+            })
+        };
+        assert!(server(oauth_core::ErrorCode::InvalidGrant).needs_authorization());
+        assert!(!server(oauth_core::ErrorCode::InvalidScope).needs_authorization());
+        assert!(Error::NoRefreshToken.needs_authorization());
+    }
+
+    #[test]
     fn each_body_shape_reads_as_a_sentence() {
         let field = |field: Option<&str>, code, message: Option<&str>| FieldError {
             code,

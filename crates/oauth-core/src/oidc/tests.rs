@@ -309,7 +309,8 @@ fn a_key_fits_only_the_algorithms_of_its_type_curve_alg_and_use() {
     let jwk = |doc: Value| serde_json::from_value::<Jwk>(doc).unwrap();
     let p256 = json!({"kty": "EC", "crv": "P-256", "x": PUBLIC_X, "y": PUBLIC_Y});
     let rsa = json!({"kty": "RSA", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"});
-    let okp = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+    let okp =
+        json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
     let cases = [
         (p256.clone(), Algorithm::ES256, true),
         (p256.clone(), Algorithm::ES384, false),
@@ -325,8 +326,14 @@ fn a_key_fits_only_the_algorithms_of_its_type_curve_alg_and_use() {
     }
     let mut stated = p256.clone();
     stated["alg"] = json!("ES384");
-    assert!(!key_fits(&jwk(stated), Algorithm::ES256), "its own alg differs");
+    assert!(
+        !key_fits(&jwk(stated), Algorithm::ES256),
+        "its own alg differs"
+    );
     let mut encryption = p256;
     encryption["use"] = json!("enc");
-    assert!(!key_fits(&jwk(encryption), Algorithm::ES256), "not a signing key");
+    assert!(
+        !key_fits(&jwk(encryption), Algorithm::ES256),
+        "not a signing key"
+    );
 }

@@ -679,6 +679,31 @@ mod tests {
         let (field, message) = misfit("account", r#"{"account":{}}"#);
         assert_eq!(field.as_deref(), Some("account"));
         assert_eq!(message, "missing field `password`");
+        // At a secret path even serde's safe words are not shown.
+        let (field, message) = misfit("password", r#"{"password":{}}"#);
+        assert_eq!(field.as_deref(), Some("password"));
+        assert_eq!(message, "a value of the wrong type or form");
+        // Elsewhere, words that may quote a value are not shown either.
+        let (field, message) = misfit("account", r#"{"account":{"password":[1]}}"#);
+        assert_eq!(field.as_deref(), Some("account.password"));
+        assert_eq!(message, "a value of the wrong type or form");
+        #[derive(Debug, serde::Deserialize)]
+        struct Plan {
+            #[allow(dead_code)]
+            minutes: u32,
+        }
+        let answer = super::tests::answer(200, r#"{"plan":{"minutes":"lots"}}"#);
+        let Err(Error::OAuth(error)) = parse_member::<Plan>(&url, &answer, "plan") else {
+            panic!("expected a parse error");
+        };
+        let oauth_core::Error::Parse(parse) = *error else {
+            panic!("expected a parse error, got {error:?}");
+        };
+        assert_eq!(parse.field.as_deref(), Some("plan.minutes"));
+        assert_eq!(
+            parse.message, "a value of the wrong type or form",
+            "never `lots`"
+        );
     }
 
     #[test]
