@@ -311,10 +311,15 @@ fn a_key_fits_only_the_algorithms_of_its_type_curve_alg_and_use() {
     let rsa = json!({"kty": "RSA", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"});
     let okp =
         json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+    let p384 = json!({"kty": "EC", "crv": "P-384",
+        "x": "iA7lWQLzVrKGEFjfGMfMHfTEZ2KnLiKU7JuNT3E7ygsfE7ygsfE7ygsfE7ygsfE7",
+        "y": "ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsfE7ygsf"});
     let cases = [
         (p256.clone(), Algorithm::ES256, true),
         (p256.clone(), Algorithm::ES384, false),
         (p256.clone(), Algorithm::RS256, false),
+        (p384.clone(), Algorithm::ES384, true),
+        (p384, Algorithm::ES256, false),
         (rsa.clone(), Algorithm::RS256, true),
         (rsa.clone(), Algorithm::PS512, true),
         (rsa, Algorithm::ES256, false),
@@ -336,4 +341,27 @@ fn a_key_fits_only_the_algorithms_of_its_type_curve_alg_and_use() {
         !key_fits(&jwk(encryption), Algorithm::ES256),
         "not a signing key"
     );
+}
+
+#[test]
+fn a_jwt_that_cannot_be_decoded_is_described_without_quoting_it() {
+    use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
+    let utf8 = String::from_utf8(vec![0xff]).unwrap_err();
+    let json = serde_json::from_str::<Value>("{").unwrap_err();
+    let cases = [
+        (JwtError::from(ErrorKind::InvalidToken), "not a compact JWS"),
+        (
+            JwtError::from(base64::DecodeError::InvalidLength(5)),
+            "a part is not base64url",
+        ),
+        (JwtError::from(json), "the payload is not a JSON object"),
+        (JwtError::from(utf8), "the payload is not UTF-8"),
+        (
+            JwtError::from(ErrorKind::MissingAlgorithm),
+            "cannot be decoded",
+        ),
+    ];
+    for (error, described) in cases {
+        assert_eq!(describe_jwt_error(&error), described, "{error:?}");
+    }
 }
