@@ -292,6 +292,24 @@ mod tests {
     }
 
     #[test]
+    fn active_as_a_string_and_debug_naming_unknown_members_only() {
+        for (active, expected) in [("true", true), ("false", false)] {
+            let body = format!(r#"{{"active":"{active}","token":"t0ps3cret"}}"#);
+            let parsed = parse_introspection(&endpoint(), &answer(200, &body)).expect("parses");
+            assert_eq!(parsed.active, expected, "{body}");
+            let shown = format!("{parsed:?}");
+            assert!(
+                shown.starts_with(&format!(
+                    "Introspection {{ active: {expected}, scopes: None"
+                )),
+                "{shown}"
+            );
+            assert!(shown.ends_with(r#"extra: ["token"] }"#), "{shown}");
+            assert!(!shown.contains("t0ps3cret"), "{shown}");
+        }
+    }
+
+    #[test]
     fn inactive_answer() {
         let parsed =
             parse_introspection(&endpoint(), &answer(200, r#"{"active":false}"#)).expect("parses");

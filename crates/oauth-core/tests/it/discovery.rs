@@ -176,8 +176,12 @@ async fn wrong_secret_at_revocation_is_invalid_client() {
 
 /// A transport that answers each path from a table and records the paths.
 fn scripted(
-    answers: Vec<(&'static str, u16, &'static str)>,
+    answers: Vec<(&'static str, u16, impl Into<String>)>,
 ) -> (Arc<Mutex<Vec<String>>>, impl oauth_core::HttpTransport) {
+    let answers: Vec<(&'static str, u16, String)> = answers
+        .into_iter()
+        .map(|(path, status, body)| (path, status, body.into()))
+        .collect();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let transport = transport_fn(move |request: HttpRequest| {
@@ -186,7 +190,7 @@ fn scripted(
         let (status, body) = answers
             .iter()
             .find(|(p, _, _)| *p == path)
-            .map_or((404, "not found"), |(_, s, b)| (*s, *b));
+            .map_or((404, "not found".to_owned()), |(_, s, b)| (*s, b.clone()));
         async move {
             Ok(http::Response::builder()
                 .status(status)
@@ -285,6 +289,76 @@ async fn malformed_metadata_is_a_typed_error() {
             other => panic!("{doc}: {other:?}"),
         }
     }
+    // What came instead is named by its kind, never quoted.
+    let base = r#""issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t""#;
+    for (member, message) in [
+        (
+            r#""grant_types_supported":true"#,
+            "expected an array of strings, got a boolean",
+        ),
+        (
+            r#""grant_types_supported":7"#,
+            "expected an array of strings, got a number",
+        ),
+        (
+            r#""grant_types_supported":"code""#,
+            "expected an array of strings, got a string",
+        ),
+        (
+            r#""grant_types_supported":{}"#,
+            "expected an array of strings, got an object",
+        ),
+        (
+            r#""scopes_supported":["a",null]"#,
+            "expected a string, got null",
+        ),
+        (
+            r#""scopes_supported":["a",[]]"#,
+            "expected a string, got an array",
+        ),
+    ] {
+        let doc = format!(r#"{{{base},{member}}}"#);
+        let (_, transport) = scripted_owned("/.well-known/openid-configuration", doc);
+        let error = GenericProvider::discover_with("https://id.example.com", &transport)
+            .await
+            .unwrap_err();
+        let Error::Parse(parse) = error else {
+            panic!("{member}: {error:?}");
+        };
+        assert_eq!(parse.message, message, "{member}");
+    }
+}
+
+/// A transport that answers one path with an owned document.
+fn scripted_owned(
+    path: &'static str,
+    doc: String,
+) -> (Arc<Mutex<Vec<String>>>, impl oauth_core::HttpTransport) {
+    scripted(vec![(path, 200, doc)])
+}
+
+#[tokio::test]
+async fn basic_authentication_unless_only_the_body_is_listed() {
+    let base = r#""issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a","token_endpoint":"https://id.example.com/t""#;
+    for (methods, expected) in [
+        (r#"["private_key_jwt"]"#, ClientAuth::Basic),
+        (r#"["client_secret_post"]"#, ClientAuth::RequestBody),
+        (
+            r#"["client_secret_post","client_secret_basic"]"#,
+            ClientAuth::Basic,
+        ),
+    ] {
+        let doc = format!(r#"{{{base},"token_endpoint_auth_methods_supported":{methods}}}"#);
+        let (_, transport) = scripted_owned("/.well-known/openid-configuration", doc);
+        let provider = GenericProvider::discover_with("https://id.example.com", &transport)
+            .await
+            .unwrap();
+        assert_eq!(
+            oauth_core::Provider::client_auth(&provider),
+            expected,
+            "{methods}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -298,7 +372,7 @@ async fn insecure_endpoints_in_metadata_are_refused() {
 
 #[tokio::test]
 async fn missing_metadata_is_an_http_error() {
-    let (_, transport) = scripted(vec![]);
+    let (_, transport) = scripted(Vec::<(&str, u16, &str)>::new());
     let error = GenericProvider::discover_with("https://id.example.com", &transport)
         .await
         .unwrap_err();
