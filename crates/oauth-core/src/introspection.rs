@@ -310,6 +310,25 @@ mod tests {
     }
 
     #[test]
+    fn numeric_dates_are_whole_seconds_from_numbers_and_digit_strings() {
+        let at = |s: u64| Some(UNIX_EPOCH + Duration::from_secs(s));
+        let cases = [
+            (serde_json::json!(1_700_000_000), at(1_700_000_000)),
+            (serde_json::json!(1_700_000_000.9), at(1_700_000_000)),
+            (serde_json::json!(" 1700000000 "), at(1_700_000_000)),
+            (serde_json::json!(-5.5), None),
+            (serde_json::json!(-5), None),
+            (serde_json::json!("soon"), None),
+            (serde_json::json!(true), None),
+            // Past what the clock can hold.
+            (serde_json::json!(1e300), None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(numeric_date(&value), expected, "{value}");
+        }
+    }
+
+    #[test]
     fn inactive_answer() {
         let parsed =
             parse_introspection(&endpoint(), &answer(200, r#"{"active":false}"#)).expect("parses");
