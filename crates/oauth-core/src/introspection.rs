@@ -338,19 +338,61 @@ mod tests {
 
     #[test]
     fn malformed_answers_name_the_field() {
-        for (body, field) in [
-            (r#"{"scope":"a"}"#, Some("active")),
-            (r#"{"active":"yes"}"#, Some("active")),
-            (r#"{"active":true,"exp":"tomorrow"}"#, Some("exp")),
-            (r#"{"active":true,"aud":[1]}"#, Some("aud[0]")),
-            (r#"{"active":true,"scope":["a"]}"#, Some("scope")),
-            ("[]", None),
-            ("not json", None),
+        for (body, field, message) in [
+            (r#"{"scope":"a"}"#, Some("active"), "missing"),
+            (
+                r#"{"active":"yes"}"#,
+                Some("active"),
+                "expected a boolean, got a string",
+            ),
+            (
+                r#"{"active":null}"#,
+                Some("active"),
+                "expected a boolean, got null",
+            ),
+            (
+                r#"{"active":1}"#,
+                Some("active"),
+                "expected a boolean, got 1",
+            ),
+            (
+                r#"{"active":true,"exp":"tomorrow"}"#,
+                Some("exp"),
+                "expected seconds since the epoch, got a string",
+            ),
+            (
+                r#"{"active":true,"aud":[1]}"#,
+                Some("aud[0]"),
+                "expected a string, got 1",
+            ),
+            (
+                r#"{"active":true,"aud":false}"#,
+                Some("aud"),
+                "expected a string or an array, got false",
+            ),
+            (
+                r#"{"active":true,"scope":["a"]}"#,
+                Some("scope"),
+                "expected a string, got an array",
+            ),
+            (
+                r#"{"active":true,"sub":{}}"#,
+                Some("sub"),
+                "expected a string, got an object",
+            ),
+            ("[]", None, "expected a JSON object"),
         ] {
             match parse_introspection(&endpoint(), &answer(200, body)) {
-                Err(Error::Parse(e)) => assert_eq!(e.field.as_deref(), field, "{body}"),
+                Err(Error::Parse(e)) => {
+                    assert_eq!(e.field.as_deref(), field, "{body}");
+                    assert_eq!(e.message, message, "{body}");
+                }
                 other => panic!("{body}: {other:?}"),
             }
+        }
+        match parse_introspection(&endpoint(), &answer(200, "not json")) {
+            Err(Error::Parse(e)) => assert_eq!(e.field, None),
+            other => panic!("not json: {other:?}"),
         }
     }
 
