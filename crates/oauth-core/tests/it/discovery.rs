@@ -240,6 +240,14 @@ async fn rfc8414_is_the_fallback() {
             .map(oauth_core::url::Url::as_str),
         Some("https://id.example.com/tenant/device")
     );
+    assert_eq!(
+        provider
+            .metadata()
+            .unwrap()
+            .device_authorization_endpoint()
+            .map(oauth_core::url::Url::as_str),
+        Some("https://id.example.com/tenant/device")
+    );
 }
 
 async fn discovery_error(doc: &'static str) -> Error {
