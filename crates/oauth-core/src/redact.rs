@@ -300,7 +300,11 @@ fn secret_value_at(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     match bytes.get(j) {
         Some(b'=') => {
-            let start = j + 1;
+            // `name=value`, or `name = value` in a page's prose.
+            let mut start = j + 1;
+            while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
+                start += 1;
+            }
             let end = find_from(bytes, start, |b| b == b'&' || b.is_ascii_whitespace());
             Some((start, end))
         }
@@ -621,6 +625,19 @@ mod tests {
             shown,
             r#"{"access_token": "[redacted]", "refresh_token":"[redacted]", "expires_in":"soon","id_token":[redacted]}"#
         );
+    }
+
+    #[test]
+    fn secrets_with_space_around_the_colon_or_equals_are_redacted() {
+        let shown = excerpt(br#"{"access_token" :  "AT-1", "password"	:7, "code" = C2}"#);
+        assert_eq!(
+            shown,
+            // The tab is shown as a space, as every control character.
+            // A form value runs to `&` or a space: the brace goes with it.
+            r#"{"access_token" :  "[redacted]", "password" :[redacted], "code" = [redacted]"#
+        );
+        let shown = excerpt(b"refresh_token = RT-3&scope=a");
+        assert_eq!(shown, "refresh_token = [redacted]&scope=a");
     }
 
     #[test]
