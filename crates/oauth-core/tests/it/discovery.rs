@@ -75,6 +75,15 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
                     .to_vec()
             )
         );
+        assert_eq!(
+            names(metadata.code_challenge_methods_supported()),
+            Some(vec!["S256".to_owned(), "plain".to_owned()])
+        );
+        // The sandbox's ID tokens are unsigned, and its metadata says so.
+        assert_eq!(
+            names(metadata.id_token_signing_alg_values_supported()),
+            Some(vec!["none".to_owned()])
+        );
         assert!(metadata.pkce_s256());
         assert_eq!(
             metadata.document()["response_modes_supported"],
