@@ -360,3 +360,75 @@ fn keep_refresh_token_only_fills_a_gap() {
         Some("NEW")
     );
 }
+
+#[test]
+fn expires_in_counts_down_to_zero() {
+    let token = |at: Option<SystemTime>| {
+        let token = Token::bearer(AccessToken::new("AT"));
+        match at {
+            Some(at) => token.with_expires_at(at),
+            None => token,
+        }
+    };
+    let left = token(Some(SystemTime::now() + Duration::from_secs(3600)))
+        .expires_in()
+        .expect("an expiry");
+    assert!(
+        left > Duration::from_secs(3590) && left <= Duration::from_secs(3600),
+        "{left:?}"
+    );
+    let past = token(Some(SystemTime::now() - Duration::from_secs(5)));
+    assert_eq!(past.expires_in(), Some(Duration::ZERO));
+    assert_eq!(token(None).expires_in(), None);
+}
+
+#[test]
+fn a_fresh_tokens_lifetime_is_dated_once_by_the_judges_clock() {
+    let mut token = ok(r#"{"access_token":"AT","token_type":"bearer","expires_in":3600}"#);
+    let then = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
+    token.stamp_expiry(then);
+    assert_eq!(token.expires_at(), Some(then + Duration::from_secs(3600)));
+    // Once only: a later stamp leaves the date alone.
+    token.stamp_expiry(then + Duration::from_secs(60));
+    assert_eq!(token.expires_at(), Some(then + Duration::from_secs(3600)));
+}
+
+#[test]
+fn the_same_credentials_are_the_same_access_and_refresh_tokens() {
+    let access = |at: &str| Token::bearer(AccessToken::new(at));
+    assert!(access("A").same_credentials(&access("A")));
+    assert!(!access("A").same_credentials(&access("B")));
+    let with = |rt: &str| access("A").with_refresh_token(RefreshToken::new(rt));
+    assert!(with("R").same_credentials(&with("R")));
+    assert!(!with("R").same_credentials(&with("S")));
+    assert!(!with("R").same_credentials(&access("A")));
+}
+
+#[test]
+fn a_form_type_is_read_as_a_form_even_when_the_body_would_not_pass_for_one() {
+    // A member without `=` would not pass for a form under another type.
+    let token = parse(
+        200,
+        "application/x-www-form-urlencoded",
+        "access_token=AT&token_type=bearer&verbose",
+    )
+    .expect("form answer");
+    assert_eq!(token.access_token().secret(), "AT");
+    assert_eq!(token.extra().get("verbose"), Some(&Value::from("")));
+}
+
+#[test]
+fn only_a_body_shaped_like_a_token_form_passes_for_one() {
+    for (body, form) in [
+        ("access_token=AT&token_type=bearer", true),
+        ("error=invalid_grant", true),
+        (" access_token=AT ", true),
+        ("", false),
+        ("scope=a", false),
+        ("access_token=A T", false),
+        ("access_token=AT&verbose", false),
+        ("hello", false),
+    ] {
+        assert_eq!(looks_like_form(body.as_bytes()), form, "{body:?}");
+    }
+}
