@@ -432,3 +432,41 @@ fn only_a_body_shaped_like_a_token_form_passes_for_one() {
         assert_eq!(looks_like_form(body.as_bytes()), form, "{body:?}");
     }
 }
+
+#[test]
+fn empty_strings_are_members_not_sent() {
+    let token = ok(r#"{"access_token":"AT","token_type":"","refresh_token":""}"#);
+    assert_eq!(token.token_type(), &TokenType::Bearer);
+    assert!(token.refresh_token().is_none());
+}
+
+#[test]
+fn expiries_of_a_thousand_million_million_seconds_or_more_are_refused() {
+    let failure = parse_failure(parse(
+        200,
+        "application/json",
+        r#"{"access_token":"AT","expires_in":1e15}"#,
+    ));
+    assert_eq!(failure.field.as_deref(), Some("expires_in"));
+    assert_eq!(failure.message, "expected a number of seconds, got 1e15");
+    let token = ok(r#"{"access_token":"AT","expires_in":999999999999999.0}"#);
+    assert!(token.expires_at().is_some());
+}
+
+#[test]
+fn a_bad_expiry_is_quoted_up_to_forty_characters() {
+    let message = |value: &str| {
+        let body = format!(r#"{{"access_token":"AT","expires_in":"{value}"}}"#);
+        parse_failure(parse(200, "application/json", &body)).message
+    };
+    let forty = "x".repeat(38);
+    assert_eq!(
+        message(&forty),
+        format!("expected a number of seconds, got \"{forty}\"")
+    );
+    let longer = "x".repeat(39);
+    assert_eq!(
+        message(&longer),
+        format!("expected a number of seconds, got \"{}…", "x".repeat(39))
+    );
+}
