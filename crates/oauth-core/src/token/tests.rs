@@ -448,7 +448,10 @@ fn expiries_of_a_thousand_million_million_seconds_or_more_are_refused() {
         r#"{"access_token":"AT","expires_in":1e15}"#,
     ));
     assert_eq!(failure.field.as_deref(), Some("expires_in"));
-    assert_eq!(failure.message, "expected a number of seconds, got 1e15");
+    assert_eq!(
+        failure.message,
+        "expected a number of seconds, got 1000000000000000.0"
+    );
     let token = ok(r#"{"access_token":"AT","expires_in":999999999999999.0}"#);
     assert!(token.expires_at().is_some());
 }
