@@ -1028,6 +1028,10 @@ impl tracing::Subscriber for SpanUrls {
 fn a_logged_request_names_its_url_without_the_query() {
     let urls = SpanUrls::default();
     tracing::subscriber::with_default(urls.clone(), || {
+        // Another test thread may have met the span's callsite first, with
+        // no subscriber, and tracing caches that it interests no one:
+        // count this subscriber in again.
+        tracing::callsite::rebuild_interest_cache();
         tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime")
