@@ -278,7 +278,7 @@ pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;
 pub use crate::redact::{answer_excerpt, body_excerpt, is_secret_field, json_problem, server_text};
-pub use crate::retry::RetryPolicy;
+pub use crate::retry::{RetryPolicy, retry_after};
 pub use crate::revocation::TokenRef;
 pub use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Password, PkceCodeVerifier,
@@ -293,4 +293,4 @@ pub use crate::store::{FileStore, FileStoreError};
 pub use crate::store::{MemoryStore, TokenStore};
 pub use crate::token::{Token, TokenType};
 pub use crate::transport::{HttpTransport, TransportConfig};
-pub use crate::url_policy::{check_endpoint, is_loopback};
+pub use crate::url_policy::{check_endpoint, display_without_query, is_loopback};

@@ -134,8 +134,9 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 
 /// How long the answer's `Retry-After` asks to wait (RFC 9110 §10.2.3):
 /// delay seconds, or an HTTP date taken relative to `now`. A date in the
-/// past means no wait; an unreadable value counts as absent.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// past means no wait; an unreadable value counts as absent. Part of the
+/// provider kit: a provider's own rate-limit error reads the wait with it.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()

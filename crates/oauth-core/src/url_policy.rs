@@ -168,8 +168,9 @@ fn plain_host(host: &str) -> Option<bool> {
     (plain_labels && ends_in_name && !host.contains("xn--")).then_some(host == "localhost")
 }
 
-/// The URL without query, fragment or credentials: safe to show.
-pub(crate) fn display_without_query(url: &Url) -> String {
+/// The URL without query, fragment or credentials: safe to show in an
+/// error or a log line, where a query may carry a code or a token.
+pub fn display_without_query(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.set_fragment(None);

@@ -7,17 +7,16 @@ mod pages;
 mod params;
 mod serde_time;
 
-use std::time::Duration;
+use std::time::SystemTime;
 
-use oauth_core::http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use oauth_core::http::header::{ACCEPT, CONTENT_TYPE};
 use oauth_core::http::{HeaderMap, Method, StatusCode};
 use oauth_core::transport::HttpResponse;
 use oauth_core::url::Url;
-use oauth_core::{Endpoint, ParseError};
+use oauth_core::{Endpoint, ParseError, display_without_query};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc2822;
 
 pub use self::models::*;
 pub use self::pages::{Page, PageMeta, Pages};
@@ -451,32 +450,13 @@ impl Api {
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(Error::RateLimited {
                 method,
-                url: shown(&url),
-                retry_after: retry_after(response.headers()),
+                url: display_without_query(&url),
+                retry_after: oauth_core::retry_after(response.headers(), SystemTime::now()),
                 rate_limit,
             });
         }
         Err(api_error(method, &url, &response, rate_limit))
     }
-}
-
-/// `retry-after` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = OffsetDateTime::parse(value, &Rfc2822).ok()?;
-    let wait = at - OffsetDateTime::now_utc();
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
-}
-
-/// The URL without query: safe to show.
-fn shown(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.to_string()
 }
 
 fn endpoint(url: &Url) -> Endpoint {
@@ -583,7 +563,7 @@ fn api_error(
     };
     Error::Api(Box::new(ApiError {
         method,
-        url: shown(url),
+        url: display_without_query(url),
         status: response.status(),
         body,
         rate_limit,
@@ -704,18 +684,6 @@ mod tests {
             parse.message, "a value of the wrong type or form",
             "never `lots`"
         );
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
     }
 
     #[test]
