@@ -1,6 +1,7 @@
 //! The one error type of the crate, and the server's own error words, typed.
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,10 @@ use crate::redact::{self, SentSecrets};
 ///
 /// No variant ever holds a secret: token and password values are redacted
 /// from body excerpts, and URLs are shown without their query.
-#[derive(Debug, thiserror::Error)]
+///
+/// Errors clone cheaply (a cause is shared, not copied), so every waiter of
+/// a failed renewal gets the same error, source chain included.
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request never produced an HTTP answer (connect, TLS, timeout,
@@ -73,9 +77,10 @@ pub enum Error {
     /// the user must authorize again.
     #[error("the access token has expired and there is no refresh token; authorize again")]
     ExpiredWithoutRefresh,
-    /// A token store failed to load, save or remove a token.
+    /// A token store failed to load, save or remove a token; see
+    /// [`Error::store`].
     #[error("token store: {0}")]
-    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Store(#[source] Cause),
     /// The server rejected the refresh token (`invalid_grant`): it expired,
     /// was revoked, or was already used. A session has removed it from its
     /// store; the user must authorize again.
@@ -96,6 +101,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// A token store's failure, from any error or message:
+    /// `Error::store(io_error)`, `Error::store("read-only store")`.
+    pub fn store(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Store(Cause::new(cause))
+    }
+
     /// The RFC 6749 error code, when the server sent one (in a token answer
     /// or in the authorization callback).
     #[must_use]
@@ -191,7 +202,7 @@ pub struct Endpoint {
     pub name: &'static str,
     /// The URL without query or fragment (shared: errors are cloned to
     /// every waiter of a failed refresh).
-    pub url: std::sync::Arc<str>,
+    pub url: Arc<str>,
 }
 
 impl Endpoint {
@@ -213,16 +224,51 @@ impl fmt::Display for Endpoint {
 }
 
 /// A failure below HTTP: no answer came, or it could not be read in full.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind}{}", source_suffix(.source.as_deref()))]
+/// Clones share the cause.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{kind}{}", source_suffix(.source.as_ref()))]
 pub struct TransportError {
     kind: TransportErrorKind,
     #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Cause>,
 }
 
-fn source_suffix(source: Option<&(dyn std::error::Error + Send + Sync)>) -> String {
+fn source_suffix(source: Option<&Cause>) -> String {
     source.map_or_else(String::new, |s| format!(": {s}"))
+}
+
+/// The underlying error of an [`Error`]: any error, shared by the clones of
+/// the error that holds it. It dereferences to the error itself, so
+/// `downcast_ref` finds the original type, and `Error::source` of the
+/// holding error returns the original, not this wrapper.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    /// Wraps any error, or a message.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Cause(Arc::from(error.into()))
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = dyn std::error::Error + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
 }
 
 impl TransportError {
@@ -233,7 +279,7 @@ impl TransportError {
     ) -> Self {
         TransportError {
             kind,
-            source: Some(source.into()),
+            source: Some(Cause::new(source)),
         }
     }
 
@@ -733,6 +779,69 @@ mod tests {
                 error_description: Some("a b".into()),
                 error_uri: None,
             }
+        );
+    }
+
+    fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        let mut texts = vec![error.to_string()];
+        let mut next = error.source();
+        while let Some(cause) = next {
+            texts.push(cause.to_string());
+            next = cause.source();
+        }
+        texts
+    }
+
+    #[test]
+    fn a_clone_shares_its_cause_with_the_whole_chain() {
+        let original = Error::Transport {
+            endpoint: Endpoint::new(
+                "token",
+                &url::Url::parse("https://a.example/t").expect("url"),
+            ),
+            source: TransportError::new(
+                TransportErrorKind::Connect,
+                Error::store(std::io::Error::other("disk full")),
+            ),
+        };
+        let copy = original.clone();
+        assert_eq!(chain(&copy), chain(&original));
+        assert_eq!(
+            chain(&copy),
+            [
+                "token endpoint https://a.example/t: could not connect: token store: disk full",
+                "could not connect: token store: disk full",
+                "token store: disk full",
+                "disk full",
+            ]
+        );
+        let Error::Transport { source, .. } = &copy else {
+            unreachable!()
+        };
+        let Some(Error::Store(cause)) =
+            std::error::Error::source(source).and_then(|cause| cause.downcast_ref::<Error>())
+        else {
+            panic!("the transport's cause is the store error itself");
+        };
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
+    }
+
+    #[test]
+    fn a_store_error_from_a_message_or_an_error() {
+        let message = Error::store("read-only store");
+        assert_eq!(message.to_string(), "token store: read-only store");
+        let io = Error::store(std::io::Error::other("disk full"));
+        let source = std::error::Error::source(&io).expect("a source");
+        assert_eq!(
+            source
+                .downcast_ref::<std::io::Error>()
+                .map(ToString::to_string),
+            Some("disk full".to_owned()),
+            "the source is the original error, not a wrapper"
+        );
+        assert_eq!(
+            format!("{io:?}"),
+            format!("Store({:?})", std::io::Error::other("disk full"))
         );
     }
 }

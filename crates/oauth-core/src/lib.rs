@@ -263,7 +263,7 @@ pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::device::{DEVICE_CODE_GRANT, DeviceAuthorization, DeviceCode};
 pub use crate::discovery::ServerMetadata;
 pub use crate::error::{
-    CallbackError, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
+    CallbackError, Cause, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
     TransportErrorKind,
 };
 #[cfg(feature = "form-login")]

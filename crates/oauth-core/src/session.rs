@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, TransportError};
+use crate::error::Error;
 use crate::rate_limit::RateLimiter;
 use crate::redact::SentCredential;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
@@ -107,7 +107,7 @@ struct Inner {
 }
 
 /// What a renewal hands its waiters.
-type Outcome = Result<Arc<Cached>, Arc<Error>>;
+type Outcome = Result<Arc<Cached>, Error>;
 
 /// A token with what the fast path needs ready-made.
 struct Cached {
@@ -606,7 +606,7 @@ impl Session {
                     let result = self.renew_now(rejected).await;
                     let outcome = match &result {
                         Ok(cached) => Ok(Arc::clone(cached)),
-                        Err(error) => Err(Arc::new(duplicate(error))),
+                        Err(error) => Err(error.clone()),
                     };
                     drop(flight);
                     // No receiver left is fine: nobody was waiting.
@@ -621,7 +621,7 @@ impl Session {
                     };
                     return match outcome {
                         Some(Ok(cached)) => Ok(CurrentToken(cached)),
-                        Some(Err(error)) => Err(duplicate(&error)),
+                        Some(Err(error)) => Err(error),
                         None => continue,
                     };
                 }
@@ -718,82 +718,6 @@ struct FlightGuard<'a>(&'a Mutex<Option<watch::Receiver<Option<Outcome>>>>);
 impl Drop for FlightGuard<'_> {
     fn drop(&mut self) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-}
-
-/// The same error for a renewal's waiters. Most variants clone; a
-/// transport or store cause is shared, with its message and source chain.
-fn duplicate(error: &Error) -> Error {
-    match error {
-        Error::Transport { endpoint, source } => Error::Transport {
-            endpoint: endpoint.clone(),
-            source: match std::error::Error::source(source) {
-                Some(cause) => TransportError::new(source.kind(), SharedCause::of(cause)),
-                None => TransportError::from_kind(source.kind()),
-            },
-        },
-        Error::Http {
-            endpoint,
-            status,
-            excerpt,
-        } => Error::Http {
-            endpoint: endpoint.clone(),
-            status: *status,
-            excerpt: excerpt.clone(),
-        },
-        Error::Server {
-            endpoint,
-            status,
-            error,
-        } => Error::Server {
-            endpoint: endpoint.clone(),
-            status: *status,
-            error: error.clone(),
-        },
-        Error::Parse(parse) => Error::Parse(parse.clone()),
-        Error::StateMismatch => Error::StateMismatch,
-        Error::AuthorizationDenied(error) => Error::AuthorizationDenied(error.clone()),
-        Error::Callback(callback) => Error::Callback(callback.clone()),
-        Error::Config(message) => Error::Config(message.clone()),
-        Error::InsecureUrl { url, reason } => Error::InsecureUrl {
-            url: url.clone(),
-            reason,
-        },
-        Error::ExpiredWithoutRefresh => Error::ExpiredWithoutRefresh,
-        Error::Store(cause) => Error::Store(Box::new(SharedCause::of(cause.as_ref()))),
-        Error::RefreshTokenRejected(error) => Error::RefreshTokenRejected(error.clone()),
-        Error::NoToken => Error::NoToken,
-        Error::UnsupportedTokenType { token_type } => Error::UnsupportedTokenType {
-            token_type: token_type.clone(),
-        },
-    }
-}
-
-/// An error cause passed on by message, with its chain.
-#[derive(Debug)]
-struct SharedCause {
-    message: String,
-    source: Option<Box<SharedCause>>,
-}
-
-impl SharedCause {
-    fn of(error: &(dyn std::error::Error + 'static)) -> Self {
-        SharedCause {
-            message: error.to_string(),
-            source: error.source().map(|s| Box::new(SharedCause::of(s))),
-        }
-    }
-}
-
-impl fmt::Display for SharedCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for SharedCause {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as _)
     }
 }
 

@@ -36,7 +36,7 @@ pub use self::file::{FileStore, FileStoreError};
 ///         Ok(None)
 ///     }
 ///     async fn save(&self, _key: &str, _token: &Token) -> Result<(), Error> {
-///         Err(Error::Store("read-only store".into()))
+///         Err(Error::store("read-only store"))
 ///     }
 ///     async fn remove(&self, _key: &str) -> Result<(), Error> {
 ///         Ok(())
@@ -134,12 +134,12 @@ impl TokenStore for MemoryStore {
         // message could quote a value, so it is not passed on.
         serde_json::from_slice(json)
             .map(Some)
-            .map_err(|_| Error::Store("a token in the memory store could not be read back".into()))
+            .map_err(|_| Error::store("a token in the memory store could not be read back"))
     }
 
     async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
         let json = serde_json::to_vec(token)
-            .map_err(|_| Error::Store("the token could not be serialised".into()))?;
+            .map_err(|_| Error::store("the token could not be serialised"))?;
         self.tokens()
             .insert(key.to_owned(), json.into_boxed_slice());
         Ok(())
@@ -155,9 +155,8 @@ impl TokenStore for MemoryStore {
         let Some(json) = tokens.get(key) else {
             return Ok(true);
         };
-        let stored: Token = serde_json::from_slice(json).map_err(|_| {
-            Error::Store("a token in the memory store could not be read back".into())
-        })?;
+        let stored: Token = serde_json::from_slice(json)
+            .map_err(|_| Error::store("a token in the memory store could not be read back"))?;
         if !stored.same_credentials(expected) {
             return Ok(false);
         }

@@ -10,6 +10,7 @@ use http::{Method, StatusCode};
 
 use super::*;
 use crate::clock::ManualClock;
+use crate::error::TransportError;
 use crate::error::{Endpoint, ErrorCode, ServerError, TransportErrorKind};
 use crate::secret::RefreshToken;
 use crate::transport::transport_fn;
@@ -126,7 +127,7 @@ impl TokenStore for FlakyStore {
     }
     async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
         if self.broken.load(Ordering::SeqCst) {
-            return Err(Error::Store("disk full".into()));
+            return Err(Error::store("disk full"));
         }
         self.inner.save(key, token).await
     }
@@ -603,43 +604,6 @@ fn the_bearer_header_is_sensitive_and_nothing_leaks() {
         ),
         Err(Error::Config(_))
     ));
-}
-
-#[test]
-fn waiters_get_an_equal_error() {
-    let store = Error::Store(Box::new(std::io::Error::other("disk full")));
-    let copy = duplicate(&store);
-    assert!(matches!(copy, Error::Store(_)));
-    assert_eq!(copy.to_string(), store.to_string());
-    let server = Error::RefreshTokenRejected(ServerError {
-        error: ErrorCode::InvalidGrant,
-        error_description: None,
-        error_uri: None,
-    });
-    assert_eq!(duplicate(&server).to_string(), server.to_string());
-}
-
-#[test]
-fn a_duplicated_cause_keeps_its_whole_chain() {
-    fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
-        let mut texts = vec![error.to_string()];
-        let mut next = error.source();
-        while let Some(cause) = next {
-            texts.push(cause.to_string());
-            next = cause.source();
-        }
-        texts
-    }
-    let original = Error::Transport {
-        endpoint: Endpoint::new("token", &url::Url::parse(URL).expect("url")),
-        source: TransportError::new(
-            TransportErrorKind::Connect,
-            Error::Store(Box::new(std::io::Error::other("disk full"))),
-        ),
-    };
-    let copy = duplicate(&original);
-    assert_eq!(chain(&copy), chain(&original));
-    assert_eq!(chain(&copy).len(), 4, "{:?}", chain(&copy));
 }
 
 /// A store that counts its loads.

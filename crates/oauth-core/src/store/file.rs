@@ -130,8 +130,8 @@ impl FileStore {
             job(&inner)
         })
         .await
-        .map_err(|join| Error::Store(Box::new(join)))?
-        .map_err(|e| Error::Store(Box::new(e)))
+        .map_err(Error::store)?
+        .map_err(Error::store)
     }
 }
 

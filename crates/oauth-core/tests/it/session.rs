@@ -252,7 +252,7 @@ impl TokenStore for WatchingStore {
             "a token was used before it was saved"
         );
         if self.broken.load(Ordering::SeqCst) {
-            return Err(Error::Store("disk full".into()));
+            return Err(Error::store("disk full"));
         }
         self.saved
             .lock()
