@@ -452,7 +452,10 @@ impl BattleNetClient {
                 Some(runtime) => runtime.clone(),
                 None => {
                     let runtime = oauth_core::blocking::Runtime::new().map_err(|e| {
-                        oauth_core::Error::Config(format!("cannot start the blocking runtime: {e}"))
+                        oauth_core::Error::from(oauth_core::ConfigError::Environment {
+                            what: "start the blocking runtime",
+                            source: oauth_core::Cause::new(e),
+                        })
                     })?;
                     *slot = Some(runtime.clone());
                     runtime
@@ -495,18 +498,21 @@ impl BattleNetClient {
 
     /// A public document of the OAuth host: no token is sent.
     async fn oauth_document(&self, relative: &'static str) -> Result<Value, Error> {
-        let url = self
-            .inner
-            .hosts
-            .oauth_base
-            .join(relative)
-            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+        let url = self.inner.hosts.oauth_base.join(relative).map_err(|e| {
+            oauth_core::Error::from(oauth_core::ConfigError::InvalidUrl {
+                what: "OAuth path",
+                url: relative.to_owned(),
+                reason: e.to_string(),
+            })
+        })?;
         let request = oauth_core::http::Request::builder()
             .method(Method::GET)
             .uri(url.as_str())
             .header(oauth_core::http::header::ACCEPT, "application/json")
             .body(Vec::new())
-            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+            .map_err(|e| {
+                oauth_core::Error::from(oauth_core::ConfigError::InvalidRequest(e.to_string()))
+            })?;
         let response = self.inner.oauth.send_to(relative, request).await?;
         read_typed(url.path(), &response)
     }
@@ -562,7 +568,9 @@ impl BattleNetClient {
             .uri(url.as_str())
             .header(oauth_core::http::header::ACCEPT, "application/json")
             .body(Vec::new())
-            .map_err(|e| oauth_core::Error::Config(e.to_string()))?;
+            .map_err(|e| {
+                oauth_core::Error::from(oauth_core::ConfigError::InvalidRequest(e.to_string()))
+            })?;
         let response = self.session()?.send(request).await?;
         read_answer(url.path(), &response)
     }

@@ -237,10 +237,14 @@ mod tests {
 
     #[test]
     fn only_a_core_error_is_a_core_error() {
-        let core = Error::from(oauth_core::Error::Config("no client id".to_owned()));
+        let core = Error::from(oauth_core::Error::Config(
+            oauth_core::ConfigError::EmptyClientId,
+        ));
         assert!(matches!(
             core.oauth(),
-            Some(oauth_core::Error::Config(text)) if text == "no client id"
+            Some(oauth_core::Error::Config(
+                oauth_core::ConfigError::EmptyClientId
+            ))
         ));
         assert!(Error::Workflow("needs a user token").oauth().is_none());
         assert!(

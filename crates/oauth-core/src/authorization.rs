@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::client::Client;
-use crate::error::{CallbackError, Error, ServerError};
+use crate::error::{CallbackError, Cause, ConfigError, Error, ServerError};
 use crate::secret::{AuthorizationCode, CsrfState, PkceCodeVerifier};
 use crate::url_policy::{display_without_query, same_redirect_target};
 
@@ -87,8 +87,8 @@ impl<'a> AuthorizationRequest<'a> {
         let redirect = self
             .client
             .redirect()
-            .ok_or_else(|| {
-                Error::Config("the authorization code flow needs a redirect URI".into())
+            .ok_or(ConfigError::NoRedirectUri {
+                needed_by: "the authorization code flow",
             })?
             .clone();
         if let Some((name, _)) = self
@@ -96,9 +96,7 @@ impl<'a> AuthorizationRequest<'a> {
             .iter()
             .find(|(name, _)| RESERVED.contains(&name.as_str()))
         {
-            return Err(Error::Config(format!(
-                "parameter `{name}` is set by the authorization request itself"
-            )));
+            return Err(ConfigError::ReservedParameter(name.clone()).into());
         }
         let state = CsrfState::new(random_token(16)?);
         let verifier = if self.pkce {
@@ -287,8 +285,10 @@ pub fn pkce_challenge(verifier: &PkceCodeVerifier) -> String {
 /// `bytes` random bytes from the OS, base64url-encoded.
 pub(crate) fn random_token(bytes: usize) -> Result<String, Error> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf)
-        .map_err(|e| Error::Config(format!("the operating system gave no randomness: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| ConfigError::Environment {
+        what: "get randomness from the operating system",
+        source: Cause::new(e.to_string()),
+    })?;
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 

@@ -14,7 +14,7 @@ use url::Url;
 use url::form_urlencoded;
 
 use crate::authorization::{AuthorizationRequest, PendingAuthorization};
-use crate::error::{Endpoint, Error};
+use crate::error::{ConfigError, Endpoint, Error};
 use crate::provider::{ClientAuth, Provider};
 use crate::redact::SentSecrets;
 use crate::secret::{AuthorizationCode, ClientSecret, RefreshToken};
@@ -143,7 +143,7 @@ impl ClientBuilder {
     /// was built without one.
     pub fn build(self) -> Result<Client, Error> {
         if self.client_id.is_empty() {
-            return Err(Error::Config("the client id is empty".into()));
+            return Err(ConfigError::EmptyClientId.into());
         }
         let redirect_uri = self
             .redirect_uri
@@ -172,20 +172,19 @@ fn default_transport() -> Result<Arc<dyn HttpTransport>, Error> {
 
 #[cfg(not(any(feature = "reqwest", feature = "hyper")))]
 fn default_transport() -> Result<Arc<dyn HttpTransport>, Error> {
-    Err(Error::Config(
-        "no transport given, and oauth-core was built without the `reqwest` or `hyper` feature"
-            .into(),
-    ))
+    Err(ConfigError::NoTransport.into())
 }
 
 fn parse_redirect_uri(uri: &str) -> Result<RedirectUri, Error> {
-    let url =
-        Url::parse(uri).map_err(|e| Error::Config(format!("invalid redirect URI `{uri}`: {e}")))?;
+    let invalid = |reason: String| ConfigError::InvalidUrl {
+        what: "redirect URI",
+        url: uri.to_owned(),
+        reason,
+    };
+    let url = Url::parse(uri).map_err(|e| invalid(e.to_string()))?;
     if url.fragment().is_some() {
         // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
-        return Err(Error::Config(format!(
-            "the redirect URI `{uri}` has a fragment, which RFC 6749 forbids"
-        )));
+        return Err(invalid("it has a fragment, which RFC 6749 forbids".into()).into());
     }
     Ok(RedirectUri {
         exact: uri.to_owned(),
@@ -431,7 +430,7 @@ impl Client {
         }
         builder
             .body(form.finish().into_bytes())
-            .map_err(|e| Error::Config(format!("cannot build a request to {url}: {e}")))
+            .map_err(|e| ConfigError::InvalidRequest(e.to_string()).into())
     }
 
     /// Sends a request through the transport with a trace event naming
@@ -449,7 +448,7 @@ impl Client {
         request: HttpRequest,
     ) -> Result<HttpResponse, Error> {
         let url = Url::parse(&request.uri().to_string())
-            .map_err(|e| Error::Config(format!("invalid request URI: {e}")))?;
+            .map_err(|e| ConfigError::InvalidRequest(format!("invalid request URI: {e}")))?;
         check_endpoint(&url)?;
         self.send(&Endpoint::new(endpoint, &url), request).await
     }
@@ -519,7 +518,7 @@ fn basic_auth(client_id: &str, secret: &ClientSecret) -> Result<HeaderValue, Err
         "Basic {}",
         STANDARD.encode(format!("{id}:{secret}"))
     ))
-    .map_err(|_| Error::Config("cannot encode the client credentials".into()))?;
+    .map_err(|_| ConfigError::InvalidHeader("the client credentials"))?;
     // Keeps the value out of HTTP/2 header compression tables and debug output.
     value.set_sensitive(true);
     Ok(value)

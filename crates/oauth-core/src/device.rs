@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error, ErrorCode};
+use crate::error::{ConfigError, Endpoint, Error, ErrorCode};
 use crate::token::{Token, json_object_answer};
 use crate::url_policy::display_without_query;
 
@@ -161,9 +161,7 @@ impl Client {
             .provider()
             .endpoints()
             .device_authorization()
-            .ok_or_else(|| {
-                Error::Config("the provider has no device authorization endpoint".into())
-            })?;
+            .ok_or(ConfigError::NoEndpoint("device authorization"))?;
         let endpoint = Endpoint::new("device authorization", url);
         let scope = scopes.join(self.provider().scope_separator());
         let mut params = Vec::new();

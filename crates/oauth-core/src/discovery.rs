@@ -10,7 +10,7 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Endpoint, Error, ParseError};
+use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::provider::{ClientAuth, Endpoints, GenericProvider};
 use crate::redact;
 use crate::token::error_from_response;
@@ -422,13 +422,17 @@ fn kind(value: &Value) -> &'static str {
 /// An issuer identifier: an endpoint-policy URL with no query or fragment
 /// (RFC 8414 §2).
 fn parse_issuer(issuer: &str) -> Result<Url, Error> {
-    let url = Url::parse(issuer)
-        .map_err(|e| Error::Config(format!("invalid issuer URL `{issuer}`: {e}")))?;
+    let invalid = |reason: String| ConfigError::InvalidUrl {
+        what: "issuer",
+        url: issuer.to_owned(),
+        reason,
+    };
+    let url = Url::parse(issuer).map_err(|e| invalid(e.to_string()))?;
     check_endpoint(&url)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "the issuer `{issuer}` has a query or fragment, which issuers may not have"
-        )));
+        return Err(
+            invalid("it has a query or fragment, which issuers may not have".into()).into(),
+        );
     }
     Ok(url)
 }
@@ -437,7 +441,7 @@ fn parse_issuer(issuer: &str) -> Result<Url, Error> {
 fn openid_configuration_url(issuer: &Url) -> Result<Url, Error> {
     let base = issuer.as_str().trim_end_matches('/');
     Url::parse(&format!("{base}/.well-known/openid-configuration"))
-        .map_err(|e| Error::Config(format!("cannot build the discovery URL: {e}")))
+        .map_err(|e| ConfigError::InvalidRequest(format!("the discovery URL: {e}")).into())
 }
 
 /// `/.well-known/oauth-authorization-server{issuer path}` (RFC 8414 §3).
@@ -462,7 +466,7 @@ pub(crate) async fn get(
         .uri(url.as_str())
         .header(ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| Error::Config(format!("cannot build a request to {endpoint}: {e}")))?;
+        .map_err(|e| ConfigError::InvalidRequest(format!("{endpoint}: {e}")))?;
     let started = Instant::now();
     let result = transport.send(request).await;
     tracing::debug!(

@@ -62,9 +62,10 @@ pub enum Error {
     /// The callback URL is not a valid answer to this authorization.
     #[error("invalid callback: {0}")]
     Callback(CallbackError),
-    /// The client or provider is configured in a way that cannot work.
+    /// The client, the provider or a request is set up in a way that
+    /// cannot work; found before anything is sent.
     #[error("configuration error: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
     /// An endpoint URL is refused (for example plain `http` off loopback).
     #[error("insecure endpoint {url}: {reason}")]
     InsecureUrl {
@@ -365,6 +366,74 @@ fn body_suffix(excerpt: &str) -> String {
     } else {
         format!(" (body: {excerpt})")
     }
+}
+
+/// What is wrong with a configuration or a request being built: the
+/// cause of [`Error::Config`]. No variant holds a secret.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The client id is empty.
+    #[error("the client id is empty")]
+    EmptyClientId,
+    /// No transport was given, and the crate was built without one.
+    #[error(
+        "no transport given, and oauth-core was built without the `reqwest` or `hyper` feature"
+    )]
+    NoTransport,
+    /// A URL given to the configuration cannot be used.
+    #[error("invalid {what} `{url}`: {reason}")]
+    InvalidUrl {
+        /// Which URL: `redirect URI`, `endpoint URL`, `issuer`, …
+        what: &'static str,
+        /// The URL as given.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The operation needs a redirect URI and the client has none.
+    #[error("{needed_by} needs a redirect URI")]
+    NoRedirectUri {
+        /// The operation, such as `the authorization code flow`.
+        needed_by: &'static str,
+    },
+    /// The client's redirect URI is not the one a loopback listener serves.
+    #[error("the client's redirect URI must be the loopback listener's, {listener}")]
+    NotTheLoopbackRedirect {
+        /// The listener's redirect URI.
+        listener: String,
+    },
+    /// The provider has no endpoint for this operation.
+    #[error("the provider has no {0} endpoint")]
+    NoEndpoint(&'static str),
+    /// An extra authorization parameter that the request sets itself.
+    #[error("parameter `{0}` is set by the authorization request itself")]
+    ReservedParameter(String),
+    /// A header's value (or name) holds characters a header cannot carry.
+    #[error("invalid header text in {0}")]
+    InvalidHeader(&'static str),
+    /// A value cannot be written as the request needs it.
+    #[error("cannot write {what}: {reason}")]
+    InvalidValue {
+        /// What was being written, such as `the JSON body`.
+        what: &'static str,
+        /// Why it could not be.
+        reason: String,
+    },
+    /// A request cannot be built from its parts (a URL that is not
+    /// absolute, or that does not make a valid request target).
+    #[error("cannot build the request: {0}")]
+    InvalidRequest(String),
+    /// The system cannot give what the client needs: TLS roots,
+    /// randomness, a runtime.
+    #[error("cannot {what}: {source}")]
+    Environment {
+        /// What failed, such as `set up TLS`.
+        what: &'static str,
+        /// The system's error.
+        #[source]
+        source: Cause,
+    },
 }
 
 /// Why a callback URL was rejected.
@@ -734,8 +803,8 @@ mod tests {
                 ),
                 // Our own words hold no echo.
                 (
-                    Error::Config(ECHOED.into()),
-                    "configuration error: got s3cret",
+                    Error::Config(ConfigError::InvalidRequest(ECHOED.into())),
+                    "configuration error: cannot build the request: got s3cret",
                 ),
             ]
         };

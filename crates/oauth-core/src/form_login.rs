@@ -21,7 +21,7 @@ use url::form_urlencoded;
 
 use self::html::{Button, Field, Form, Page};
 use crate::client::Client;
-use crate::error::{Error, ErrorCode, ServerError};
+use crate::error::{ConfigError, Error, ErrorCode, ServerError};
 use crate::redact::SentSecrets;
 use crate::secret::Password;
 use crate::token::Token;
@@ -371,9 +371,12 @@ impl FormLogin {
         login: &str,
         password: &Password,
     ) -> Result<Url, FormLoginError> {
-        let redirect_uri = client
-            .redirect_uri()
-            .ok_or_else(|| Error::Config("a form login needs the client's redirect URI".into()))?;
+        let redirect_uri =
+            client
+                .redirect_uri()
+                .ok_or(Error::Config(ConfigError::NoRedirectUri {
+                    needed_by: "a form login",
+                }))?;
         let mut walk = Walk {
             config: &self.config,
             client,
@@ -524,15 +527,12 @@ impl Walk<'_> {
             .collect();
         if !cookies.is_empty() {
             let mut value = HeaderValue::try_from(cookies.join("; "))
-                .map_err(|_| Error::Config("a cookie is not valid header text".into()))?;
+                .map_err(|_| ConfigError::InvalidHeader("a cookie"))?;
             value.set_sensitive(true);
             builder = builder.header(COOKIE, value);
         }
         builder.uri(url.as_str()).body(body).map_err(|e| {
-            Error::Config(format!(
-                "cannot build a request to {}: {e}",
-                display_without_query(&url)
-            ))
+            ConfigError::InvalidRequest(format!("{}: {e}", display_without_query(&url))).into()
         })
     }
 

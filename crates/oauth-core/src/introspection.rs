@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error};
+use crate::error::{ConfigError, Endpoint, Error};
 use crate::revocation::TokenRef;
 use crate::token::json_object_answer;
 
@@ -109,10 +109,11 @@ impl Client {
         token: impl Into<TokenRef<'a>>,
     ) -> Result<Introspection, Error> {
         let token = token.into();
-        let url =
-            self.provider().endpoints().introspection().ok_or_else(|| {
-                Error::Config("the provider has no introspection endpoint".into())
-            })?;
+        let url = self
+            .provider()
+            .endpoints()
+            .introspection()
+            .ok_or(ConfigError::NoEndpoint("introspection"))?;
         let endpoint = Endpoint::new("introspection", url);
         let (response, sent) = self
             .post_form(

@@ -263,8 +263,8 @@ pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::device::{DEVICE_CODE_GRANT, DeviceAuthorization, DeviceCode};
 pub use crate::discovery::ServerMetadata;
 pub use crate::error::{
-    CallbackError, Cause, Endpoint, Error, ErrorCode, ParseError, ServerError, TransportError,
-    TransportErrorKind,
+    CallbackError, Cause, ConfigError, Endpoint, Error, ErrorCode, ParseError, ServerError,
+    TransportError, TransportErrorKind,
 };
 #[cfg(feature = "form-login")]
 pub use crate::form_login::{

@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::authorization::{AuthorizationRequest, PendingAuthorization};
 use crate::client::Client;
-use crate::error::{Endpoint, Error, TransportError, TransportErrorKind};
+use crate::error::{ConfigError, Endpoint, Error, TransportError, TransportErrorKind};
 use crate::secret::CsrfState;
 use crate::token::Token;
 use crate::url_policy::same_redirect_target;
@@ -183,8 +183,14 @@ impl LoopbackRedirect {
         } else {
             format!("/{}", config.path)
         };
-        let wanted = Url::parse(&format!("http://127.0.0.1:{}{path}", config.port))
-            .map_err(|e| Error::Config(format!("invalid loopback redirect path `{path}`: {e}")))?;
+        let wanted =
+            Url::parse(&format!("http://127.0.0.1:{}{path}", config.port)).map_err(|e| {
+                ConfigError::InvalidUrl {
+                    what: "loopback redirect path",
+                    url: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|e| io_error(&wanted, e))?;
@@ -195,7 +201,11 @@ impl LoopbackRedirect {
         let mut redirect_uri = wanted.clone();
         redirect_uri
             .set_port(Some(port))
-            .map_err(|()| Error::Config("cannot set the loopback port".into()))?;
+            .map_err(|()| ConfigError::InvalidUrl {
+                what: "loopback redirect URI",
+                url: wanted.to_string(),
+                reason: "it cannot take a port".into(),
+            })?;
         Ok(LoopbackRedirect {
             listener,
             redirect_uri,
@@ -228,10 +238,10 @@ impl LoopbackRedirect {
             .redirect_uri()
             .is_some_and(|uri| same_redirect_target(uri, &self.redirect_uri))
         {
-            return Err(Error::Config(format!(
-                "the client's redirect URI must be the loopback listener's, {}",
-                self.redirect_uri
-            )));
+            return Err(ConfigError::NotTheLoopbackRedirect {
+                listener: self.redirect_uri.to_string(),
+            }
+            .into());
         }
         let (url, pending) = request.build()?;
         show(&self.config.open, &url);

@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::discovery::{ServerMetadata, get};
-use crate::error::{Endpoint, Error, ParseError};
+use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::introspection::numeric_date;
 use crate::secret::{IdToken, constant_time_eq};
 use crate::token::{Token, error_from_response};
@@ -274,7 +274,7 @@ impl IdTokenVerifier {
     pub async fn for_client(client: &Client, metadata: &ServerMetadata) -> Result<Self, Error> {
         let jwks_uri = metadata
             .jwks_uri()
-            .ok_or_else(|| Error::Config("the provider's metadata has no jwks_uri".into()))?;
+            .ok_or(ConfigError::NoEndpoint("JWKS (`jwks_uri`)"))?;
         let jwks = Jwks::fetch(jwks_uri, &**client.transport()).await?;
         let mut verifier = IdTokenVerifier::new(metadata.issuer(), client.client_id(), jwks);
         if let Some(listed) = metadata

@@ -2,7 +2,7 @@
 //! needed.
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error};
+use crate::error::{ConfigError, Endpoint, Error};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::token::error_from_response;
 
@@ -100,7 +100,7 @@ impl Client {
             .provider()
             .endpoints()
             .revocation()
-            .ok_or_else(|| Error::Config("the provider has no revocation endpoint".into()))?;
+            .ok_or(ConfigError::NoEndpoint("revocation"))?;
         let endpoint = Endpoint::new("revocation", url);
         let (response, sent) = self
             .post_form(

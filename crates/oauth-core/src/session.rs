@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::clock::{Clock, SystemClock};
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::rate_limit::RateLimiter;
 use crate::redact::SentCredential;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
@@ -130,9 +130,8 @@ impl Cached {
         }
         token.stamp_expiry(now);
         let mut authorization =
-            HeaderValue::try_from(format!("Bearer {}", token.access_token().secret())).map_err(
-                |_| Error::Config("the access token holds characters a header cannot carry".into()),
-            )?;
+            HeaderValue::try_from(format!("Bearer {}", token.access_token().secret()))
+                .map_err(|_| ConfigError::InvalidHeader("the access token"))?;
         authorization.set_sensitive(true);
         let stale_at = token
             .expires_at()

@@ -5,12 +5,15 @@ use std::net::IpAddr;
 use url::{Host, Url};
 
 use crate::Error;
-use crate::error::Endpoint;
+use crate::error::{ConfigError, Endpoint};
 
 /// Parses an endpoint URL and applies [`check_endpoint`].
 pub(crate) fn parse_endpoint(input: &str) -> Result<Url, Error> {
-    let url = Url::parse(input)
-        .map_err(|e| Error::Config(format!("invalid endpoint URL `{input}`: {e}")))?;
+    let url = Url::parse(input).map_err(|e| ConfigError::InvalidUrl {
+        what: "endpoint URL",
+        url: input.to_owned(),
+        reason: e.to_string(),
+    })?;
     check_endpoint(&url)?;
     Ok(url)
 }
@@ -85,7 +88,7 @@ pub(crate) fn shown_endpoint(uri: &http::Uri) -> Endpoint {
 
 fn api_url(uri: &http::Uri) -> Result<Url, Error> {
     let url = Url::parse(&uri.to_string())
-        .map_err(|e| Error::Config(format!("the request URL is not absolute: {e}")))?;
+        .map_err(|e| ConfigError::InvalidRequest(format!("the URL is not absolute: {e}")))?;
     check_endpoint(&url)?;
     Ok(url)
 }

@@ -34,6 +34,7 @@
 //! Calling a blocking method from inside an async runtime panics with a
 //! message saying so: there, use the async handler.
 
+use oauth_core::ConfigError;
 use std::fmt;
 use std::future::Future;
 
@@ -54,9 +55,10 @@ use crate::error::Error;
 /// Starts the blocking runtime, as a configuration error when it cannot.
 fn runtime() -> Result<Runtime, Error> {
     Runtime::new().map_err(|e| {
-        Error::from(oauth_core::Error::Config(format!(
-            "cannot start the blocking runtime: {e}"
-        )))
+        Error::from(oauth_core::Error::from(ConfigError::Environment {
+            what: "start the blocking runtime",
+            source: oauth_core::Cause::new(e),
+        }))
     })
 }
 

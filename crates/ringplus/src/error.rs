@@ -291,11 +291,13 @@ mod tests {
     #[test]
     fn a_login_that_failed_at_the_token_exchange_is_also_an_oauth_error() {
         let exchange = Error::Login(Box::new(oauth_core::FormLoginError::OAuth(
-            oauth_core::Error::Config("no client id".into()),
+            oauth_core::Error::Config(oauth_core::ConfigError::EmptyClientId),
         )));
         assert!(matches!(
             exchange.oauth(),
-            Some(oauth_core::Error::Config(text)) if text == "no client id"
+            Some(oauth_core::Error::Config(
+                oauth_core::ConfigError::EmptyClientId
+            ))
         ));
         assert!(exchange.login().is_some());
         let form = Error::Login(Box::new(oauth_core::FormLoginError::PasswordInUrl {

@@ -1,6 +1,7 @@
 //! RingPlus's facts as data: hosts, paths, media type and client
 //! authentication, each with a default a user can override.
 
+use oauth_core::ConfigError;
 use oauth_core::url::Url;
 use oauth_core::{ClientAuth, Endpoints, Provider};
 
@@ -62,9 +63,11 @@ impl RingPlusProvider {
         let base = parse_base(base)?;
         let join = |path: &str| {
             base.join(path).map_err(|e| {
-                Error::from(oauth_core::Error::Config(format!(
-                    "cannot join `{path}` to the oauth base: {e}"
-                )))
+                Error::from(oauth_core::Error::from(ConfigError::InvalidUrl {
+                    what: "OAuth path",
+                    url: path.to_owned(),
+                    reason: format!("cannot join it to the OAuth base: {e}"),
+                }))
             })
         };
         let endpoints = Endpoints::from_urls(join(AUTHORIZE_PATH)?, join(TOKEN_PATH)?)?;
@@ -119,17 +122,17 @@ impl Provider for RingPlusProvider {
 /// Parses a base URL, checks it is an acceptable endpoint, and makes sure
 /// it ends in `/` so that relative paths join below it.
 pub(crate) fn parse_base(base: &str) -> Result<Url, Error> {
-    let mut url = Url::parse(base).map_err(|e| {
-        Error::from(oauth_core::Error::Config(format!(
-            "invalid base URL `{base}`: {e}"
-        )))
-    })?;
+    let invalid = |reason: String| {
+        Error::from(oauth_core::Error::from(ConfigError::InvalidUrl {
+            what: "base URL",
+            url: base.to_owned(),
+            reason,
+        }))
+    };
+    let mut url = Url::parse(base).map_err(|e| invalid(e.to_string()))?;
     oauth_core::check_endpoint(&url)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(oauth_core::Error::Config(format!(
-            "the base URL `{base}` has a query or fragment"
-        ))
-        .into());
+        return Err(invalid("it has a query or fragment".into()));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());

@@ -11,7 +11,7 @@ use url::Url;
 use url::form_urlencoded;
 
 use super::Session;
-use crate::error::{Endpoint, Error, ParseError};
+use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::redact::{self, SentSecrets};
 use crate::token::error_from_response;
 use crate::transport::HttpResponse;
@@ -54,7 +54,8 @@ impl ApiRequest {
         ApiRequest {
             session,
             method,
-            url: Url::parse(url).map_err(|e| Error::Config(format!("invalid URL: {e}"))),
+            url: Url::parse(url)
+                .map_err(|e| ConfigError::InvalidRequest(format!("invalid URL: {e}")).into()),
             headers: HeaderMap::new(),
             body: Vec::new(),
             retry_safe: false,
@@ -73,7 +74,7 @@ impl ApiRequest {
             (Ok(name), Ok(value)) => {
                 self.headers.append(name, value);
             }
-            _ => self.fail(Error::Config("invalid header name or value".into())),
+            _ => self.fail(ConfigError::InvalidHeader("a header name or value").into()),
         }
         self
     }
@@ -100,9 +101,13 @@ impl ApiRequest {
                 self.headers
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
-            Err(e) => self.fail(Error::Config(format!(
-                "cannot serialise the JSON body: {e}"
-            ))),
+            Err(e) => self.fail(
+                ConfigError::InvalidValue {
+                    what: "the JSON body",
+                    reason: e.to_string(),
+                }
+                .into(),
+            ),
         }
         self
     }
@@ -142,7 +147,7 @@ impl ApiRequest {
         }
         let url = self.url?;
         let uri = http::Uri::try_from(url.as_str())
-            .map_err(|e| Error::Config(format!("invalid URL: {e}")))?;
+            .map_err(|e| ConfigError::InvalidRequest(format!("invalid URL: {e}")))?;
         let mut request = http::Request::new(self.body);
         *request.method_mut() = self.method;
         *request.uri_mut() = uri;
@@ -167,7 +172,7 @@ impl ApiRequest {
         let response = self.send().await?;
         let Some(endpoint) = endpoint else {
             // `send` fails on an invalid URL before any answer comes.
-            return Err(Error::Config("invalid URL".into()));
+            return Err(ConfigError::InvalidRequest("invalid URL".into()).into());
         };
         if !response.status().is_success() {
             return Err(error_from_response(&endpoint, &response)

@@ -797,15 +797,15 @@ async fn a_mistake_while_building_fails_the_send_unsent() {
     let cases = [
         (
             session.get(URL).header("bad name", "v"),
-            "configuration error: invalid header name or value",
+            "configuration error: invalid header text in a header name or value",
         ),
         (
             session.get(URL).header("x-ok", "line\nbreak"),
-            "configuration error: invalid header name or value",
+            "configuration error: invalid header text in a header name or value",
         ),
         (
             session.post(URL).json_body(&unserialisable()),
-            "configuration error: cannot serialise the JSON body: key must be a string",
+            "configuration error: cannot write the JSON body: key must be a string",
         ),
         (
             // The first mistake is the one reported.
@@ -813,11 +813,11 @@ async fn a_mistake_while_building_fails_the_send_unsent() {
                 .post(URL)
                 .header("bad name", "v")
                 .json_body(&unserialisable()),
-            "configuration error: invalid header name or value",
+            "configuration error: invalid header text in a header name or value",
         ),
         (
             session.get("not a url"),
-            "configuration error: invalid URL: relative URL without a base",
+            "configuration error: cannot build the request: invalid URL: relative URL without a base",
         ),
     ];
     for (request, expected) in cases {
@@ -831,7 +831,7 @@ async fn a_mistake_while_building_fails_the_send_unsent() {
         .expect_err("invalid URL");
     assert_eq!(
         error.to_string(),
-        "configuration error: invalid URL: relative URL without a base"
+        "configuration error: cannot build the request: invalid URL: relative URL without a base"
     );
     assert!(requests.lock().expect("lock").is_empty());
     assert_eq!(source.calls(), 0, "no token fetched for a request not sent");

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioExecutor;
 
 use super::{HttpRequest, HttpResponse, HttpTransport, TransportConfig};
 use crate::Error;
-use crate::error::{TransportError, TransportErrorKind};
+use crate::error::{ConfigError, TransportError, TransportErrorKind};
 
 /// A transport on [hyper](https://docs.rs/hyper) 1 with rustls.
 ///
@@ -62,7 +62,7 @@ impl HyperTransport {
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         let user_agent = http::HeaderValue::from_str(&config.user_agent)
-            .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
+            .map_err(|_| ConfigError::InvalidHeader("the user agent"))?;
         Ok(HyperTransport {
             client,
             timeout: config.timeout,

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{HttpRequest, HttpResponse, HttpTransport, TransportConfig};
 use crate::Error;
-use crate::error::{TransportError, TransportErrorKind};
+use crate::error::{Cause, ConfigError, TransportError, TransportErrorKind};
 
 /// A transport on [`reqwest`](https://docs.rs/reqwest) with rustls.
 ///
@@ -51,7 +51,10 @@ impl ReqwestTransport {
             .no_proxy()
             .tls_backend_preconfigured(tls)
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the reqwest client: {e}")))?;
+            .map_err(|e| ConfigError::Environment {
+                what: "build the reqwest client",
+                source: Cause::new(e),
+            })?;
         Ok(ReqwestTransport {
             client,
             max_body_bytes: config.max_body_bytes,

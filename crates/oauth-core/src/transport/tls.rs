@@ -9,6 +9,7 @@ use rustls_platform_verifier::Verifier;
 
 use super::TransportConfig;
 use crate::Error;
+use crate::error::{Cause, ConfigError};
 
 /// The configuration with the platform's roots alone, made once per
 /// process: the platform verifier reads and parses the system's whole
@@ -34,11 +35,18 @@ fn build(config: &TransportConfig) -> Result<ClientConfig, Error> {
         .extra_root_certificates
         .iter()
         .map(|der| CertificateDer::from(der.clone()));
-    let verifier = Verifier::new_with_extra_roots(extra_roots, provider.clone())
-        .map_err(|e| Error::Config(format!("cannot set up TLS certificate verification: {e}")))?;
+    let verifier = Verifier::new_with_extra_roots(extra_roots, provider.clone()).map_err(|e| {
+        ConfigError::Environment {
+            what: "set up TLS certificate verification",
+            source: Cause::new(e),
+        }
+    })?;
     let tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
+        .map_err(|e| ConfigError::Environment {
+            what: "set up TLS",
+            source: Cause::new(e),
+        })?
         .dangerous()
         // Not dangerous: this is the platform verifier, which checks chains
         // and names in full; rustls only calls any custom verifier this.

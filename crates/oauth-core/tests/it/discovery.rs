@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::*;
 use oauth_core::transport::{HttpRequest, transport_fn};
-use oauth_core::{Client, ClientAuth, Error, ErrorCode, GenericProvider, http};
+use oauth_core::{Client, ClientAuth, ConfigError, Error, ErrorCode, GenericProvider, http};
 use oauth_sandbox::ClientConfig;
 
 #[tokio::test]
@@ -153,11 +153,20 @@ async fn revocation_needs_an_endpoint() {
         sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
     let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
     let token = oauth_core::AccessToken::new("t");
-    assert!(matches!(client.revoke(&token).await, Err(Error::Config(_))));
-    assert!(matches!(
-        client.introspect(&token).await,
-        Err(Error::Config(_))
-    ));
+    let revoke = client.revoke(&token).await.unwrap_err();
+    assert!(
+        matches!(revoke, Error::Config(ConfigError::NoEndpoint("revocation"))),
+        "{revoke:?}"
+    );
+    assert_eq!(
+        revoke.to_string(),
+        "configuration error: the provider has no revocation endpoint"
+    );
+    let introspect = client.introspect(&token).await.unwrap_err();
+    assert_eq!(
+        introspect.to_string(),
+        "configuration error: the provider has no introspection endpoint"
+    );
 }
 
 #[tokio::test]

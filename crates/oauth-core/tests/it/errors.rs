@@ -9,7 +9,7 @@ use crate::support::*;
 use oauth_core::http::StatusCode;
 use oauth_core::transport::{HttpTransport, TransportConfig};
 use oauth_core::{
-    CallbackError, Client, ClientAuth, Error, ErrorCode, GenericProvider, TokenType,
+    CallbackError, Client, ClientAuth, ConfigError, Error, ErrorCode, GenericProvider, TokenType,
     TransportErrorKind,
 };
 use oauth_sandbox::browser::{self, Decision};
@@ -479,7 +479,19 @@ async fn configuration_errors() {
         .redirect_uri("https://app.example/cb#frag")
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Config(ConfigError::InvalidUrl { what: "redirect URI", url, .. })
+                if url == "https://app.example/cb#frag"
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "configuration error: invalid redirect URI `https://app.example/cb#frag`: \
+         it has a fragment, which RFC 6749 forbids"
+    );
     let err = Client::builder(provider(&sandbox, ClientAuth::Basic), "")
         .build()
         .unwrap_err();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use oauth_core::transport::{HttpTransport as _, ReqwestTransport};
 use oauth_core::{
-    Client, Error, ErrorCode, GenericProvider, LoopbackConfig, LoopbackRedirect, OpenBrowser,
-    TransportErrorKind, http,
+    Client, ConfigError, Error, ErrorCode, GenericProvider, LoopbackConfig, LoopbackRedirect,
+    OpenBrowser, TransportErrorKind, http,
 };
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Profile, Sandbox, UserConfig};
@@ -147,10 +147,12 @@ async fn a_client_with_another_redirect_is_refused() {
     .redirect_uri("http://127.0.0.1:1/callback")
     .build()
     .unwrap();
+    let redirect_uri = loopback.redirect_uri().to_string();
     assert!(matches!(
         loopback
             .authorize(&client, client.authorization_url())
             .await,
-        Err(Error::Config(_))
+        Err(Error::Config(ConfigError::NotTheLoopbackRedirect { listener }))
+            if listener == redirect_uri
     ));
 }

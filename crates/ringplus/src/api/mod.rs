@@ -7,6 +7,7 @@ mod pages;
 mod params;
 mod serde_time;
 
+use oauth_core::ConfigError;
 use std::time::SystemTime;
 
 use oauth_core::http::header::{ACCEPT, CONTENT_TYPE};
@@ -419,9 +420,11 @@ impl Api {
         params: Option<&WriteParams>,
     ) -> Result<(Url, HttpResponse), Error> {
         let mut url = self.handler.api_base().join(path).map_err(|e| {
-            Error::from(oauth_core::Error::Config(format!(
-                "cannot build the API URL for `{path}`: {e}"
-            )))
+            Error::from(oauth_core::Error::from(ConfigError::InvalidUrl {
+                what: "API path",
+                url: path.to_owned(),
+                reason: format!("cannot join it to the API base: {e}"),
+            }))
         })?;
         if !query.is_empty() {
             url.query_pairs_mut()

@@ -1,6 +1,7 @@
 //! What API calls send: `container[key]` write parameters and the usage
 //! queries' date ranges and page sizes.
 
+use oauth_core::ConfigError;
 use oauth_core::url::form_urlencoded;
 use time::Date;
 
@@ -217,9 +218,10 @@ impl UsageQuery {
         for (name, date) in [("start_date", self.start_date), ("end_date", self.end_date)] {
             if let Some(date) = date {
                 let text = serde_time::date::format(date).map_err(|e| {
-                    Error::from(oauth_core::Error::Config(format!(
-                        "cannot write {name}: {e}"
-                    )))
+                    Error::from(oauth_core::Error::from(ConfigError::InvalidValue {
+                        what: name,
+                        reason: e.to_string(),
+                    }))
                 })?;
                 pairs.push((name, text));
             }

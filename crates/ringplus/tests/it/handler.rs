@@ -280,7 +280,15 @@ async fn the_redirect_uri_must_match_exactly() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err.oauth(), Some(oauth_core::Error::Config(_))),
+        matches!(
+            err.oauth(),
+            Some(oauth_core::Error::Config(
+                oauth_core::ConfigError::InvalidUrl {
+                    what: "redirect URI",
+                    ..
+                }
+            ))
+        ),
         "{err:?}"
     );
     assert_eq!(
