@@ -22,6 +22,20 @@ use tokio::task::JoinSet;
 use crate::setup::{self, ENDPOINT, Server, Transport};
 use crate::stats::{CpuClock, nanos, percentile_us};
 
+/// The runtime the clients run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// As `#[tokio::main]` builds it: a worker thread per core. The
+    /// figures that count.
+    MultiThread,
+    /// One thread: a diagnostic, since few users run a client this way.
+    CurrentThread,
+}
+
+impl Flavor {
+    pub(crate) const ALL: [Flavor; 2] = [Flavor::MultiThread, Flavor::CurrentThread];
+}
+
 /// The implementations of the GET.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Impl {
@@ -105,20 +119,38 @@ pub(crate) async fn measure(
     per_task: usize,
 ) -> Result<Sample, String> {
     match which {
-        Impl::OursHyper => drive(Ours::new(server, Transport::Hyper)?, concurrency, per_task).await,
-        Impl::OursReqwest => {
+        Impl::OursHyper => {
             drive(
-                Ours::new(server, Transport::Reqwest)?,
+                Ours::new(server, Transport::Hyper)?,
+                server,
                 concurrency,
                 per_task,
             )
             .await
         }
-        Impl::RawHyper => drive(RawHyper::new(server).await?, concurrency, per_task).await,
-        Impl::RawReqwest => drive(RawReqwest::new(server).await?, concurrency, per_task).await,
+        Impl::OursReqwest => {
+            drive(
+                Ours::new(server, Transport::Reqwest)?,
+                server,
+                concurrency,
+                per_task,
+            )
+            .await
+        }
+        Impl::RawHyper => drive(RawHyper::new(server).await?, server, concurrency, per_task).await,
+        Impl::RawReqwest => {
+            drive(
+                RawReqwest::new(server).await?,
+                server,
+                concurrency,
+                per_task,
+            )
+            .await
+        }
         Impl::TransportHyper => {
             drive(
                 TransportOnly::new(server, Transport::Hyper).await?,
+                server,
                 concurrency,
                 per_task,
             )
@@ -127,13 +159,20 @@ pub(crate) async fn measure(
         Impl::TransportReqwest => {
             drive(
                 TransportOnly::new(server, Transport::Reqwest).await?,
+                server,
                 concurrency,
                 per_task,
             )
             .await
         }
         Impl::Oauth2Reqwest => {
-            drive(Oauth2Reqwest::new(server).await?, concurrency, per_task).await
+            drive(
+                Oauth2Reqwest::new(server).await?,
+                server,
+                concurrency,
+                per_task,
+            )
+            .await
         }
     }
 }
@@ -146,14 +185,19 @@ trait Get: Send + Sync + 'static {
 /// How many GETs each task makes before the clock starts.
 const WARM_UP_PER_TASK: usize = 20;
 
-async fn drive<G: Get>(getter: G, concurrency: usize, per_task: usize) -> Result<Sample, String> {
+async fn drive<G: Get>(
+    getter: G,
+    server: &Server,
+    concurrency: usize,
+    per_task: usize,
+) -> Result<Sample, String> {
     let getter = Arc::new(getter);
     run(&getter, concurrency, WARM_UP_PER_TASK).await?;
-    let cpu = CpuClock::now();
+    let cpu = CpuClock::now(server)?;
     let started = Instant::now();
     let mut latencies = run(&getter, concurrency, per_task).await?;
     let elapsed = started.elapsed();
-    let (client_cpu, server_cpu) = cpu.elapsed();
+    let (client_cpu, server_cpu) = cpu.elapsed(server)?;
     latencies.sort_unstable();
     #[expect(clippy::cast_precision_loss, reason = "request counts far below 2^52")]
     let requests = latencies.len() as f64;

@@ -21,6 +21,7 @@ mod stats;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::get::Flavor;
 use crate::report::Results;
 use crate::setup::Server;
 
@@ -75,6 +76,17 @@ impl Options {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag] = args.as_slice()
+        && flag == setup::CHILD_FLAG
+    {
+        return match setup::child() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("sandbox process: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let [flag, kind, users] = args.as_slice()
         && flag == "--memory-child"
     {
@@ -227,11 +239,17 @@ fn run(options: &Options) -> Result<(), String> {
     // process default; ours and oauth2's reqwest bring their own.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = Server::start()?;
-    // The clients run on this thread; the sandbox has its own.
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The clients run as `#[tokio::main]` runs them: on a multi-thread
+    // runtime with a worker per core. The current-thread runtime is only
+    // for the diagnostic table.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the client runtime: {e}"))?;
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the current-thread runtime: {e}"))?;
     let fast_session = runtime.block_on(async { fast_path::session(&server) })?;
 
     let mut results = Results::new(options.reps, &sizes_note(&sizes));
@@ -243,23 +261,29 @@ fn run(options: &Options) -> Result<(), String> {
             Vec::new()
         };
         for (concurrency, per_task) in get_runs {
-            for which in get::Impl::EVERY
-                .into_iter()
-                .filter(|i| match &options.get_impls {
-                    Some(only) => only.iter().any(|n| n == i.arg()),
-                    None => get::Impl::ALL.contains(i),
-                })
-            {
-                let sample =
-                    runtime.block_on(get::measure(which, &server, concurrency, per_task))?;
-                server.forget_requests();
-                results.get(which, concurrency).push(sample);
+            for flavor in Flavor::ALL {
+                let on = match flavor {
+                    Flavor::MultiThread => &runtime,
+                    Flavor::CurrentThread => &current_thread,
+                };
+                for which in get::Impl::EVERY
+                    .into_iter()
+                    .filter(|i| match &options.get_impls {
+                        Some(only) => only.iter().any(|n| n == i.arg()),
+                        None => get::Impl::ALL.contains(i),
+                    })
+                {
+                    let sample =
+                        on.block_on(get::measure(which, &server, concurrency, per_task))?;
+                    server.forget_requests()?;
+                    results.get(which, concurrency, flavor).push(sample);
+                }
             }
             if concurrency == 1
                 && let Ok(python) = &python
             {
                 let sample = python::measure(python, &server, sizes.python_gets)?;
-                server.forget_requests();
+                server.forget_requests()?;
                 results.python.push(sample);
             }
         }
@@ -278,7 +302,7 @@ fn run(options: &Options) -> Result<(), String> {
                 runtime.block_on(exchange::cold_start(which, &server, sizes.cold_starts))?;
             results.cold_start(which).push(millis);
         }
-        server.forget_requests();
+        server.forget_requests()?;
         if options.runs("stampede") {
             let sample = runtime.block_on(stampede::stampede(&server, sizes.stampede_tasks))?;
             results.stampede.push(sample);
@@ -295,7 +319,7 @@ fn run(options: &Options) -> Result<(), String> {
             let bytes = memory::measure(kind, sizes.memory_users)?;
             results.memory(kind).push(bytes);
         }
-        server.forget_requests();
+        server.forget_requests()?;
     }
 
     results.python_version = python

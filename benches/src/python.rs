@@ -73,7 +73,7 @@ fn run(command: &mut Command) -> Result<(), String> {
 
 /// One run of the Python GET loop: `count` GETs, one at a time.
 pub(crate) fn measure(python: &Python, server: &Server, count: usize) -> Result<Sample, String> {
-    let cpu = CpuClock::now();
+    let cpu = CpuClock::now(server)?;
     let output = Command::new(&python.interpreter)
         .arg(&python.script)
         .arg(server.token_url())
@@ -91,7 +91,7 @@ pub(crate) fn measure(python: &Python, server: &Server, count: usize) -> Result<
     }
     let answer: serde_json::Value =
         serde_json::from_slice(&output.stdout).map_err(|e| format!("Python printed: {e}"))?;
-    let (_, server_cpu) = cpu.elapsed();
+    let (_, server_cpu) = cpu.elapsed(server)?;
     let elapsed = answer["elapsed_ns"]
         .as_u64()
         .ok_or("Python printed no elapsed_ns")?;

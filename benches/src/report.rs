@@ -14,6 +14,9 @@ pub(crate) struct Results {
     sizes: String,
     get_c1: [Vec<get::Sample>; 7],
     get_c32: [Vec<get::Sample>; 7],
+    /// The same GETs with the clients on a current-thread runtime.
+    current_c1: [Vec<get::Sample>; 7],
+    current_c32: [Vec<get::Sample>; 7],
     pub(crate) python: Vec<get::Sample>,
     pub(crate) python_version: Result<String, String>,
     exchange: [Series; 3],
@@ -32,6 +35,8 @@ impl Results {
             sizes: sizes.to_owned(),
             get_c1: Default::default(),
             get_c32: Default::default(),
+            current_c1: Default::default(),
+            current_c32: Default::default(),
             python: Vec::new(),
             python_version: Err("not run".to_owned()),
             exchange: Default::default(),
@@ -44,15 +49,21 @@ impl Results {
         }
     }
 
-    pub(crate) fn get(&mut self, which: get::Impl, concurrency: usize) -> &mut Vec<get::Sample> {
+    pub(crate) fn get(
+        &mut self,
+        which: get::Impl,
+        concurrency: usize,
+        flavor: get::Flavor,
+    ) -> &mut Vec<get::Sample> {
         let index = get::Impl::EVERY
             .iter()
             .position(|i| *i == which)
             .unwrap_or(0);
-        if concurrency == 1 {
-            &mut self.get_c1[index]
-        } else {
-            &mut self.get_c32[index]
+        match (flavor, concurrency) {
+            (get::Flavor::MultiThread, 1) => &mut self.get_c1[index],
+            (get::Flavor::MultiThread, _) => &mut self.get_c32[index],
+            (get::Flavor::CurrentThread, 1) => &mut self.current_c1[index],
+            (get::Flavor::CurrentThread, _) => &mut self.current_c32[index],
         }
     }
 
@@ -90,6 +101,26 @@ impl Results {
             &self.get_c1[index]
         } else {
             &self.get_c32[index]
+        };
+        series(samples.iter().map(metric))
+    }
+}
+
+impl Results {
+    fn current_metric(
+        &self,
+        which: get::Impl,
+        concurrency: usize,
+        metric: fn(&get::Sample) -> f64,
+    ) -> Series {
+        let index = get::Impl::EVERY
+            .iter()
+            .position(|i| *i == which)
+            .unwrap_or(0);
+        let samples = if concurrency == 1 {
+            &self.current_c1[index]
+        } else {
+            &self.current_c32[index]
         };
         series(samples.iter().map(metric))
     }
@@ -171,11 +202,17 @@ pub(crate) fn render(
     );
     let _ = writeln!(
         w,
-        "- The sandbox runs on a tokio runtime with one worker thread; the Rust \
-         clients run on a current-thread runtime on the main thread, so each side \
-         has one core. Python is its own process. Every client is built afresh for \
-         each run and warmed up (token fetched, one pooled connection per task) \
-         before the clock starts. Every GET reads and parses the JSON answer."
+        "- As users run it: the sandbox is a process of its own (this program \
+         started with `--sandbox-child`) on a multi-thread tokio runtime; the Rust \
+         clients run on a multi-thread runtime with a worker per core, as \
+         `#[tokio::main]` builds it, so client and server share the machine's \
+         cores as a client and a local server do. Client CPU is the client \
+         process's CPU time (all its threads), sandbox CPU the sandbox process's. \
+         Python is its own process. Every client is built afresh for each run and \
+         warmed up (token fetched, one pooled connection per task) before the \
+         clock starts. Every GET reads and parses the JSON answer into \
+         `serde_json::Value`. The same GETs with the clients on a current-thread \
+         runtime are a diagnostic table at the end of section 1."
     );
     let _ = writeln!(
         w,
@@ -392,6 +429,59 @@ pub(crate) fn render(
     let _ = writeln!(w);
 
     // Case 2.
+    // Case 1 on a current-thread runtime: a diagnostic.
+    let _ = writeln!(
+        w,
+        "Diagnostic: the same GETs with the clients on a current-thread runtime \
+         (one thread; few users run a client this way, so no target reads these):\n"
+    );
+    for concurrency in [1, 32] {
+        let _ = writeln!(w, "Current-thread runtime, concurrency {concurrency}:\n");
+        let _ = writeln!(
+            w,
+            "| implementation | requests/s (median) | min–max | p50 µs | p99 µs | client CPU µs/request | sandbox CPU µs/request |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+        for (index, which) in get::Impl::EVERY.into_iter().enumerate() {
+            let samples = if concurrency == 1 {
+                &results.current_c1[index]
+            } else {
+                &results.current_c32[index]
+            };
+            if !samples.is_empty() {
+                get_row(w, which.name(), samples);
+            }
+        }
+        let _ = writeln!(w);
+    }
+    let _ = writeln!(
+        w,
+        "| current-thread ratio of throughput | concurrency 1 | concurrency 32 |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|");
+    for (a, b, label) in [
+        (
+            get::Impl::OursHyper,
+            get::Impl::RawHyper,
+            "ours on hyper / raw hyper",
+        ),
+        (
+            get::Impl::OursReqwest,
+            get::Impl::RawReqwest,
+            "ours on reqwest / raw reqwest",
+        ),
+    ] {
+        let ratio = |c| {
+            paired(
+                &results.current_metric(a, c, |s| s.per_second),
+                &results.current_metric(b, c, |s| s.per_second),
+            )
+            .median()
+        };
+        let _ = writeln!(w, "| {label} | {:.3} | {:.3} |", ratio(1), ratio(32));
+    }
+    let _ = writeln!(w);
+
     let _ = writeln!(w, "## 2. Client-credentials exchange latency\n");
     let _ = writeln!(
         w,

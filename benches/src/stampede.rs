@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oauth_core::{ManualClock, Session};
-use oauth_sandbox::{Grant, Profile};
+use oauth_sandbox::Profile;
 use tokio::task::JoinSet;
 
 use crate::setup::{self, Server, Transport};
@@ -32,9 +32,9 @@ pub(crate) async fn stampede(server: &Server, tasks: usize) -> Result<Sample, St
     // The server's clock moves too, so the old token is really dead there.
     let past_expiry = Profile::BattleNet.default_access_token_lifetime() + Duration::from_secs(1);
     clock.advance(past_expiry);
-    server.sandbox.advance(past_expiry);
+    server.advance(past_expiry)?;
 
-    let before = server.sandbox.token_requests(Grant::ClientCredentials);
+    let before = server.client_credentials_requests()?;
     let started = Instant::now();
     let mut set = JoinSet::new();
     for _ in 0..tasks {
@@ -47,7 +47,7 @@ pub(crate) async fn stampede(server: &Server, tasks: usize) -> Result<Sample, St
             .map_err(|e| e.to_string())?;
     }
     let millis = started.elapsed().as_secs_f64() * 1_000.0;
-    let token_requests = server.sandbox.token_requests(Grant::ClientCredentials) - before;
+    let token_requests = server.client_credentials_requests()? - before;
     Ok(Sample {
         token_requests,
         millis,

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::setup::Server;
+
 /// The values of one measurement over every repetition.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Series(Vec<f64>);
@@ -86,33 +88,36 @@ mod tests {
     }
 }
 
-/// CPU time of the calling thread and of the whole process: a shared
-/// machine's other work does not show in them, unlike in wall time.
+/// CPU time of this process (the client: every thread of its runtime) and
+/// of the sandbox process: a shared machine's other work does not show in
+/// them, unlike in wall time.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CpuClock {
-    thread: Duration,
-    process: Duration,
+    client: Duration,
+    server: Duration,
 }
 
 impl CpuClock {
-    pub(crate) fn now() -> CpuClock {
-        CpuClock {
-            thread: read(rustix::time::ClockId::ThreadCPUTime),
-            process: read(rustix::time::ClockId::ProcessCPUTime),
-        }
+    pub(crate) fn now(server: &Server) -> Result<CpuClock, String> {
+        Ok(CpuClock {
+            client: process_cpu(),
+            server: server.cpu()?,
+        })
     }
 
-    /// Since `self`: (this thread's CPU, every other thread's CPU).
-    pub(crate) fn elapsed(self) -> (Duration, Duration) {
-        let now = CpuClock::now();
-        let thread = now.thread.saturating_sub(self.thread);
-        let process = now.process.saturating_sub(self.process);
-        (thread, process.saturating_sub(thread))
+    /// Since `self`: (this process's CPU, the sandbox's CPU).
+    pub(crate) fn elapsed(self, server: &Server) -> Result<(Duration, Duration), String> {
+        let now = CpuClock::now(server)?;
+        Ok((
+            now.client.saturating_sub(self.client),
+            now.server.saturating_sub(self.server),
+        ))
     }
 }
 
-fn read(clock: rustix::time::ClockId) -> Duration {
-    let time = rustix::time::clock_gettime(clock);
+/// The CPU time this process has used, all threads together.
+pub(crate) fn process_cpu() -> Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     Duration::new(
         u64::try_from(time.tv_sec).unwrap_or(0),
         u32::try_from(time.tv_nsec).unwrap_or(0),
