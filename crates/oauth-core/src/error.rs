@@ -295,6 +295,32 @@ impl TransportError {
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
+
+    /// A layer's own failure, carried through the layers below the one
+    /// that made it; [`TransportError::into_error`] gives it back.
+    #[must_use]
+    pub fn layer(error: Error) -> Self {
+        TransportError {
+            kind: TransportErrorKind::Layer,
+            source: Some(Cause::new(error)),
+        }
+    }
+
+    /// The error a caller sees for this failure of a request to
+    /// `endpoint`: a layer's own error as itself, anything else as
+    /// [`Error::Transport`].
+    #[must_use]
+    pub fn into_error(self, endpoint: impl FnOnce() -> Endpoint) -> Error {
+        if self.kind == TransportErrorKind::Layer
+            && let Some(error) = self.source.as_ref().and_then(|c| c.downcast_ref::<Error>())
+        {
+            return error.clone();
+        }
+        Error::Transport {
+            endpoint: endpoint(),
+            source: self,
+        }
+    }
 }
 
 /// The kinds of [`TransportError`].
@@ -317,6 +343,10 @@ pub enum TransportErrorKind {
     InvalidRequest,
     /// Anything else, such as a user transport's own failure.
     Other,
+    /// A layer of the API-call stack failed before or between sends (the
+    /// token could not be had, say); the cause is that [`Error`], which a
+    /// session returns as itself.
+    Layer,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -330,6 +360,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Io => f.write_str("connection failed mid-exchange"),
             TransportErrorKind::InvalidRequest => f.write_str("invalid request"),
             TransportErrorKind::Other => f.write_str("transport failed"),
+            TransportErrorKind::Layer => f.write_str("a layer failed"),
         }
     }
 }

@@ -232,6 +232,7 @@ mod error;
 #[cfg(feature = "form-login")]
 mod form_login;
 mod introspection;
+pub mod layer;
 #[cfg(feature = "loopback")]
 mod loopback;
 #[cfg(feature = "oidc")]

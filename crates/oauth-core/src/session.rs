@@ -6,17 +6,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use http::header::AUTHORIZATION;
-use http::{HeaderValue, StatusCode};
+use http::HeaderValue;
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{ConfigError, Error};
+use crate::layer::{RetrySafe, Stack};
 use crate::rate_limit::RateLimiter;
-use crate::redact::SentCredential;
-use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+use crate::retry::RetryPolicy;
 use crate::secret::AccessToken;
 use crate::store::{MemoryStore, TokenStore};
 use crate::token::{Token, TokenType};
@@ -83,20 +82,20 @@ pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 /// ```
 #[derive(Clone)]
 pub struct Session {
-    inner: Arc<Inner>,
+    tokens: Arc<Tokens>,
+    api: Arc<Api>,
 }
 
 type TokenHook = Arc<dyn Fn(&Token) + Send + Sync>;
 
-struct Inner {
+/// A session's token state: where a token comes from and is kept, the
+/// token in use and the renewal under way. The [`Bearer`] layer holds it.
+pub(crate) struct Tokens {
     source: Arc<dyn TokenSource>,
     store: Arc<dyn TokenStore>,
     key: String,
-    transport: Arc<dyn HttpTransport>,
     clock: Arc<dyn Clock>,
     skew: Duration,
-    retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
     on_token_change: Option<TokenHook>,
     /// The token in use: `None` until loaded or fetched, and after the
     /// store's token was rejected.
@@ -104,6 +103,13 @@ struct Inner {
     /// The renewal under way, if one is. Held only to look and to swap,
     /// never across an await.
     flight: Mutex<Option<watch::Receiver<Option<Outcome>>>>,
+}
+
+/// A session's API path: the layers, and what they were built of.
+struct Api {
+    stack: Stack,
+    transport: Arc<dyn HttpTransport>,
+    layers: Arc<dyn HttpTransport>,
 }
 
 /// What a renewal hands its waiters.
@@ -181,17 +187,17 @@ impl fmt::Debug for CurrentToken {
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
+        let tokens = &self.tokens;
         f.debug_struct("Session")
-            .field("source", &inner.source)
-            .field("store", &inner.store)
-            .field("key", &inner.key)
-            .field("transport", &inner.transport)
-            .field("clock", &inner.clock)
-            .field("skew", &inner.skew)
-            .field("retry", &inner.retry)
-            .field("rate_limiter", &inner.limiter)
-            .field("on_token_change", &inner.on_token_change.is_some())
+            .field("source", &tokens.source)
+            .field("store", &tokens.store)
+            .field("key", &tokens.key)
+            .field("transport", &self.api.transport)
+            .field("clock", &tokens.clock)
+            .field("skew", &tokens.skew)
+            .field("retry", self.api.stack.retry_policy())
+            .field("rate_limiter", &self.api.stack.limiter())
+            .field("on_token_change", &tokens.on_token_change.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -205,8 +211,7 @@ pub struct SessionBuilder {
     key: String,
     clock: Arc<dyn Clock>,
     skew: Duration,
-    retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    stack: Stack,
     on_token_change: Option<TokenHook>,
     token: Option<Token>,
 }
@@ -218,7 +223,7 @@ impl fmt::Debug for SessionBuilder {
             .field("store", &self.store)
             .field("key", &self.key)
             .field("skew", &self.skew)
-            .field("retry", &self.retry)
+            .field("stack", &self.stack)
             .finish_non_exhaustive()
     }
 }
@@ -258,14 +263,23 @@ impl SessionBuilder {
 
     /// How API requests are retried. Default: [`RetryPolicy::default`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.stack = self.stack.retry(policy);
         self
     }
 
     /// Paces API requests (not token requests). Pass a clone to share one
     /// budget among sessions. Default: none.
     pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.limiter = Some(limiter);
+        self.stack = self.stack.rate_limiter(limiter);
+        self
+    }
+
+    /// The layers API requests go through, all options at once (see
+    /// [`layer`](crate::layer)); replaces what [`retry`](Self::retry) and
+    /// [`rate_limiter`](Self::rate_limiter) set. A provider gives every
+    /// session it makes the same stack.
+    pub fn stack(mut self, stack: Stack) -> Self {
+        self.stack = stack;
         self
     }
 
@@ -300,19 +314,25 @@ impl SessionBuilder {
             .token
             .map(|token| Cached::new(token, self.skew, now).map(Arc::new))
             .transpose()?;
+        let tokens = Arc::new(Tokens {
+            source: self.source,
+            store: self.store,
+            key: self.key,
+            clock: Arc::clone(&self.clock),
+            skew: self.skew,
+            on_token_change: self.on_token_change,
+            current: ArcSwapOption::new(current),
+            flight: Mutex::new(None),
+        });
+        let layers = self
+            .stack
+            .build(Arc::clone(&tokens), self.clock, Arc::clone(&self.transport));
         Ok(Session {
-            inner: Arc::new(Inner {
-                source: self.source,
-                store: self.store,
-                key: self.key,
+            tokens,
+            api: Arc::new(Api {
+                stack: self.stack,
                 transport: self.transport,
-                clock: self.clock,
-                skew: self.skew,
-                retry: self.retry,
-                limiter: self.limiter,
-                on_token_change: self.on_token_change,
-                current: ArcSwapOption::new(current),
-                flight: Mutex::new(None),
+                layers,
             }),
         })
     }
@@ -331,8 +351,7 @@ impl Session {
             key: DEFAULT_KEY.to_owned(),
             clock: Arc::new(SystemClock),
             skew: DEFAULT_SKEW,
-            retry: RetryPolicy::default(),
-            limiter: None,
+            stack: Stack::new(),
             on_token_change: None,
             token: None,
         }
@@ -360,7 +379,12 @@ impl Session {
     /// The store key of this session's token.
     #[must_use]
     pub fn key(&self) -> &str {
-        &self.inner.key
+        &self.tokens.key
+    }
+
+    /// The token state, for a [`Bearer`] layer.
+    pub(crate) fn tokens(&self) -> Arc<Tokens> {
+        Arc::clone(&self.tokens)
     }
 
     /// A valid access token: the cached one while it is fresh, else one
@@ -370,12 +394,7 @@ impl Session {
     /// Those of the store and of the source; [`Error::RefreshTokenRejected`]
     /// or [`Error::NoToken`] when the user must authorize (again).
     pub async fn access_token(&self) -> Result<CurrentToken, Error> {
-        if let Some(token) = self.fresh_cached(None) {
-            return Ok(token);
-        }
-        // Boxed so the fast path's future stays a few words, not the size
-        // of a whole renewal.
-        Box::pin(self.renew(None)).await
+        self.tokens.access_token().await
     }
 
     /// Replaces the token now, even if it is still valid.
@@ -383,9 +402,9 @@ impl Session {
     /// # Errors
     /// As [`Session::access_token`].
     pub async fn refresh(&self) -> Result<CurrentToken, Error> {
-        match self.inner.current.load_full() {
-            Some(current) => self.renew(Some(&CurrentToken(current))).await,
-            None => self.renew(None).await,
+        match self.tokens.current.load_full() {
+            Some(current) => self.tokens.renew(Some(&CurrentToken(current))).await,
+            None => self.tokens.renew(None).await,
         }
     }
 
@@ -397,12 +416,10 @@ impl Session {
     /// [`Error::Store`] when it cannot be saved (the old token stays);
     /// [`Error::Config`] when it cannot be sent in a header.
     pub async fn set_token(&self, token: Token) -> Result<CurrentToken, Error> {
-        let cached = Arc::new(Cached::new(token, self.inner.skew, self.inner.clock.now())?);
-        self.inner
-            .store
-            .save(&self.inner.key, &cached.token)
-            .await?;
-        self.install(&cached, true);
+        let tokens = &self.tokens;
+        let cached = Arc::new(Cached::new(token, tokens.skew, tokens.clock.now())?);
+        tokens.store.save(&tokens.key, &cached.token).await?;
+        tokens.install(&cached, true);
         Ok(CurrentToken(cached))
     }
 
@@ -411,8 +428,8 @@ impl Session {
     /// # Errors
     /// [`Error::Store`] when the store cannot remove it.
     pub async fn clear_token(&self) -> Result<(), Error> {
-        self.inner.current.store(None);
-        self.inner.store.remove(&self.inner.key).await
+        self.tokens.current.store(None);
+        self.tokens.store.remove(&self.tokens.key).await
     }
 
     /// A GET request to `url`; finish it with [`ApiRequest::send`] or
@@ -457,13 +474,14 @@ impl Session {
         self.execute(request, false).await
     }
 
-    /// Sends an API request, retries included, in an `oauth.request` span
+    /// Sends an API request through the layers, in an `oauth.request` span
     /// that records the final status, the attempts and the duration.
     pub(crate) async fn execute(
         &self,
-        request: HttpRequest,
+        mut request: HttpRequest,
         retry_safe: bool,
     ) -> Result<HttpResponse, Error> {
+        check_api_uri(request.uri())?;
         let started = std::time::Instant::now();
         let span = tracing::debug_span!(
             "oauth.request",
@@ -471,100 +489,60 @@ impl Session {
             url = tracing::field::Empty,
             method = %request.method(),
             status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
+            attempts = 1,
             elapsed_ms = tracing::field::Empty,
         );
-        let result = self
-            .execute_in(request, retry_safe, &span)
-            .instrument(span.clone())
-            .await;
-        span.record("elapsed_ms", started.elapsed().as_millis());
-        if let Ok(response) = &result {
-            span.record("status", response.status().as_u16());
+        // Kept to name the endpoint in an error; the URL as shown is made
+        // only when something shows it.
+        let uri = request.uri().clone();
+        if !span.is_disabled() {
+            span.record("url", &*shown_endpoint(&uri).url);
         }
-        result
+        if retry_safe {
+            request.extensions_mut().insert(RetrySafe);
+        }
+        let method = request.method().clone();
+        let endpoint = || shown_endpoint(&uri);
+        let result = self.api.layers.send(request).instrument(span.clone()).await;
+        span.record("elapsed_ms", started.elapsed().as_millis());
+        match result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                span.in_scope(|| {
+                    tracing::debug!(%method, status = response.status().as_u16(), "api request");
+                });
+                Ok(response)
+            }
+            Err(source) => {
+                let error = source.into_error(endpoint);
+                span.in_scope(|| tracing::debug!(%method, %error, "api request failed"));
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Tokens {
+    /// The store key of the token.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
     }
 
-    async fn execute_in(
-        &self,
-        request: HttpRequest,
-        retry_safe: bool,
-        span: &tracing::Span,
-    ) -> Result<HttpResponse, Error> {
-        let (parts, body) = request.into_parts();
-        check_api_uri(&parts.uri)?;
-        // The URL as shown is made only when something shows it.
-        let endpoint = || shown_endpoint(&parts.uri);
-        if !span.is_disabled() {
-            span.record("url", &*endpoint().url);
+    /// As [`Session::access_token`].
+    pub(crate) async fn access_token(&self) -> Result<CurrentToken, Error> {
+        if let Some(token) = self.fresh_cached(None) {
+            return Ok(token);
         }
-        let may_retry = retry_safe || is_idempotent(&parts.method);
-        let policy = &self.inner.retry;
-        let started = tokio::time::Instant::now();
-
-        let mut token = self.access_token().await?;
-        let mut attempt: u32 = 1;
-        let mut renewed_after_401 = false;
-        loop {
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
-            }
-            let mut request = http::Request::new(body.clone());
-            *request.method_mut() = parts.method.clone();
-            *request.uri_mut() = parts.uri.clone();
-            *request.version_mut() = parts.version;
-            *request.headers_mut() = parts.headers.clone();
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, token.authorization().clone());
-
-            span.record("attempts", attempt);
-            let result = self.inner.transport.send(request).await;
-            let mut response = match result {
-                Ok(response) => response,
-                Err(source) => {
-                    tracing::debug!(url = %endpoint().url, method = %parts.method, attempt, error = %source, "api request failed");
-                    return Err(Error::Transport {
-                        endpoint: endpoint(),
-                        source,
-                    });
-                }
-            };
-            let status = response.status();
-            tracing::debug!(url = %endpoint().url, method = %parts.method, attempt, status = status.as_u16(), "api request");
-
-            if status == StatusCode::UNAUTHORIZED && !renewed_after_401 {
-                // A token we believed valid was refused (revoked, or the
-                // server's clock runs ahead): renew once, send once more.
-                renewed_after_401 = true;
-                token = self.renew(Some(&token)).await?;
-                continue;
-            }
-            if may_retry && is_retryable_status(status) && attempt < policy.max_attempts {
-                let wait = retry_after(response.headers(), self.inner.clock.now())
-                    .unwrap_or_else(|| policy.jittered_backoff(attempt));
-                if started.elapsed().saturating_add(wait) <= policy.max_elapsed {
-                    tracing::debug!(url = %endpoint().url, attempt, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "api request will be retried");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                    token = self.access_token().await?;
-                    continue;
-                }
-            }
-            // Whatever error the caller makes of this answer masks the
-            // token it carried, should the server echo it.
-            response
-                .extensions_mut()
-                .insert(SentCredential(token.clone()));
-            return Ok(response);
-        }
+        // Boxed so the fast path's future stays a few words, not the size
+        // of a whole renewal.
+        Box::pin(self.renew(None)).await
     }
 
     /// The cached token if it is fresh and is not `rejected`.
     fn fresh_cached(&self, rejected: Option<&CurrentToken>) -> Option<CurrentToken> {
-        let guard = self.inner.current.load();
+        let guard = self.current.load();
         let cached = guard.as_ref()?;
-        if !cached.is_fresh(self.inner.clock.now()) {
+        if !cached.is_fresh(self.clock.now()) {
             return None;
         }
         if rejected.is_some_and(|r| Arc::ptr_eq(&r.0, cached)) {
@@ -576,14 +554,13 @@ impl Session {
     /// Gets a fresh token other than `rejected`, with at most one renewal
     /// under way at a time: the first caller runs it, the others wait for
     /// its outcome.
-    async fn renew(&self, rejected: Option<&CurrentToken>) -> Result<CurrentToken, Error> {
+    pub(crate) async fn renew(
+        &self,
+        rejected: Option<&CurrentToken>,
+    ) -> Result<CurrentToken, Error> {
         loop {
             let role = {
-                let mut flight = self
-                    .inner
-                    .flight
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut flight = self.flight.lock().unwrap_or_else(PoisonError::into_inner);
                 // A renewal may have finished since the caller looked.
                 if let Some(token) = self.fresh_cached(rejected) {
                     return Ok(token);
@@ -601,7 +578,7 @@ impl Session {
                 Ok(sender) => {
                     // Clears the flight even if this task is cancelled
                     // mid-renewal; the waiters then start over.
-                    let flight = FlightGuard(&self.inner.flight);
+                    let flight = FlightGuard(&self.flight);
                     let result = self.renew_now(rejected).await;
                     let outcome = match &result {
                         Ok(cached) => Ok(Arc::clone(cached)),
@@ -631,7 +608,7 @@ impl Session {
     /// The renewal itself: the store's token if it is fresh and not
     /// `rejected`, else a new one from the source, saved before use.
     async fn renew_now(&self, rejected: Option<&CurrentToken>) -> Result<Arc<Cached>, Error> {
-        let inner = &self.inner;
+        let inner = self;
         let stored = inner.store.load(&inner.key).await?;
         if let Some(stored) = stored.as_ref() {
             // Another process (or an earlier run) may have renewed already.
@@ -679,7 +656,7 @@ impl Session {
         rejected: Option<&Token>,
         error: Error,
     ) -> Result<Arc<Cached>, Error> {
-        let inner = &self.inner;
+        let inner = self;
         let removed = match rejected {
             Some(rejected) => inner.store.remove_if(&inner.key, rejected).await,
             None => inner.store.remove(&inner.key).await.map(|()| true),
@@ -704,8 +681,8 @@ impl Session {
     }
 
     fn install(&self, cached: &Arc<Cached>, notify: bool) {
-        self.inner.current.store(Some(Arc::clone(cached)));
-        if notify && let Some(hook) = &self.inner.on_token_change {
+        self.current.store(Some(Arc::clone(cached)));
+        if notify && let Some(hook) = &self.on_token_change {
             hook(&cached.token);
         }
     }

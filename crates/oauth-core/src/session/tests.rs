@@ -14,6 +14,7 @@ use crate::error::TransportError;
 use crate::error::{Endpoint, ErrorCode, ServerError, TransportErrorKind};
 use crate::secret::RefreshToken;
 use crate::transport::transport_fn;
+use http::header::AUTHORIZATION;
 
 /// A token source that counts its calls and can be told to fail.
 #[derive(Debug)]
@@ -275,7 +276,7 @@ async fn a_new_token_is_saved_before_use_and_a_failed_save_keeps_the_old() {
     assert_eq!(changes.load(Ordering::SeqCst), 1, "no change announced");
     let kept = store.load("alice").await.expect("load").expect("kept");
     assert_eq!(kept.refresh_token().expect("rt").secret(), "refresh-1");
-    let cached = session.inner.current.load_full().expect("cached");
+    let cached = session.tokens.current.load_full().expect("cached");
     assert_eq!(cached.token.access_token().secret(), "access-1");
 
     store.broken.store(false, Ordering::SeqCst);
@@ -314,7 +315,7 @@ async fn a_rejected_refresh_token_is_removed_and_reported() {
         "the refresh token was rejected with `invalid_grant` (refresh token revoked); authorize again"
     );
     assert!(store.load(DEFAULT_KEY).await.expect("load").is_none());
-    assert!(session.inner.current.load().is_none());
+    assert!(session.tokens.current.load().is_none());
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod discovery;
 mod errors;
 mod form_login;
 mod grants;
+mod layers;
 mod loopback;
 mod session;
 mod session_send;

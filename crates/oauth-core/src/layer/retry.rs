@@ -1,0 +1,85 @@
+//! Retries: an idempotent request sent again after a `429` or a `502`,
+//! `503` or `504`, after `Retry-After` or a jittered backoff.
+
+use std::sync::Arc;
+
+use super::{RetrySafe, copy_request};
+use crate::clock::{Clock, SystemClock};
+use crate::error::TransportError;
+use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+
+/// Sends a request again as a [`RetryPolicy`] says: only an idempotent
+/// method (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`) or a
+/// request marked [`RetrySafe`]; only after `429`, `502`, `503` or `504`;
+/// after the answer's `Retry-After` (seconds, or a date read by the
+/// layer's clock) or else a backoff with equal jitter; at most
+/// `max_attempts` sends, and never a wait that would pass `max_elapsed`.
+/// The last answer is returned whatever its status.
+///
+/// It records the number of sends as `attempts` on the current span.
+#[derive(Clone, Debug)]
+pub struct Retry {
+    policy: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    inner: Arc<dyn HttpTransport>,
+}
+
+impl Retry {
+    /// Retries the requests sent through `inner` as `policy` says.
+    pub fn new(policy: RetryPolicy, inner: Arc<dyn HttpTransport>) -> Self {
+        Retry {
+            policy,
+            clock: Arc::new(SystemClock),
+            inner,
+        }
+    }
+
+    /// The clock that dates a `Retry-After` given as an HTTP date.
+    /// Default: the system clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for Retry {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let policy = &self.policy;
+        let may_retry =
+            is_idempotent(request.method()) || request.extensions().get::<RetrySafe>().is_some();
+        if !may_retry || policy.max_attempts <= 1 {
+            return self.inner.send(request).await;
+        }
+        let started = tokio::time::Instant::now();
+        let span = tracing::Span::current();
+        let mut attempt: u32 = 1;
+        loop {
+            span.record("attempts", attempt);
+            if attempt >= policy.max_attempts {
+                // The last send takes the request itself.
+                return self.inner.send(request).await;
+            }
+            let response = self.inner.send(copy_request(&request)).await?;
+            let status = response.status();
+            if is_retryable_status(status) {
+                let wait = retry_after(response.headers(), self.clock.now())
+                    .unwrap_or_else(|| policy.jittered_backoff(attempt));
+                if started.elapsed().saturating_add(wait) <= policy.max_elapsed {
+                    tracing::debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "api request will be retried"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+            }
+            return Ok(response);
+        }
+    }
+}

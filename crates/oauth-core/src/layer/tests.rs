@@ -1,0 +1,93 @@
+//! Which layers a stack holds and in what order, and what a request copy keeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::secret::AccessToken;
+use crate::session::Session;
+use crate::token::Token;
+use crate::transport::transport_fn;
+
+fn refusing() -> Arc<dyn HttpTransport> {
+    Arc::new(transport_fn(|_request: HttpRequest| async {
+        Ok(http::Response::new(Vec::new()))
+    }))
+}
+
+fn session() -> Session {
+    let client = crate::Client::builder(
+        crate::GenericProvider::new("https://id.example/a", "https://id.example/t")
+            .expect("provider"),
+        "cli",
+    )
+    .transport(transport_fn(|_request: HttpRequest| async {
+        Ok(http::Response::new(Vec::new()))
+    }))
+    .build()
+    .expect("client");
+    Session::client_credentials(&client, &[])
+        .token(Token::bearer(AccessToken::new("t")))
+        .build()
+        .expect("session")
+}
+
+/// The layers of a stack, outermost first, as its `Debug` names them.
+fn layers(stack: &Stack) -> Vec<&'static str> {
+    let session = session();
+    let built = stack.build(session.tokens(), Arc::new(ManualClock::new()), refusing());
+    let shown = format!("{built:?}");
+    ["Timeout", "Retry", "Bearer", "RateLimit", "FnTransport"]
+        .into_iter()
+        .filter_map(|name| shown.find(name).map(|at| (at, name)))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_values()
+        .collect()
+}
+
+#[test]
+fn the_stack_holds_only_what_is_configured_in_the_documented_order() {
+    assert_eq!(layers(&Stack::new()), ["Retry", "Bearer", "FnTransport"]);
+    assert_eq!(
+        layers(&Stack::new().retry(RetryPolicy::none())),
+        ["Bearer", "FnTransport"]
+    );
+    assert_eq!(
+        layers(
+            &Stack::new()
+                .rate_limiter(RateLimiter::new(10, Duration::from_secs(1)))
+                .total_timeout(Duration::from_secs(5))
+        ),
+        ["Timeout", "Retry", "Bearer", "RateLimit", "FnTransport"]
+    );
+}
+
+#[test]
+fn a_copy_keeps_everything_the_request_was_made_of() {
+    let mut request = http::Request::builder()
+        .method(http::Method::PUT)
+        .uri("https://api.example/v1/x?y=1")
+        .version(http::Version::HTTP_2)
+        .header("x-a", "1")
+        .header("x-a", "2")
+        .body(b"body".to_vec())
+        .expect("request");
+    request.extensions_mut().insert(RetrySafe);
+    let copy = copy_request(&request);
+    assert_eq!(copy.method(), http::Method::PUT);
+    assert_eq!(copy.uri(), "https://api.example/v1/x?y=1");
+    assert_eq!(copy.version(), http::Version::HTTP_2);
+    assert_eq!(copy.headers(), request.headers());
+    assert_eq!(copy.body(), b"body");
+    assert_eq!(copy.extensions().get::<RetrySafe>(), Some(&RetrySafe));
+}
+
+#[test]
+fn the_stack_options_read_back() {
+    let stack = Stack::new().retry(RetryPolicy::none().max_attempts(2));
+    assert_eq!(stack.retry_policy().max_attempts, 2);
+    assert!(stack.limiter().is_none());
+    let stack = stack.rate_limiter(RateLimiter::new(1, Duration::from_secs(1)));
+    assert!(stack.limiter().is_some());
+}
