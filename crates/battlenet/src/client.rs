@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_core::http::Method;
+use oauth_core::layer::Stack;
 use oauth_core::transport::HttpTransport;
 use oauth_core::url::Url;
 use oauth_core::{
@@ -60,10 +61,10 @@ struct Inner {
 #[derive(Clone, Debug)]
 struct SessionConfig {
     skew: Duration,
-    /// Shared by every session of this client and its user clients: the
-    /// quota is per client id.
-    limiter: Option<RateLimiter>,
-    retry: RetryPolicy,
+    /// The layers of every session of this client and its user clients;
+    /// its rate limiter is shared by all of them, as the quota is per
+    /// client id.
+    stack: Stack,
 }
 
 impl fmt::Debug for BattleNetClient {
@@ -187,7 +188,7 @@ impl BattleNetClientBuilder {
     /// requests evenly (no bursts): then no second ever holds more than
     /// `per_second` of them.
     pub fn rate_limit(mut self, per_second: u32) -> Self {
-        self.session.limiter = Some(RateLimiter::with_burst(
+        self.session.stack = self.session.stack.rate_limiter(RateLimiter::with_burst(
             per_second,
             Duration::from_secs(1),
             1,
@@ -198,7 +199,7 @@ impl BattleNetClientBuilder {
     /// How 429 and 5xx answers are retried (default: oauth-core's
     /// [`RetryPolicy::default`], which honours `Retry-After`).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.session.retry = policy;
+        self.session.stack = self.session.stack.retry(policy);
         self
     }
 
@@ -256,11 +257,7 @@ impl BattleNetClientBuilder {
 }
 
 fn configure(builder: SessionBuilder, config: &SessionConfig) -> SessionBuilder {
-    let builder = builder.skew(config.skew).retry(config.retry.clone());
-    match &config.limiter {
-        Some(limiter) => builder.rate_limiter(limiter.clone()),
-        None => builder,
-    }
+    builder.skew(config.skew).stack(config.stack.clone())
 }
 
 fn with_trailing_slash(mut base: Url) -> Url {
@@ -314,8 +311,7 @@ impl BattleNetClient {
             pkce: true,
             session: SessionConfig {
                 skew: Duration::from_secs(60),
-                limiter: None,
-                retry: RetryPolicy::default(),
+                stack: Stack::new(),
             },
         }
     }

@@ -397,6 +397,14 @@ impl Session {
         self.tokens.access_token().await
     }
 
+    /// The token in use as it is now, fresh or not, without loading or
+    /// renewing anything: `None` before the first load or fetch, and after
+    /// the server rejected its refresh token.
+    #[must_use]
+    pub fn current_token(&self) -> Option<CurrentToken> {
+        self.tokens.current.load_full().map(CurrentToken)
+    }
+
     /// Replaces the token now, even if it is still valid.
     ///
     /// # Errors

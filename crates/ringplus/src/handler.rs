@@ -3,9 +3,10 @@
 //! [`oauth_core::Session`] that refreshes it and sends the API calls.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use oauth_core::layer::Stack;
 use oauth_core::transport::HttpTransport;
 use oauth_core::url::Url;
 use oauth_core::{
@@ -56,9 +57,6 @@ struct Inner {
     pending: Mutex<Option<PendingAuthorization>>,
     #[cfg(feature = "login")]
     login: oauth_core::FormLogin,
-    /// The session's latest token, for [`OAuthHandler::token`]: set by the
-    /// session's token hook and by every call that reads the token.
-    token: Arc<RwLock<Option<Token>>>,
     rate_limit: Mutex<Option<RateLimit>>,
 }
 
@@ -90,8 +88,8 @@ pub struct OAuthHandlerBuilder {
     store: Option<Arc<dyn TokenStore>>,
     store_key: Option<String>,
     refresh_skew: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    rate_limiter: Option<RateLimiter>,
+    /// The layers of the session's API calls.
+    stack: Stack,
     clock: Option<Arc<dyn Clock>>,
     on_token_change: Option<TokenHook>,
     #[cfg(feature = "login")]
@@ -196,13 +194,13 @@ impl OAuthHandlerBuilder {
     /// a `502`/`503`/`504` (default: [`RetryPolicy::default`]). A `POST` is
     /// never retried.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.stack = self.stack.retry(policy);
         self
     }
 
     /// Paces API calls, to stay under RingPlus's rate limit.
     pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.rate_limiter = Some(limiter);
+        self.stack = self.stack.rate_limiter(limiter);
         self
     }
 
@@ -249,8 +247,7 @@ impl OAuthHandlerBuilder {
             client = client.shared_transport(transport);
         }
         let client = client.build()?;
-        let mirror = Arc::new(RwLock::new(self.token.clone()));
-        let mut session = Session::refreshing(&client);
+        let mut session = Session::refreshing(&client).stack(self.stack);
         if let Some(token) = self.token {
             session = session.token(token);
         }
@@ -263,25 +260,13 @@ impl OAuthHandlerBuilder {
         if let Some(skew) = self.refresh_skew {
             session = session.skew(skew);
         }
-        if let Some(policy) = self.retry {
-            session = session.retry(policy);
-        }
-        if let Some(limiter) = self.rate_limiter {
-            session = session.rate_limiter(limiter);
-        }
         if let Some(clock) = self.clock {
             session = session.clock(SharedClock(clock));
         }
-        let hook_mirror = Arc::clone(&mirror);
-        let user_hook = self.on_token_change;
-        let session = session
-            .on_token_change(move |token| {
-                *write(&hook_mirror) = Some(token.clone());
-                if let Some(hook) = &user_hook {
-                    hook(token);
-                }
-            })
-            .build()?;
+        if let Some(hook) = self.on_token_change {
+            session = session.on_token_change(move |token| hook(token));
+        }
+        let session = session.build()?;
         Ok(OAuthHandler {
             inner: Arc::new(Inner {
                 client,
@@ -294,7 +279,6 @@ impl OAuthHandlerBuilder {
                     self.login
                         .unwrap_or_else(crate::provider::form_login_config),
                 ),
-                token: mirror,
                 rate_limit: Mutex::new(None),
             }),
         })
@@ -339,8 +323,7 @@ impl OAuthHandler {
             store: None,
             store_key: None,
             refresh_skew: None,
-            retry: None,
-            rate_limiter: None,
+            stack: Stack::new(),
             clock: None,
             on_token_change: None,
             #[cfg(feature = "login")]
@@ -506,7 +489,10 @@ impl OAuthHandler {
     /// run (or give the handler a [store](OAuthHandlerBuilder::store)).
     #[must_use]
     pub fn token(&self) -> Option<Token> {
-        read(&self.inner.token).clone()
+        self.inner
+            .session
+            .current_token()
+            .map(|current| current.token().clone())
     }
 
     /// A token valid for the next call: the held one while it is fresh,
@@ -515,13 +501,8 @@ impl OAuthHandler {
     /// # Errors
     /// As [`refresh_token`](Self::refresh_token).
     pub async fn valid_token(&self) -> Result<Token, Error> {
-        let current = self
-            .inner
-            .session
-            .access_token()
-            .await
-            .inspect_err(|e| self.forget_rejected(e))?;
-        Ok(self.observe(current.token()))
+        let current = self.inner.session.access_token().await?;
+        Ok(current.token().clone())
     }
 
     /// Replaces the token, for example with one saved earlier: saves it to
@@ -551,27 +532,8 @@ impl OAuthHandler {
         if self.token().is_some_and(|t| t.refresh_token().is_none()) {
             return Err(Error::NoRefreshToken);
         }
-        let current = self
-            .inner
-            .session
-            .refresh()
-            .await
-            .inspect_err(|e| self.forget_rejected(e))?;
-        Ok(self.observe(current.token()))
-    }
-
-    /// Keeps `token` as the one [`token`](Self::token) shows, and returns it.
-    pub(crate) fn observe(&self, token: &Token) -> Token {
-        *write(&self.inner.token) = Some(token.clone());
-        token.clone()
-    }
-
-    /// The session drops a token whose refresh token was refused; so does
-    /// the handler.
-    pub(crate) fn forget_rejected(&self, error: &oauth_core::Error) {
-        if matches!(error, oauth_core::Error::RefreshTokenRejected(_)) {
-            *write(&self.inner.token) = None;
-        }
+        let current = self.inner.session.refresh().await?;
+        Ok(current.token().clone())
     }
 
     /// The typed RingPlus API, calling with this handler's token.
@@ -606,12 +568,4 @@ impl Clock for SharedClock {
 // A panic while holding these locks leaves plain data behind, still valid.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
 }

@@ -300,9 +300,14 @@ async fn a_rejected_refresh_token_is_removed_and_reported() {
         .shared_store(store.clone())
         .build()
         .expect("session");
+    assert!(session.current_token().is_none(), "nothing loaded yet");
     session.access_token().await.expect("token");
+    let current = session.current_token().expect("the token in use");
+    assert_eq!(current.access_token().secret(), "access-1");
 
     clock.advance(Duration::from_secs(3600));
+    let stale = session.current_token().expect("stale, still shown");
+    assert_eq!(stale.access_token().secret(), "access-1");
     source.fail_next(Error::RefreshTokenRejected(ServerError {
         error: ErrorCode::InvalidGrant,
         error_description: Some("refresh token revoked".into()),
@@ -316,6 +321,10 @@ async fn a_rejected_refresh_token_is_removed_and_reported() {
     );
     assert!(store.load(DEFAULT_KEY).await.expect("load").is_none());
     assert!(session.tokens.current.load().is_none());
+    assert!(
+        session.current_token().is_none(),
+        "a rejected token is not shown"
+    );
 }
 
 #[tokio::test]

@@ -440,10 +440,7 @@ impl Api {
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(params.encode());
         }
-        let response = request
-            .send()
-            .await
-            .inspect_err(|e| self.handler.forget_rejected(e))?;
+        let response = request.send().await?;
         let rate_limit = RateLimit::from_headers(response.headers());
         self.handler.record_rate_limit(rate_limit);
         let status = response.status();
