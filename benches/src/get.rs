@@ -48,6 +48,9 @@ pub(crate) enum Impl {
     /// costs what (run only when named in `--get-impls`).
     TransportHyper,
     TransportReqwest,
+    /// oauth-core's `Session` alone on hyper: the session's layers without
+    /// the provider's request building (run only when named).
+    SessionHyper,
 }
 
 impl Impl {
@@ -62,7 +65,7 @@ impl Impl {
     ];
 
     /// Every implementation, the diagnostic ones included.
-    pub(crate) const EVERY: [Impl; 7] = [
+    pub(crate) const EVERY: [Impl; 8] = [
         Impl::OursHyper,
         Impl::RawHyper,
         Impl::OursReqwest,
@@ -70,6 +73,7 @@ impl Impl {
         Impl::Oauth2Reqwest,
         Impl::TransportHyper,
         Impl::TransportReqwest,
+        Impl::SessionHyper,
     ];
 
     pub(crate) fn arg(self) -> &'static str {
@@ -81,6 +85,7 @@ impl Impl {
             Impl::Oauth2Reqwest => "oauth2-reqwest",
             Impl::TransportHyper => "transport-hyper",
             Impl::TransportReqwest => "transport-reqwest",
+            Impl::SessionHyper => "session-hyper",
         }
     }
 
@@ -93,6 +98,7 @@ impl Impl {
             Impl::Oauth2Reqwest => "oauth2 crate token + reqwest 0.12",
             Impl::TransportHyper => "oauth-core `HyperTransport` alone, static header",
             Impl::TransportReqwest => "oauth-core `ReqwestTransport` alone, static header",
+            Impl::SessionHyper => "oauth-core `Session::send` alone on hyper",
         }
     }
 }
@@ -165,6 +171,7 @@ pub(crate) async fn measure(
             )
             .await
         }
+        Impl::SessionHyper => drive(SessionOnly::new(server)?, server, concurrency, per_task).await,
         Impl::Oauth2Reqwest => {
             drive(
                 Oauth2Reqwest::new(server).await?,
@@ -418,6 +425,42 @@ impl Get for TransportOnly {
             .map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("transport: HTTP {}", response.status()));
+        }
+        let _: Value = serde_json::from_slice(response.body()).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// oauth-core's session on hyper, sent a prebuilt GET.
+struct SessionOnly {
+    session: oauth_core::Session,
+    uri: Uri,
+}
+
+impl SessionOnly {
+    fn new(server: &Server) -> Result<Self, String> {
+        let client = setup::ours(server, Transport::Hyper)?;
+        Ok(SessionOnly {
+            session: oauth_core::Session::client_credentials(client.oauth(), &[])
+                .build()
+                .map_err(|e| e.to_string())?,
+            uri: server.get_url().parse().map_err(|e| format!("{e}"))?,
+        })
+    }
+}
+
+impl Get for SessionOnly {
+    async fn get(&self) -> Result<(), String> {
+        let request = Request::get(self.uri.clone())
+            .body(Vec::new())
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .session
+            .send(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("session: HTTP {}", response.status()));
         }
         let _: Value = serde_json::from_slice(response.body()).map_err(|e| e.to_string())?;
         Ok(())

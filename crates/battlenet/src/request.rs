@@ -213,6 +213,11 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
     let status = response.status();
     let body = response.body();
     if status.is_success() {
+        // The common case reads the document once, tracking no path; only
+        // a document that does not fit is read again to name the place.
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
         let mut document = serde_json::Deserializer::from_slice(body);
         return serde_path_to_error::deserialize(&mut document).map_err(|error| {
             let field = error.path().to_string();
@@ -274,6 +279,9 @@ pub(crate) fn read_typed<T: DeserializeOwned>(
         field,
         problem,
     };
+    if let Ok(value) = serde_json::from_slice(response.body()) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(response.body());
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let problem = match error.inner().classify() {
