@@ -42,6 +42,7 @@ const TARGETS: &[Target] = &[
             "crates/oauth-core/src/error.rs",
             "crates/oauth-core/src/redact.rs",
             "crates/oauth-core/src/token.rs",
+            "crates/oauth-core/src/answer.rs",
             "crates/oauth-core/src/oidc.rs",
             "crates/oauth-core/src/discovery.rs",
             "crates/oauth-core/src/device.rs",

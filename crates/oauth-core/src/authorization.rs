@@ -105,7 +105,13 @@ impl<'a> AuthorizationRequest<'a> {
             None
         };
 
-        let mut url = self.client.provider().endpoints().authorization().clone();
+        let mut url = self
+            .client
+            .provider()
+            .endpoints()
+            .authorization()
+            .ok_or(ConfigError::NoEndpoint("authorization"))?
+            .clone();
         {
             let mut query = url.query_pairs_mut();
             query

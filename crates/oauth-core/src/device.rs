@@ -8,9 +8,10 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::answer::json_object_answer;
 use crate::client::Client;
 use crate::error::{ConfigError, Endpoint, Error, ErrorCode};
-use crate::token::{Token, json_object_answer};
+use crate::token::Token;
 use crate::url_policy::display_without_query;
 
 /// The `grant_type` of the device access token request (RFC 8628 §3.4).

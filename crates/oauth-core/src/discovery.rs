@@ -10,10 +10,10 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::answer::{error_from_response, json_kind as kind};
 use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::provider::{ClientAuth, Endpoints, GenericProvider};
 use crate::redact;
-use crate::token::error_from_response;
 use crate::transport::{HttpResponse, HttpTransport};
 use crate::url_policy::check_endpoint;
 
@@ -405,17 +405,6 @@ where
                 format!("expected an array of strings, got {}", kind(other)),
             )),
         }
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

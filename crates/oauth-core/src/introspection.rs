@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use crate::answer::{json_kind, json_object_answer};
 use crate::client::Client;
 use crate::error::{ConfigError, Endpoint, Error};
 use crate::revocation::TokenRef;
-use crate::token::json_object_answer;
 
 /// The server's answer about a token (RFC 7662 §2.2). An inactive token
 /// (expired, revoked, unknown, or not the caller's to see) has only
@@ -237,14 +237,13 @@ fn optional_time(
     }
 }
 
+/// A misfit as shown in an error: booleans and numbers as they are (they
+/// hold no secret), anything else by its kind.
 fn describe(value: &Value) -> String {
     match value {
-        Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+        other => json_kind(other).into(),
     }
 }
 

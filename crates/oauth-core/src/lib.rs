@@ -220,6 +220,7 @@
 #![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod answer;
 mod authorization;
 #[cfg(feature = "blocking")]
 pub mod blocking;

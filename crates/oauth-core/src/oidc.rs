@@ -15,12 +15,13 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::answer::error_from_response;
 use crate::client::Client;
 use crate::discovery::{ServerMetadata, get};
 use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::introspection::numeric_date;
 use crate::secret::{IdToken, constant_time_eq};
-use crate::token::{Token, error_from_response};
+use crate::token::Token;
 use crate::transport::HttpTransport;
 
 /// Why an ID token was refused. No variant holds the token or a nonce.

@@ -61,7 +61,8 @@ pub enum ClientAuth {
 /// loopback host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
-    authorization: Url,
+    /// `None` for a server used only for tokens (client credentials).
+    authorization: Option<Url>,
     token: Url,
     userinfo: Option<Url>,
     revocation: Option<Url>,
@@ -77,7 +78,25 @@ impl Endpoints {
     /// that is neither `https` nor loopback `http`.
     pub fn new(authorization: &str, token: &str) -> Result<Self, Error> {
         Ok(Endpoints {
-            authorization: parse_endpoint(authorization)?,
+            authorization: Some(parse_endpoint(authorization)?),
+            token: parse_endpoint(token)?,
+            userinfo: None,
+            revocation: None,
+            introspection: None,
+            device_authorization: None,
+        })
+    }
+
+    /// The endpoints of a server used only for tokens (the client
+    /// credentials grant, say), which has no authorization endpoint: the
+    /// authorization code flow then fails with
+    /// [`ConfigError::NoEndpoint`](crate::ConfigError::NoEndpoint).
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn token_only(token: &str) -> Result<Self, Error> {
+        Ok(Endpoints {
+            authorization: None,
             token: parse_endpoint(token)?,
             userinfo: None,
             revocation: None,
@@ -95,7 +114,7 @@ impl Endpoints {
         check_endpoint(&authorization)?;
         check_endpoint(&token)?;
         Ok(Endpoints {
-            authorization,
+            authorization: Some(authorization),
             token,
             userinfo: None,
             revocation: None,
@@ -107,7 +126,7 @@ impl Endpoints {
     /// Endpoints from URLs that have passed the endpoint policy already.
     pub(crate) fn from_checked(authorization: Url, token: Url) -> Self {
         Endpoints {
-            authorization,
+            authorization: Some(authorization),
             token,
             userinfo: None,
             revocation: None,
@@ -169,8 +188,8 @@ impl Endpoints {
 
     /// The authorization endpoint.
     #[must_use]
-    pub fn authorization(&self) -> &Url {
-        &self.authorization
+    pub fn authorization(&self) -> Option<&Url> {
+        self.authorization.as_ref()
     }
 
     /// The token endpoint.

@@ -1,10 +1,10 @@
 //! Token revocation (RFC 7009): telling the server a token is no longer
 //! needed.
 
+use crate::answer::error_from_response;
 use crate::client::Client;
 use crate::error::{ConfigError, Endpoint, Error};
 use crate::secret::{AccessToken, RefreshToken};
-use crate::token::error_from_response;
 
 /// A token to revoke or introspect, with its type as the hint the server
 /// gets (`token_type_hint`).

@@ -150,8 +150,8 @@ mod tests {
     fn defaults_are_ringplus_hosts() {
         let provider = RingPlusProvider::new();
         assert_eq!(
-            provider.endpoints().authorization().as_str(),
-            "https://my.ringplus.net/oauth/authorize"
+            provider.endpoints().authorization().map(Url::as_str),
+            Some("https://my.ringplus.net/oauth/authorize")
         );
         assert_eq!(provider.client_auth(), ClientAuth::RequestBody);
     }

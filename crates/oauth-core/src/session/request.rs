@@ -11,9 +11,9 @@ use url::Url;
 use url::form_urlencoded;
 
 use super::Session;
+use crate::answer::error_from_response;
 use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::redact::{self, SentSecrets};
-use crate::token::error_from_response;
 use crate::transport::HttpResponse;
 
 /// An API request in the making; see [`Session::get`] and its siblings.

@@ -418,22 +418,6 @@ fn a_form_type_is_read_as_a_form_even_when_the_body_would_not_pass_for_one() {
 }
 
 #[test]
-fn only_a_body_shaped_like_a_token_form_passes_for_one() {
-    for (body, form) in [
-        ("access_token=AT&token_type=bearer", true),
-        ("error=invalid_grant", true),
-        (" access_token=AT ", true),
-        ("", false),
-        ("scope=a", false),
-        ("access_token=A T", false),
-        ("access_token=AT&verbose", false),
-        ("hello", false),
-    ] {
-        assert_eq!(looks_like_form(body.as_bytes()), form, "{body:?}");
-    }
-}
-
-#[test]
 fn empty_strings_are_members_not_sent() {
     let token = ok(r#"{"access_token":"AT","token_type":"","refresh_token":""}"#);
     assert_eq!(token.token_type(), &TokenType::Bearer);

@@ -24,7 +24,7 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
             .unwrap();
         let endpoints = oauth_core::Provider::endpoints(&provider);
         let at = |path: &str| sandbox.oauth_url().join(path).unwrap();
-        assert_eq!(endpoints.authorization(), &at("authorize"), "{name}");
+        assert_eq!(endpoints.authorization(), Some(&at("authorize")), "{name}");
         assert_eq!(endpoints.token(), &at("token"));
         assert_eq!(endpoints.userinfo(), Some(&at("userinfo")));
         assert_eq!(endpoints.revocation(), Some(&at("revoke")));

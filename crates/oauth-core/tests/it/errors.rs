@@ -465,6 +465,30 @@ async fn reserved_parameters_cannot_be_overridden() {
 }
 
 #[tokio::test]
+async fn a_token_only_provider_gets_tokens_and_refuses_the_code_flow() {
+    let (sandbox, _) = setup().await;
+    let endpoints = oauth_core::Endpoints::token_only(sandbox.token_endpoint().as_str()).unwrap();
+    assert_eq!(endpoints.authorization(), None);
+    let client = Client::builder(GenericProvider::from_endpoints(endpoints), CLIENT_ID)
+        .client_secret(SECRET)
+        .redirect_uri(REDIRECT)
+        .shared_transport(transports().remove(0).1)
+        .build()
+        .unwrap();
+    let token = client.client_credentials(&[]).await.unwrap();
+    assert!(!token.access_token().secret().is_empty());
+    let err = client.authorization_url().build().unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ConfigError::NoEndpoint("authorization"))),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "configuration error: the provider has no authorization endpoint"
+    );
+}
+
+#[tokio::test]
 async fn configuration_errors() {
     let (sandbox, _) = setup().await;
     let no_redirect = Client::builder(provider(&sandbox, ClientAuth::Basic), CLIENT_ID)
