@@ -203,6 +203,15 @@ impl BattleNetClientBuilder {
         self
     }
 
+    /// Every layer of the API calls at once (retries, rate limit, a total
+    /// timeout; see [`oauth_core::layer`]), replacing what
+    /// [`rate_limit`](Self::rate_limit) and [`retry`](Self::retry) set. Its
+    /// rate limiter is shared by every session of this client.
+    pub fn stack(mut self, stack: Stack) -> Self {
+        self.session.stack = stack;
+        self
+    }
+
     /// The client. Does no I/O.
     ///
     /// # Errors

@@ -241,6 +241,52 @@ async fn refusals_are_typed_and_say_why() {
 }
 
 #[tokio::test]
+async fn a_whole_stack_is_given_at_once() {
+    use battlenet::oauth_core::layer::Stack;
+    use battlenet::oauth_core::{RetryPolicy, TransportErrorKind};
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .stack(
+            Stack::new()
+                .retry(RetryPolicy::none())
+                .total_timeout(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let get = || {
+        client.get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+    };
+    let _: serde_json::Value = get().await.unwrap();
+    sandbox.inject(FaultRule::on(
+        "/data/wow/token/index",
+        Fault::HtmlErrorPage(503),
+    ));
+    let err = get().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status, .. } if status.as_u16() == 503),
+        "{err:?}"
+    );
+    assert_eq!(
+        requests_to(&sandbox, "/data/wow/token/index").len(),
+        2,
+        "no retry: the stack's policy"
+    );
+    sandbox.inject(FaultRule::on(
+        "/data/wow/token/index",
+        Fault::Delay(Duration::from_secs(5)),
+    ));
+    let err = get().await.unwrap_err();
+    let Some(battlenet::oauth_core::Error::Transport { source, .. }) = err.oauth() else {
+        panic!("expected the total timeout, got {err:?}");
+    };
+    assert_eq!(source.kind(), TransportErrorKind::Timeout);
+}
+
+#[tokio::test]
 async fn server_errors_are_typed() {
     let sandbox = sandbox().await;
     // A server error that outlasts the retries: the status and the body.

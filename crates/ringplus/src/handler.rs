@@ -204,6 +204,14 @@ impl OAuthHandlerBuilder {
         self
     }
 
+    /// Every layer of the API calls at once (retries, rate limit, a total
+    /// timeout; see [`oauth_core::layer`]), replacing what
+    /// [`retry`](Self::retry) and [`rate_limiter`](Self::rate_limiter) set.
+    pub fn stack(mut self, stack: Stack) -> Self {
+        self.stack = stack;
+        self
+    }
+
     /// Where the session reads the time to judge expiry (default: the
     /// system clock); for tests.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {

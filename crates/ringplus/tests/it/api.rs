@@ -686,6 +686,23 @@ async fn a_429_is_waited_out_and_sent_again() {
 }
 
 #[tokio::test]
+async fn a_whole_stack_given_at_once_is_the_one_used() {
+    let (sandbox, builder) = rate_limited(1).await;
+    let auth = builder
+        .stack(oauth_core::layer::Stack::new().retry(RetryPolicy::none()))
+        .build()
+        .unwrap();
+    signed_in(&auth).await;
+    sandbox.pause_clock();
+    auth.api().users().await.unwrap();
+    let err = auth.api().users().await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { .. }),
+        "not retried: {err:?}"
+    );
+}
+
+#[tokio::test]
 async fn rate_limited_without_retries_is_a_typed_error() {
     let (sandbox, builder) = rate_limited(1).await;
     let auth = builder.retry(RetryPolicy::none()).build().unwrap();
