@@ -694,11 +694,14 @@ async fn a_whole_stack_given_at_once_is_the_one_used() {
         .unwrap();
     signed_in(&auth).await;
     sandbox.pause_clock();
+    sandbox.clear_requests();
     auth.api().users().await.unwrap();
     let err = auth.api().users().await.unwrap_err();
-    assert!(
-        matches!(err, Error::RateLimited { .. }),
-        "not retried: {err:?}"
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(
+        api_requests(&sandbox).len(),
+        2,
+        "the refused call was not retried"
     );
 }
 
