@@ -537,4 +537,102 @@ mod tests {
         assert!(value.is_sensitive());
         assert_eq!(format!("{value:?}"), "Sensitive");
     }
+
+    fn unsent() -> crate::transport::FnTransport<
+        impl Fn(HttpRequest) -> std::future::Ready<Result<HttpResponse, crate::error::TransportError>>
+        + Send
+        + Sync,
+    > {
+        crate::transport::transport_fn(|_request: HttpRequest| {
+            std::future::ready(Ok(http::Response::new(Vec::new())))
+        })
+    }
+
+    fn provider() -> crate::GenericProvider {
+        crate::GenericProvider::new("https://id.example/authorize", "https://id.example/token")
+            .expect("provider")
+    }
+
+    #[test]
+    fn debug_shows_the_setup_and_never_the_secret() {
+        let builder = Client::builder(provider(), "cli")
+            .client_secret("s3cret")
+            .redirect_uri("https://app.example")
+            .transport(unsent());
+        let shown = format!("{builder:?}");
+        assert!(
+            shown.starts_with("ClientBuilder { provider: GenericProvider {"),
+            "{shown}"
+        );
+        assert!(shown.contains("client_id: \"cli\""), "{shown}");
+        assert!(
+            shown.contains("redirect_uri: Some(\"https://app.example\")"),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+        let client = builder.build().expect("client");
+        let shown = format!("{client:?}");
+        assert!(
+            shown.starts_with("Client { provider: GenericProvider {"),
+            "{shown}"
+        );
+        assert!(shown.contains("client_id: \"cli\""), "{shown}");
+        assert!(
+            shown.contains("redirect_uri: Some(\"https://app.example\")"),
+            "the URI as registered, no slash added: {shown}"
+        );
+        assert!(shown.contains("transport: FnTransport"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn the_redirect_uri_is_kept_exact_and_parsed() {
+        let client = Client::builder(provider(), "cli")
+            .redirect_uri("https://app.example")
+            .transport(unsent())
+            .build()
+            .expect("client");
+        assert_eq!(
+            client.redirect_uri().map(Url::as_str),
+            Some("https://app.example/")
+        );
+        assert_eq!(
+            client.redirect().map(|r| r.exact.as_str()),
+            Some("https://app.example")
+        );
+        let without = Client::builder(provider(), "cli")
+            .transport(unsent())
+            .build()
+            .expect("client");
+        assert!(without.redirect_uri().is_none());
+    }
+
+    #[test]
+    fn the_secrets_a_request_sent_include_the_client_secret_in_every_form() {
+        let client = Client::builder(provider(), "cli")
+            .client_secret("p@ss word")
+            .transport(unsent())
+            .build()
+            .expect("client");
+        let sent = client.sent_secrets(&[("grant_type", "refresh_token"), ("refresh_token", "R1")]);
+        let values = sent.values();
+        let basic = basic_auth("cli", &ClientSecret::new("p@ss word")).expect("basic");
+        let basic = basic.to_str().expect("ascii").trim_start_matches("Basic ");
+        for expected in ["R1", "p@ss word", "p%40ss+word", "p%40ss%20word", basic] {
+            assert!(values.contains(&expected), "{expected} in {values:?}");
+        }
+        assert!(
+            !values.contains(&"refresh_token"),
+            "a field name is no secret"
+        );
+        let public = Client::builder(provider(), "cli")
+            .transport(unsent())
+            .build()
+            .expect("client");
+        assert!(
+            public
+                .sent_secrets(&[("grant_type", "client_credentials")])
+                .is_empty()
+        );
+    }
 }
