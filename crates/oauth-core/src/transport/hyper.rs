@@ -97,9 +97,10 @@ impl HyperTransport {
                 TransportError::new(TransportErrorKind::Io, e)
             }
         })?;
+        // A body that arrived in one piece becomes the vector without a copy.
         Ok(http::Response::from_parts(
             parts,
-            collected.to_bytes().to_vec(),
+            Vec::from(collected.to_bytes()),
         ))
     }
 }

@@ -70,10 +70,8 @@ impl HttpTransport for ReqwestTransport {
         let mut response = self.client.execute(request).await.map_err(classify)?;
         let limit = self.max_body_bytes;
         let too_large = || TransportError::from_kind(TransportErrorKind::BodyTooLarge { limit });
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
+        let declared = response.content_length();
+        if declared.is_some_and(|len| len > limit as u64) {
             return Err(too_large());
         }
         let mut builder = http::Response::builder()
@@ -82,7 +80,10 @@ impl HttpTransport for ReqwestTransport {
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(response.headers_mut());
         }
-        let mut body = Vec::new();
+        // Sized once for a declared length (already checked against the
+        // cap), grown as chunks come otherwise.
+        let mut body =
+            Vec::with_capacity(declared.map_or(0, |len| usize::try_from(len).unwrap_or(limit)));
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
