@@ -17,7 +17,8 @@ use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 /// `max_attempts` sends, and never a wait that would pass `max_elapsed`.
 /// The last answer is returned whatever its status.
 ///
-/// It records the number of sends as `attempts` on the current span.
+/// It records the number of sends as `attempts` on the current span once
+/// there is more than one.
 #[derive(Clone, Debug)]
 pub struct Retry {
     policy: RetryPolicy,
@@ -54,10 +55,12 @@ impl HttpTransport for Retry {
             return self.inner.send(request).await;
         }
         let started = tokio::time::Instant::now();
-        let span = tracing::Span::current();
         let mut attempt: u32 = 1;
         loop {
-            span.record("attempts", attempt);
+            if attempt > 1 {
+                // The session's span starts at one attempt.
+                tracing::Span::current().record("attempts", attempt);
+            }
             if attempt >= policy.max_attempts {
                 // The last send takes the request itself.
                 return self.inner.send(request).await;
