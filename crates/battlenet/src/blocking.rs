@@ -141,6 +141,11 @@ impl BattleNetClientBuilder {
         BattleNetClientBuilder(self.0.retry(policy))
     }
 
+    /// See [`crate::BattleNetClientBuilder::stack`].
+    pub fn stack(self, stack: oauth_core::layer::Stack) -> Self {
+        BattleNetClientBuilder(self.0.stack(stack))
+    }
+
     /// The client. Does no I/O; the runtime starts on the first call.
     ///
     /// # Errors

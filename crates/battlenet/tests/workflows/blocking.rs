@@ -32,6 +32,40 @@ fn builder(sandbox: &Sandbox) -> battlenet::blocking::BattleNetClientBuilder {
 }
 
 #[test]
+fn a_whole_stack_reaches_the_blocking_client() {
+    use battlenet::oauth_core::RetryPolicy;
+    use battlenet::oauth_core::layer::Stack;
+    use oauth_sandbox::{Fault, FaultRule};
+    let (_server, sandbox) = sandbox();
+    let client = builder(&sandbox)
+        .stack(Stack::new().retry(RetryPolicy::none()))
+        .build()
+        .unwrap();
+    sandbox.inject(FaultRule::on(
+        "/data/wow/token/index",
+        Fault::HtmlErrorPage(503),
+    ));
+    let err = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .send()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status, .. } if status.as_u16() == 503),
+        "{err:?}"
+    );
+    let sent = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/data/wow/token/index")
+        .count();
+    assert_eq!(sent, 1, "the stack's policy: no retry");
+}
+
+#[test]
 fn the_credential_workflow_blocks_until_each_answer() {
     let (_server, sandbox) = sandbox();
     let client = builder(&sandbox).build().unwrap();
