@@ -635,4 +635,20 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[cfg(not(any(feature = "reqwest", feature = "hyper")))]
+    #[test]
+    fn without_a_transport_feature_a_client_must_be_given_one() {
+        let error = Client::builder(provider(), "cli")
+            .build()
+            .expect_err("no transport");
+        assert!(
+            matches!(error, Error::Config(ConfigError::NoTransport)),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "configuration error: no transport given, and oauth-core was built without the `reqwest` or `hyper` feature"
+        );
+    }
 }

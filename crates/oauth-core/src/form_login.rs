@@ -10,6 +10,8 @@
 mod html;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 

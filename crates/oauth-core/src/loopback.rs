@@ -469,3 +469,73 @@ fn open_system_browser(url: &Url) {
         std::thread::spawn(move || child.wait());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt as _;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// What `read_target` makes of `head`, sent over a real loopback
+    /// connection.
+    async fn target_of(head: Vec<u8>) -> Option<String> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let writer = tokio::spawn(async move {
+            let mut stream = TcpStream::connect(address).await.expect("connect");
+            // The reader may stop early and close: a failed write is fine.
+            let _ = stream.write_all(&head).await;
+            let _ = stream.shutdown().await;
+        });
+        let (mut stream, _) = listener.accept().await.expect("accept");
+        let target = read_target(&mut stream).await.expect("read");
+        writer.await.expect("writer");
+        target
+    }
+
+    fn head_with_header_of(bytes: usize) -> Vec<u8> {
+        format!(
+            "GET /callback?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: {}\r\n\r\n",
+            "a".repeat(bytes)
+        )
+        .into_bytes()
+    }
+
+    #[tokio::test]
+    async fn a_head_up_to_sixteen_kib_is_read_and_a_larger_one_refused() {
+        assert_eq!(
+            target_of(head_with_header_of(8 * 1024)).await.as_deref(),
+            Some("/callback?code=c&state=s"),
+            "a browser's head with long cookies is still read"
+        );
+        assert_eq!(target_of(head_with_header_of(20 * 1024)).await, None);
+        assert_eq!(
+            target_of(b"POST /callback HTTP/1.1\r\n\r\n".to_vec()).await,
+            None,
+            "only a GET is a redirect"
+        );
+    }
+
+    #[test]
+    fn the_options_and_how_they_show() {
+        let config = LoopbackConfig::default();
+        assert_eq!(
+            (config.path.as_str(), config.port, config.timeout),
+            ("/callback", 0, Duration::from_secs(300))
+        );
+        let config = config
+            .path("/cb")
+            .port(8123)
+            .timeout(Duration::from_secs(9))
+            .open(OpenBrowser::Print);
+        assert_eq!(
+            (config.path.as_str(), config.port, config.timeout),
+            ("/cb", 8123, Duration::from_secs(9))
+        );
+        assert_eq!(format!("{:?}", config.open), "Print");
+        assert_eq!(format!("{:?}", OpenBrowser::System), "System");
+        let with = OpenBrowser::With(Arc::new(|_url: &Url| {}));
+        assert_eq!(format!("{with:?}"), "With(..)");
+    }
+}
