@@ -10,8 +10,6 @@
 mod html;
 #[cfg(test)]
 mod proptests;
-#[cfg(test)]
-mod tests;
 
 use std::fmt;
 
@@ -710,3 +708,6 @@ impl fmt::Debug for Walk<'_> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -510,11 +510,26 @@ mod tests {
             "a browser's head with long cookies is still read"
         );
         assert_eq!(target_of(head_with_header_of(20 * 1024)).await, None);
+        let just_over = head_with_header_of(16 * 1024 + 100 - head_with_header_of(0).len());
         assert_eq!(
-            target_of(b"POST /callback HTTP/1.1\r\n\r\n".to_vec()).await,
-            None,
-            "only a GET is a redirect"
+            target_of(just_over).await.as_deref(),
+            Some("/callback?code=c&state=s"),
+            "read until it passes 16 KiB, then refused"
         );
+        for (head, why) in [
+            (
+                &b"POST /callback HTTP/1.1\r\n\r\n"[..],
+                "only a GET is a redirect",
+            ),
+            (
+                b"GET http://evil.example/cb HTTP/1.1\r\n\r\n",
+                "only a path",
+            ),
+            (b"GET /callback HTTP/2.0\r\n\r\n", "only HTTP/1"),
+            (b"GET /callback\r\n\r\n", "a request line has a version"),
+        ] {
+            assert_eq!(target_of(head.to_vec()).await, None, "{why}");
+        }
     }
 
     #[test]

@@ -276,4 +276,27 @@ mod tests {
         );
         assert_eq!(page.message, None);
     }
+
+    #[test]
+    fn buttons_files_and_images_are_not_fields() {
+        let page = parse(
+            br#"<form action="/s" method="post">
+              <input name="email" value="a">
+              <input type="button" name="b" value="x">
+              <input type="reset" name="r" value="x">
+              <input type="image" name="i" src="x.png">
+              <input type="file" name="f">
+              <input type="submit" name="go" value="Sign in">
+            </form>"#,
+            &url("https://login.example/start"),
+            ".error",
+        );
+        let names: Vec<&str> = page.forms[0]
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["email"]);
+        assert_eq!(page.forms[0].buttons.len(), 1);
+    }
 }

@@ -131,6 +131,40 @@ async fn a_refused_password_is_wrong_credentials() {
 }
 
 #[tokio::test]
+async fn a_307_is_followed_to_its_location_with_the_same_request() {
+    let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
+    let client = client_of(&sandbox);
+    sandbox.inject(
+        FaultRule::on(
+            "/login",
+            Fault::Status {
+                status: 307,
+                headers: vec![("location".into(), "/login?via=307".into())],
+                body: String::new(),
+            },
+        )
+        .times(1),
+    );
+    form_login()
+        .login(&client, &["profile"], USER, &password())
+        .await
+        .unwrap();
+    let logins = requests_to(&sandbox, "/login");
+    let sent: Vec<(String, Vec<(String, String)>)> = logins
+        .iter()
+        .map(|r| (r.method.to_string(), r.query.clone()))
+        .collect();
+    assert_eq!(
+        sent[..2],
+        [
+            ("GET".to_owned(), vec![]),
+            ("GET".to_owned(), vec![("via".to_owned(), "307".to_owned())])
+        ],
+        "sent again, to the new location"
+    );
+}
+
+#[tokio::test]
 async fn a_page_without_a_sign_in_form() {
     let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
     let client = client_of(&sandbox);

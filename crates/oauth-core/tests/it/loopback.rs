@@ -84,6 +84,12 @@ async fn run(decision: Decision) -> Result<oauth_core::Token, Error> {
     assert_eq!(seen[0].0, 404);
     assert_eq!(seen[1].0, 400);
     assert_eq!(seen[2].0, 200);
+    // The page says how it ended: signed in with a code, not without one.
+    let page = match decision {
+        Decision::Approve => "You are signed in.",
+        _ => "The sign-in did not complete.",
+    };
+    assert!(seen[2].1.contains(page), "{}", seen[2].1);
     assert!(
         seen[2].1.contains("You may close this window"),
         "{}",
