@@ -553,4 +553,86 @@ mod tests {
         let with = OpenBrowser::With(Arc::new(|_url: &Url| {}));
         assert_eq!(format!("{with:?}"), "With(..)");
     }
+
+    const SHOW_ENV: &str = "OAUTH_CORE_LOOPBACK_SHOW";
+
+    /// Shows the URL of `SHOW_ENV` with the system browser: the child
+    /// process of `the_system_browser_is_started_and_the_url_printed`,
+    /// which sets its `PATH` and display. Not a test of its own.
+    #[test]
+    #[ignore = "a child process of the_system_browser_is_started_and_the_url_printed"]
+    fn show_in_a_child() {
+        let url = std::env::var(SHOW_ENV).expect("started by its parent test");
+        show(&OpenBrowser::System, &Url::parse(&url).expect("url"));
+    }
+
+    /// Runs `show_in_a_child` with a stand-in `xdg-open` that writes the
+    /// URL it is given to `opened`; returns the child's stderr.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn show_with(dir: &std::path::Path, opened: &std::path::Path, display: bool) -> String {
+        use std::os::unix::fs::PermissionsExt as _;
+        let script = dir.join("xdg-open");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+        )
+        .expect("script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let mut child = Command::new(std::env::current_exe().expect("test binary"));
+        child
+            .args([
+                "loopback::tests::show_in_a_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(SHOW_ENV, "http://127.0.0.1:9/cb?state=s&x=1")
+            .env("PATH", dir)
+            .env_remove("WAYLAND_DISPLAY");
+        if display {
+            child.env("DISPLAY", ":9");
+        } else {
+            child.env_remove("DISPLAY");
+        }
+        let output = child.output().expect("child");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn the_system_browser_is_started_and_the_url_printed() {
+        let dir = std::env::temp_dir().join(format!("oauth-core-show-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = "http://127.0.0.1:9/cb?state=s&x=1";
+
+        let opened = dir.join("opened-with-display");
+        let shown = show_with(&dir, &opened, true);
+        assert!(
+            shown.contains(&format!(
+                "Open this URL in your browser to sign in:\n\n    {url}\n"
+            )),
+            "{shown}"
+        );
+        // The opener runs detached: wait for what it writes.
+        let mut given = None;
+        for _ in 0..100 {
+            if let Ok(text) = std::fs::read_to_string(&opened)
+                && !text.is_empty()
+            {
+                given = Some(text);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(given.as_deref(), Some(url), "the browser was given the URL");
+
+        let unopened = dir.join("opened-without-display");
+        let shown = show_with(&dir, &unopened, false);
+        assert!(shown.contains(url), "still printed: {shown}");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!unopened.exists(), "no display, no browser");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
