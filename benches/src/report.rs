@@ -610,10 +610,7 @@ pub(crate) fn render(
     let _ = writeln!(w);
 
     // Case 7.
-    let _ = writeln!(
-        w,
-        "## 7. `Session::access_token()` on a valid token\n"
-    );
+    let _ = writeln!(w, "## 7. `Session::access_token()` on a valid token\n");
     let _ = writeln!(
         w,
         "One poll of the future with a no-op waker (the fast path never waits), in a \

@@ -162,3 +162,65 @@ async fn a_client_with_another_redirect_is_refused() {
             if listener == redirect_uri
     ));
 }
+
+#[tokio::test]
+async fn silent_connections_hold_at_most_thirty_two_places() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+    let loopback =
+        LoopbackRedirect::bind(LoopbackConfig::default().timeout(Duration::from_secs(20)))
+            .await
+            .unwrap();
+    let redirect = loopback.redirect_uri().clone();
+    let client = Client::builder(
+        GenericProvider::new("https://id.example.com/a", "https://id.example.com/t").unwrap(),
+        "cli",
+    )
+    .redirect_uri(redirect.as_str())
+    .build()
+    .unwrap();
+    let (url, pending) = client.authorization_url().build().unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let waiting = tokio::spawn(async move { loopback.receive(&pending).await });
+    let address = (
+        redirect.host_str().unwrap().to_owned(),
+        redirect.port().unwrap(),
+    );
+    // Thirty-two connections that never send a request.
+    let mut silent = Vec::new();
+    for _ in 0..32 {
+        silent.push(TcpStream::connect(address.clone()).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut browser = TcpStream::connect(address.clone()).await.unwrap();
+    browser
+        .write_all(
+            format!("GET /callback?code=c&state={state} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let early =
+        tokio::time::timeout(Duration::from_millis(500), browser.read_to_end(&mut answer)).await;
+    assert!(
+        early.is_err(),
+        "a 33rd connection waits its turn: {answer:?}"
+    );
+    // One silent connection goes away: the browser's is served.
+    drop(silent.pop());
+    tokio::time::timeout(Duration::from_secs(5), browser.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let url = waiting.await.unwrap().unwrap();
+    assert!(
+        url.query_pairs().any(|(k, v)| k == "code" && v == "c"),
+        "{url}"
+    );
+}
