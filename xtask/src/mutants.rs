@@ -47,6 +47,10 @@ const TARGETS: &[Target] = &[
             "crates/oauth-core/src/discovery.rs",
             "crates/oauth-core/src/device.rs",
             "crates/oauth-core/src/introspection.rs",
+            "crates/oauth-core/src/client.rs",
+            "crates/oauth-core/src/loopback.rs",
+            "crates/oauth-core/src/form_login.rs",
+            "crates/oauth-core/src/form_login/html.rs",
         ],
     },
     Target {
