@@ -55,10 +55,7 @@ impl Results {
         concurrency: usize,
         flavor: get::Flavor,
     ) -> &mut Vec<get::Sample> {
-        let index = get::Impl::EVERY
-            .iter()
-            .position(|i| *i == which)
-            .unwrap_or(0);
+        let index = impl_index(which);
         match (flavor, concurrency) {
             (get::Flavor::MultiThread, 1) => &mut self.get_c1[index],
             (get::Flavor::MultiThread, _) => &mut self.get_c32[index],
@@ -84,45 +81,52 @@ impl Results {
     }
 
     fn throughput(&self, which: get::Impl, concurrency: usize) -> Series {
-        self.get_metric(which, concurrency, |s| s.per_second)
+        self.get_metric(which, concurrency, get::Flavor::MultiThread, |s| {
+            s.per_second
+        })
+    }
+
+    /// The samples of `which` at `concurrency` on a `flavor` runtime.
+    fn samples(&self, which: get::Impl, concurrency: usize, flavor: get::Flavor) -> &[get::Sample] {
+        let index = impl_index(which);
+        match (flavor, concurrency) {
+            (get::Flavor::MultiThread, 1) => &self.get_c1[index],
+            (get::Flavor::MultiThread, _) => &self.get_c32[index],
+            (get::Flavor::CurrentThread, 1) => &self.current_c1[index],
+            (get::Flavor::CurrentThread, _) => &self.current_c32[index],
+        }
     }
 
     fn get_metric(
         &self,
         which: get::Impl,
         concurrency: usize,
+        flavor: get::Flavor,
         metric: fn(&get::Sample) -> f64,
     ) -> Series {
-        let index = get::Impl::EVERY
-            .iter()
-            .position(|i| *i == which)
-            .unwrap_or(0);
-        let samples = if concurrency == 1 {
-            &self.get_c1[index]
-        } else {
-            &self.get_c32[index]
-        };
-        series(samples.iter().map(metric))
+        series(self.samples(which, concurrency, flavor).iter().map(metric))
     }
 }
 
-impl Results {
-    fn current_metric(
-        &self,
-        which: get::Impl,
-        concurrency: usize,
-        metric: fn(&get::Sample) -> f64,
-    ) -> Series {
-        let index = get::Impl::EVERY
-            .iter()
-            .position(|i| *i == which)
-            .unwrap_or(0);
-        let samples = if concurrency == 1 {
-            &self.current_c1[index]
-        } else {
-            &self.current_c32[index]
-        };
-        series(samples.iter().map(metric))
+fn impl_index(which: get::Impl) -> usize {
+    get::Impl::EVERY
+        .iter()
+        .position(|i| *i == which)
+        .unwrap_or(0)
+}
+
+/// The header and one row per implementation that ran.
+fn get_table(w: &mut String, results: &Results, concurrency: usize, flavor: get::Flavor) {
+    let _ = writeln!(
+        w,
+        "| implementation | requests/s (median) | min–max | p50 µs | p99 µs | client CPU µs/request | sandbox CPU µs/request |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+    for which in get::Impl::EVERY {
+        let samples = results.samples(which, concurrency, flavor);
+        if !samples.is_empty() {
+            get_row(w, which.name(), samples);
+        }
     }
 }
 
@@ -225,28 +229,7 @@ pub(crate) fn render(
     let _ = writeln!(w, "## 1. Authenticated GET `/data/wow/token/index`\n");
     for concurrency in [1, 32] {
         let _ = writeln!(w, "Concurrency {concurrency}:\n");
-        let _ = writeln!(
-            w,
-            "| implementation | requests/s (median) | min–max | p50 µs | p99 µs | client CPU µs/request | sandbox CPU µs/request |"
-        );
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
-        for which in get::Impl::EVERY {
-            let samples = if concurrency == 1 {
-                &results.get_c1[get::Impl::EVERY
-                    .iter()
-                    .position(|i| *i == which)
-                    .unwrap_or(0)]
-            } else {
-                &results.get_c32[get::Impl::EVERY
-                    .iter()
-                    .position(|i| *i == which)
-                    .unwrap_or(0)]
-            };
-            // Rows appear only for what ran.
-            if !samples.is_empty() {
-                get_row(w, which.name(), samples);
-            }
-        }
+        get_table(w, results, concurrency, get::Flavor::MultiThread);
         if concurrency == 1 {
             match &results.python_version {
                 Ok(version) if !results.python.is_empty() => {
@@ -410,8 +393,8 @@ pub(crate) fn render(
     ] {
         let cpu = |c| {
             paired(
-                &results.get_metric(a, c, |s| s.client_cpu_us),
-                &results.get_metric(b, c, |s| s.client_cpu_us),
+                &results.get_metric(a, c, get::Flavor::MultiThread, |s| s.client_cpu_us),
+                &results.get_metric(b, c, get::Flavor::MultiThread, |s| s.client_cpu_us),
             )
         };
         let (r1, r32) = (cpu(1), cpu(32));
@@ -428,7 +411,6 @@ pub(crate) fn render(
     }
     let _ = writeln!(w);
 
-    // Case 2.
     // Case 1 on a current-thread runtime: a diagnostic.
     let _ = writeln!(
         w,
@@ -437,21 +419,7 @@ pub(crate) fn render(
     );
     for concurrency in [1, 32] {
         let _ = writeln!(w, "Current-thread runtime, concurrency {concurrency}:\n");
-        let _ = writeln!(
-            w,
-            "| implementation | requests/s (median) | min–max | p50 µs | p99 µs | client CPU µs/request | sandbox CPU µs/request |"
-        );
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
-        for (index, which) in get::Impl::EVERY.into_iter().enumerate() {
-            let samples = if concurrency == 1 {
-                &results.current_c1[index]
-            } else {
-                &results.current_c32[index]
-            };
-            if !samples.is_empty() {
-                get_row(w, which.name(), samples);
-            }
-        }
+        get_table(w, results, concurrency, get::Flavor::CurrentThread);
         let _ = writeln!(w);
     }
     let _ = writeln!(
@@ -473,8 +441,8 @@ pub(crate) fn render(
     ] {
         let ratio = |c| {
             paired(
-                &results.current_metric(a, c, |s| s.per_second),
-                &results.current_metric(b, c, |s| s.per_second),
+                &results.get_metric(a, c, get::Flavor::CurrentThread, |s| s.per_second),
+                &results.get_metric(b, c, get::Flavor::CurrentThread, |s| s.per_second),
             )
             .median()
         };
@@ -482,6 +450,7 @@ pub(crate) fn render(
     }
     let _ = writeln!(w);
 
+    // Case 2.
     let _ = writeln!(w, "## 2. Client-credentials exchange latency\n");
     let _ = writeln!(
         w,
