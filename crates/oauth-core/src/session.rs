@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwapOption, Guard};
 use http::HeaderValue;
 use tokio::sync::watch;
 use tracing::Instrument as _;
@@ -154,34 +154,61 @@ impl Cached {
     }
 }
 
-/// The session's current token: a cheap handle (one reference count) that
-/// stays valid however the session's token changes afterwards.
-#[derive(Clone)]
-pub struct CurrentToken(Arc<Cached>);
+/// The session's current token: a cheap handle that stays valid however the
+/// session's token changes afterwards.
+///
+/// Getting one touches no memory that other threads write: it is a guard
+/// of the session's token slot (`arc_swap`'s), not a reference count on a
+/// shared cache line, so many threads read one session's token without
+/// slowing each other. Holding many at once on one thread, or cloning one,
+/// falls back to a reference count.
+pub struct CurrentToken(Guard<Option<Arc<Cached>>>);
 
 impl CurrentToken {
+    fn new(cached: Arc<Cached>) -> Self {
+        CurrentToken(Guard::from_inner(Some(cached)))
+    }
+
+    /// The token with what the fast path needs.
+    fn cached(&self) -> &Arc<Cached> {
+        match &*self.0 {
+            Some(cached) => cached,
+            // Made only of a slot that held a token (`fresh_cached`) or of
+            // a token (`new`).
+            None => unreachable!("a CurrentToken always holds a token"),
+        }
+    }
+
     /// The access token.
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
-        self.0.token.access_token()
+        self.cached().token.access_token()
     }
 
     /// The whole token: expiry, scopes, refresh token.
     #[must_use]
     pub fn token(&self) -> &Token {
-        &self.0.token
+        &self.cached().token
     }
 
     /// The `Authorization: Bearer …` header value, marked sensitive.
     #[must_use]
     pub fn authorization(&self) -> &HeaderValue {
-        &self.0.authorization
+        &self.cached().authorization
+    }
+}
+
+impl Clone for CurrentToken {
+    fn clone(&self) -> Self {
+        CurrentToken::new(Arc::clone(self.cached()))
     }
 }
 
 impl fmt::Debug for CurrentToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CurrentToken").field(&self.0.token).finish()
+        f.debug_tuple("CurrentToken")
+            .field(&self.cached().token)
+            .finish()
     }
 }
 
@@ -402,7 +429,7 @@ impl Session {
     /// the server rejected its refresh token.
     #[must_use]
     pub fn current_token(&self) -> Option<CurrentToken> {
-        self.tokens.current.load_full().map(CurrentToken)
+        self.tokens.current.load_full().map(CurrentToken::new)
     }
 
     /// Replaces the token now, even if it is still valid.
@@ -411,7 +438,7 @@ impl Session {
     /// As [`Session::access_token`].
     pub async fn refresh(&self) -> Result<CurrentToken, Error> {
         match self.tokens.current.load_full() {
-            Some(current) => self.tokens.renew(Some(&CurrentToken(current))).await,
+            Some(current) => self.tokens.renew(Some(&CurrentToken::new(current))).await,
             None => self.tokens.renew(None).await,
         }
     }
@@ -428,7 +455,7 @@ impl Session {
         let cached = Arc::new(Cached::new(token, tokens.skew, tokens.clock.now())?);
         tokens.store.save(&tokens.key, &cached.token).await?;
         tokens.install(&cached, true);
-        Ok(CurrentToken(cached))
+        Ok(CurrentToken::new(cached))
     }
 
     /// Forgets the token, in the session and in the store (a sign-out).
@@ -553,10 +580,10 @@ impl Tokens {
         if !cached.is_fresh(self.clock.now()) {
             return None;
         }
-        if rejected.is_some_and(|r| Arc::ptr_eq(&r.0, cached)) {
+        if rejected.is_some_and(|r| Arc::ptr_eq(r.cached(), cached)) {
             return None;
         }
-        Some(CurrentToken(Arc::clone(cached)))
+        Some(CurrentToken(guard))
     }
 
     /// Gets a fresh token other than `rejected`, with at most one renewal
@@ -595,7 +622,7 @@ impl Tokens {
                     drop(flight);
                     // No receiver left is fine: nobody was waiting.
                     let _ = sender.send(Some(outcome));
-                    return result.map(CurrentToken);
+                    return result.map(CurrentToken::new);
                 }
                 Err(mut receiver) => {
                     let outcome = match receiver.wait_for(Option::is_some).await {
@@ -604,7 +631,7 @@ impl Tokens {
                         Err(_) => continue,
                     };
                     return match outcome {
-                        Some(Ok(cached)) => Ok(CurrentToken(cached)),
+                        Some(Ok(cached)) => Ok(CurrentToken::new(cached)),
                         Some(Err(error)) => Err(error),
                         None => continue,
                     };

@@ -599,7 +599,7 @@ fn the_bearer_header_is_sensitive_and_nothing_leaks() {
         SystemTime::now(),
     )
     .expect("cached");
-    let current = CurrentToken(Arc::new(cached));
+    let current = CurrentToken::new(Arc::new(cached));
     assert!(current.authorization().is_sensitive());
     assert_eq!(
         current.authorization().to_str().ok(),
@@ -653,6 +653,39 @@ async fn a_fresh_cached_token_needs_neither_the_store_nor_the_source() {
     }
     assert_eq!(source.calls(), 1);
     assert_eq!(store.loads.load(Ordering::SeqCst), 1, "only the first call");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handles_held_in_numbers_and_across_threads_keep_their_token_through_a_change() {
+    let clock = Arc::new(ManualClock::new());
+    let source = Scripted::new(&clock);
+    let (transport, _) = api(vec![]);
+    let session = session(&source, transport).build().expect("session");
+    // More handles than a thread has cheap slots, some moved to another
+    // thread and dropped there.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(session.access_token().await.expect("token"));
+    }
+    let copies: Vec<CurrentToken> = held.iter().map(Clone::clone).collect();
+    let moved = tokio::spawn(async move {
+        copies
+            .iter()
+            .all(|token| token.access_token().secret() == "access-1")
+    });
+    session
+        .set_token(Token::bearer(AccessToken::new("given")))
+        .await
+        .expect("set");
+    assert!(moved.await.expect("joined"), "moved handles keep theirs");
+    for token in &held {
+        assert_eq!(token.access_token().secret(), "access-1");
+    }
+    drop(held);
+    let now = session.access_token().await.expect("token");
+    assert_eq!(now.access_token().secret(), "given");
+    let current = session.current_token().expect("current");
+    assert_eq!(current.authorization().to_str().ok(), Some("Bearer given"));
 }
 
 #[tokio::test]
