@@ -293,8 +293,32 @@ pub(crate) fn render(
             "raw hyper / raw reqwest",
             None,
         ),
+        // Diagnostic pairs, when `--get-impls` names them: which part of
+        // the path costs what.
+        (
+            get::Impl::TransportHyper,
+            get::Impl::RawHyper,
+            "`HyperTransport` alone / raw hyper",
+            None,
+        ),
+        (
+            get::Impl::SessionHyper,
+            get::Impl::TransportHyper,
+            "`Session::send` on hyper / `HyperTransport` alone",
+            None,
+        ),
+        (
+            get::Impl::OursHyper,
+            get::Impl::SessionHyper,
+            "ours on hyper / `Session::send` on hyper",
+            None,
+        ),
     ] {
         let (r1, r32) = (ratio(a, b, 1), ratio(a, b, 32));
+        // A pair the run left out (`--get-impls`) has no row.
+        if r1.median().is_nan() && r32.median().is_nan() {
+            continue;
+        }
         let target_text = target.map_or_else(String::new, |t| format!("≥ {t} at both"));
         let _ = writeln!(
             w,
@@ -401,6 +425,9 @@ pub(crate) fn render(
             )
         };
         let (r1, r32) = (cpu(1), cpu(32));
+        if r1.median().is_nan() && r32.median().is_nan() {
+            continue;
+        }
         let _ = writeln!(
             w,
             "| {label} | {:.3} | {:.3}–{:.3} | {:.3} | {:.3}–{:.3} |",
@@ -449,7 +476,11 @@ pub(crate) fn render(
             )
             .median()
         };
-        let _ = writeln!(w, "| {label} | {:.3} | {:.3} |", ratio(1), ratio(32));
+        let (r1, r32) = (ratio(1), ratio(32));
+        if r1.is_nan() && r32.is_nan() {
+            continue;
+        }
+        let _ = writeln!(w, "| {label} | {r1:.3} | {r32:.3} |");
     }
     let _ = writeln!(w);
 

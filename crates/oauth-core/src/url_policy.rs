@@ -129,19 +129,28 @@ fn fast_parts(uri: &http::Uri) -> Option<(&str, &str, u16)> {
         ("http", true) => 80,
         _ => return None,
     };
-    let path = uri.path();
     // `Url` resolves dot segments (also written `%2e`) and escapes some
-    // characters in paths.
-    let escaped_dot = path
-        .as_bytes()
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1] == b'2' && w[2].eq_ignore_ascii_case(&b'e'));
-    if !path.starts_with('/')
-        || path.contains("/.")
-        || escaped_dot
-        || path.bytes().any(|b| b"\"<>`{}\\".contains(&b))
-    {
+    // characters in paths: one pass finds any of them.
+    let path = uri.path().as_bytes();
+    if path.first() != Some(&b'/') {
         return None;
+    }
+    for (i, &b) in path.iter().enumerate() {
+        let refused = match b {
+            b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\' => true,
+            // The first byte is `/`, so a `.` has one before it.
+            b'.' => path[i - 1] == b'/',
+            b'%' => {
+                path.get(i + 1) == Some(&b'2')
+                    && path
+                        .get(i + 2)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&b'e'))
+            }
+            _ => false,
+        };
+        if refused {
+            return None;
+        }
     }
     Some((scheme, host, default_port))
 }
