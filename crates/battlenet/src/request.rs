@@ -2,6 +2,7 @@
 //! their answers into typed errors.
 
 use oauth_core::http::{self, HeaderName, HeaderValue, Method, StatusCode, header};
+use oauth_core::layer::Replay;
 use oauth_core::url::{Url, form_urlencoded};
 use serde::de::DeserializeOwned;
 
@@ -170,29 +171,38 @@ impl ApiCall {
         })
     }
 
-    /// The request, and the URL's path to name it in errors.
+    /// The request, and the URL's path to name it in errors. It carries a
+    /// [`Replay`] that makes it again from this call, so a call answered
+    /// the first time copies nothing for a resend that does not happen.
     pub(crate) fn into_request(self) -> Result<(String, http::Request<Vec<u8>>), Error> {
-        let invalid = |url: &str, reason: String| {
-            let path_end = url.find('?').unwrap_or(url.len());
+        let mut request = self.request()?;
+        let path = request.uri().path().to_owned();
+        request
+            .extensions_mut()
+            .insert(Replay::new(move || self.request().ok()));
+        Ok((path, request))
+    }
+
+    fn request(&self) -> Result<http::Request<Vec<u8>>, Error> {
+        let invalid = |reason: String| {
+            let path_end = self.url.find('?').unwrap_or(self.url.len());
             Error::Input(InputError::InvalidEndpoint {
-                endpoint: url[..path_end].to_owned(),
+                endpoint: self.url[..path_end].to_owned(),
                 reason,
             })
         };
-        let uri = http::Uri::try_from(self.url.as_str())
-            .map_err(|e| invalid(&self.url, e.to_string()))?;
-        let path = uri.path().to_owned();
-        let mut request = http::Request::new(self.body.unwrap_or_default());
-        *request.method_mut() = self.method;
+        let uri = http::Uri::try_from(self.url.as_str()).map_err(|e| invalid(e.to_string()))?;
+        let mut request = http::Request::new(self.body.clone().unwrap_or_default());
+        *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         // Room for ours, the session's `Authorization` and a transport's
         // `User-Agent`, so the map is allocated once.
         headers.reserve(4);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(namespace) = self.namespace_header {
+        if let Some(namespace) = &self.namespace_header {
             let value =
-                HeaderValue::try_from(namespace).map_err(|e| invalid(&self.url, e.to_string()))?;
+                HeaderValue::try_from(namespace.as_str()).map_err(|e| invalid(e.to_string()))?;
             headers.insert(HeaderName::from_static("battlenet-namespace"), value);
         }
         if !request.body().is_empty() {
@@ -201,7 +211,7 @@ impl ApiCall {
                 HeaderValue::from_static("application/json"),
             );
         }
-        Ok((path, request))
+        Ok(request)
     }
 }
 

@@ -369,6 +369,43 @@ async fn rate_limited_requests_wait_for_retry_after() {
 }
 
 #[tokio::test]
+async fn a_retried_and_a_renewed_call_are_sent_again_whole() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .namespace_placement(NamespacePlacement::Header)
+        .build()
+        .unwrap();
+    let first: Value = mage(&client, Some(Locale::EnUs)).await.unwrap();
+    let path = "/data/wow/playable-class/8";
+    let fault = |status: u16| Fault::Status {
+        status,
+        headers: vec![("retry-after".into(), "0".into())],
+        body: String::new(),
+    };
+    // A 503 (retried), then a 401 (the app token renewed, the call sent
+    // once more), then the answer.
+    sandbox.inject(FaultRule::on(path, fault(503)).times(1));
+    sandbox.inject(FaultRule::on(path, fault(401)).times(1));
+    let again: Value = mage(&client, Some(Locale::EnUs)).await.unwrap();
+    assert_eq!(again, first);
+    let sent = requests_to(&sandbox, path);
+    assert_eq!(
+        sent.len(),
+        4,
+        "the first call, then three sends of the second"
+    );
+    for request in &sent {
+        assert_eq!(request.header("battlenet-namespace"), Some("static-us"));
+        assert_eq!(request.query_value("locale").as_deref(), Some("en_US"));
+        assert_eq!(request.header("accept"), Some("application/json"));
+    }
+    let bearers: Vec<_> = sent.iter().map(|r| r.header("authorization")).collect();
+    assert_eq!(bearers[1], bearers[2], "the retry carries the same token");
+    assert_ne!(bearers[2], bearers[3], "the resend carries the renewed one");
+    assert_eq!(requests_to(&sandbox, "/token").len(), 2, "one renewal");
+}
+
+#[tokio::test]
 async fn user_workflow_end_to_end() {
     let sandbox = sandbox().await;
     let client = builder(&sandbox)

@@ -26,7 +26,10 @@
 //! [`Error`] it was.
 //!
 //! Layers that are not configured are not in the stack, so they cost
-//! nothing.
+//! nothing. A resend is made by the request's [`Replay`]: one the request's
+//! maker attached, which builds it again from its parts, or else one copy
+//! of the request taken by the outermost layer that may resend it and
+//! shared with the layers below.
 //!
 //! [`Session`]: crate::Session
 //! [`Error`]: crate::Error
@@ -37,6 +40,7 @@ mod rate_limit;
 mod retry;
 mod timeout;
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -137,6 +141,67 @@ impl Stack {
             stack = Arc::new(Timeout::new(total, stack));
         }
         stack
+    }
+}
+
+/// How to make a request again, for the layers that may send it more than
+/// once ([`Retry`] after a `429` or `5xx`, [`Bearer`] after a `401`).
+///
+/// The request is rebuilt only when a resend happens. A request that
+/// carries a `Replay` in its extensions is rebuilt with it; one that
+/// carries none is copied once, before its first send, by the outermost
+/// layer that may resend it, which attaches the copy as its `Replay` for
+/// the layers below. An entry point that makes its requests from parts
+/// attaches a `Replay` that makes them again, so a call answered the first
+/// time copies nothing.
+///
+/// ```
+/// use oauth_core::http;
+/// use oauth_core::layer::Replay;
+///
+/// let url = "https://api.example.com/v1/me";
+/// let make = move || http::Request::get(url).body(Vec::new()).ok();
+/// let mut request = make().expect("a valid request");
+/// request.extensions_mut().insert(Replay::new(make));
+/// # let _ = request;
+/// ```
+#[derive(Clone)]
+pub struct Replay(Arc<dyn Fn() -> Option<HttpRequest> + Send + Sync>);
+
+impl Replay {
+    /// A replay that calls `rebuild` for each resend. `None` means the
+    /// request cannot be made again: the layer then returns the answer it
+    /// has.
+    pub fn new(rebuild: impl Fn() -> Option<HttpRequest> + Send + Sync + 'static) -> Self {
+        Replay(Arc::new(rebuild))
+    }
+
+    /// The replay `request` carries, or else one made of a copy of it,
+    /// attached to it for the layers below.
+    pub(crate) fn attach(request: &mut HttpRequest) -> Replay {
+        if let Some(replay) = request.extensions().get::<Replay>() {
+            return replay.clone();
+        }
+        // Copied before the replay is attached, so it holds no replay
+        // (and no cycle).
+        let template = copy_request(request);
+        let replay = Replay::new(move || Some(copy_request(&template)));
+        request.extensions_mut().insert(replay.clone());
+        replay
+    }
+
+    /// The request again, carrying this replay; `None` when it cannot be
+    /// made.
+    pub(crate) fn request(&self) -> Option<HttpRequest> {
+        let mut request = (self.0)()?;
+        request.extensions_mut().insert(self.clone());
+        Some(request)
+    }
+}
+
+impl fmt::Debug for Replay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Replay")
     }
 }
 

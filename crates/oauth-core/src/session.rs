@@ -497,7 +497,8 @@ impl Session {
     /// Sends `request` with the session's token, retrying as the session's
     /// policy says (a POST is not retried; see [`ApiRequest::retry_safe`]).
     /// Any `Authorization` header is replaced; request extensions are not
-    /// sent.
+    /// sent. A resend is made by the [`Replay`](crate::layer::Replay) in the
+    /// request's extensions if it carries one, else by a copy of it.
     ///
     /// Returns the answer whatever its status, once retries are over.
     ///

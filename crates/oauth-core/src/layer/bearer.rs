@@ -7,7 +7,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use http::header::AUTHORIZATION;
 
-use super::copy_request;
+use super::Replay;
 use crate::error::TransportError;
 use crate::redact::SentCredential;
 use crate::session::{Session, Tokens};
@@ -56,7 +56,7 @@ impl HttpTransport for Bearer {
             .access_token()
             .await
             .map_err(TransportError::layer)?;
-        let again = copy_request(&request);
+        let replay = Replay::attach(&mut request);
         request
             .headers_mut()
             .insert(AUTHORIZATION, token.authorization().clone());
@@ -67,12 +67,16 @@ impl HttpTransport for Bearer {
         // A token we believed valid was refused (revoked, or the server's
         // clock runs ahead): renew once, send once more.
         tracing::debug!("api request refused with 401; renewing the token and sending once more");
-        let token = self
+        let renewed = self
             .tokens
             .renew(Some(&token))
             .await
             .map_err(TransportError::layer)?;
-        let mut request = again;
+        let Some(mut request) = replay.request() else {
+            // Renewed for the next call; this one cannot be made again.
+            return Ok(marked(response, token));
+        };
+        let token = renewed;
         request
             .headers_mut()
             .insert(AUTHORIZATION, token.authorization().clone());

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{RetrySafe, copy_request};
+use super::{Replay, RetrySafe};
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
@@ -47,30 +47,33 @@ impl Retry {
 
 #[async_trait::async_trait]
 impl HttpTransport for Retry {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let policy = &self.policy;
         let may_retry =
             is_idempotent(request.method()) || request.extensions().get::<RetrySafe>().is_some();
         if !may_retry || policy.max_attempts <= 1 {
             return self.inner.send(request).await;
         }
+        let replay = Replay::attach(&mut request);
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
+        // The first send takes the request itself; a retry rebuilds it.
         loop {
             if attempt > 1 {
                 // The session's span starts at one attempt.
                 tracing::Span::current().record("attempts", attempt);
             }
+            let response = self.inner.send(request).await?;
             if attempt >= policy.max_attempts {
-                // The last send takes the request itself.
-                return self.inner.send(request).await;
+                return Ok(response);
             }
-            let response = self.inner.send(copy_request(&request)).await?;
             let status = response.status();
             if is_retryable_status(status) {
                 let wait = retry_after(response.headers(), self.clock.now())
                     .unwrap_or_else(|| policy.jittered_backoff(attempt));
-                if started.elapsed().saturating_add(wait) <= policy.max_elapsed {
+                if started.elapsed().saturating_add(wait) <= policy.max_elapsed
+                    && let Some(again) = replay.request()
+                {
                     tracing::debug!(
                         attempt,
                         status = status.as_u16(),
@@ -78,6 +81,7 @@ impl HttpTransport for Retry {
                         "api request will be retried"
                     );
                     tokio::time::sleep(wait).await;
+                    request = again;
                     attempt += 1;
                     continue;
                 }

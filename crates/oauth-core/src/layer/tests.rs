@@ -91,3 +91,44 @@ fn the_stack_options_read_back() {
     let stack = stack.rate_limiter(RateLimiter::new(1, Duration::from_secs(1)));
     assert!(stack.limiter().is_some());
 }
+
+#[test]
+fn a_request_is_copied_for_a_replay_only_when_it_carries_none() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // Without one: a copy, attached, that makes the request as it was.
+    let mut request = http::Request::get("https://api.example/v1/x?y=1")
+        .header("x-a", "1")
+        .body(Vec::new())
+        .expect("request");
+    let replay = Replay::attach(&mut request);
+    assert!(request.extensions().get::<Replay>().is_some(), "attached");
+    let again = replay.request().expect("made again");
+    assert_eq!(again.uri(), "https://api.example/v1/x?y=1");
+    assert_eq!(again.headers(), request.headers());
+    assert!(again.extensions().get::<Replay>().is_some(), "carried on");
+
+    // With one: that one, called only for a resend.
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&made);
+    let mut request = http::Request::get("https://api.example/v1/x")
+        .body(Vec::new())
+        .expect("request");
+    request.extensions_mut().insert(Replay::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        http::Request::get("https://api.example/v1/x")
+            .body(Vec::new())
+            .ok()
+    }));
+    let replay = Replay::attach(&mut request);
+    assert_eq!(made.load(Ordering::SeqCst), 0, "attaching makes nothing");
+    let mut again = replay.request().expect("made again");
+    assert_eq!(made.load(Ordering::SeqCst), 1);
+    let _ = Replay::attach(&mut again).request();
+    assert_eq!(
+        made.load(Ordering::SeqCst),
+        2,
+        "the same replay, carried on"
+    );
+    assert_eq!(format!("{replay:?}"), "Replay");
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 use oauth_core::http::{self, StatusCode};
-use oauth_core::layer::{Bearer, RateLimit, Retry, RetrySafe, Timeout};
+use oauth_core::layer::{Bearer, RateLimit, Replay, Retry, RetrySafe, Timeout};
 use oauth_core::transport::{HttpRequest, HttpTransport, transport_fn};
 use oauth_core::{
     ClientAuth, Error, RateLimiter, RetryPolicy, Session, TransportError, TransportErrorKind,
@@ -248,4 +248,110 @@ async fn a_401_is_renewed_once_and_never_retried_as_well() {
         "one send, one after the renewal, no retry"
     );
     assert_eq!(token_requests(&sandbox), 2, "one renewal");
+}
+
+/// The session's default stack of the two layers that resend.
+fn retry_over_bearer(session: &Session) -> Retry {
+    Retry::new(
+        RetryPolicy::default(),
+        Arc::new(Bearer::new(session, transport())),
+    )
+}
+
+/// The next call to `/api/me` meets a 503 (a retry), then a 401 (a
+/// renewal and a resend), then the answer.
+fn unavailable_then_refused(sandbox: &Sandbox) {
+    sandbox.inject(FaultRule::on("/api/me", status(503, "0")).times(1));
+    sandbox.inject(FaultRule::on("/api/me", status(401, "0")).times(1));
+}
+
+/// A GET that carries a [`Replay`] counting its rebuilds, each the same
+/// request with a header saying which rebuild it is.
+fn counted_get(sandbox: &Sandbox, path: &str) -> (HttpRequest, Arc<AtomicUsize>) {
+    let url = sandbox.api_url().join(path).unwrap().to_string();
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&made);
+    let make = move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        http::Request::get(url.as_str())
+            .header("x-made", n.to_string())
+            .body(Vec::new())
+            .ok()
+    };
+    let mut request = make().unwrap();
+    request.extensions_mut().insert(Replay::new(make));
+    (request, made)
+}
+
+#[tokio::test]
+async fn a_request_answered_the_first_time_is_never_made_again() {
+    let sandbox = start().await;
+    let session = session(&sandbox);
+    let stack = retry_over_bearer(&session);
+    let (request, made) = counted_get(&sandbox, "api/me");
+    let answer = stack.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(made.load(Ordering::SeqCst), 1, "made once, by the caller");
+}
+
+#[tokio::test]
+async fn each_resend_is_made_again_by_the_requests_replay() {
+    let sandbox = start().await;
+    let session = session(&sandbox);
+    session.access_token().await.unwrap();
+    let stack = retry_over_bearer(&session);
+    unavailable_then_refused(&sandbox);
+    let (request, made) = counted_get(&sandbox, "api/me");
+    let answer = stack.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let sent = requests_to(&sandbox, "/api/me");
+    let made_in_turn: Vec<_> = sent.iter().map(|r| r.header("x-made").unwrap()).collect();
+    assert_eq!(made_in_turn, ["0", "1", "2"], "each resend made anew");
+    assert_eq!(made.load(Ordering::SeqCst), 3);
+    assert_eq!(token_requests(&sandbox), 2, "one renewal");
+}
+
+#[tokio::test]
+async fn a_request_without_a_replay_is_sent_again_whole() {
+    let sandbox = start().await;
+    let session = session(&sandbox);
+    session.access_token().await.unwrap();
+    let stack = retry_over_bearer(&session);
+    unavailable_then_refused(&sandbox);
+    let mut request = get(&sandbox, "api/me?fields=name");
+    request
+        .headers_mut()
+        .insert("x-kept", http::HeaderValue::from_static("yes"));
+    let answer = stack.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let sent = requests_to(&sandbox, "/api/me");
+    assert_eq!(sent.len(), 3, "first, retried, resent after the renewal");
+    for request in &sent {
+        assert_eq!(request.header("x-kept"), Some("yes"));
+        assert_eq!(request.query_value("fields").as_deref(), Some("name"));
+    }
+    assert_eq!(token_requests(&sandbox), 2, "one renewal");
+}
+
+#[tokio::test]
+async fn a_replay_that_cannot_make_the_request_again_returns_the_answer_it_has() {
+    let sandbox = start().await;
+    let session = session(&sandbox);
+    session.access_token().await.unwrap();
+    let stack = Retry::new(RetryPolicy::default(), transport());
+    sandbox.inject(FaultRule::on("/api/me", status(503, "0")).times(1));
+    let mut request = authorized_get(&sandbox, &session, "api/me").await;
+    request.extensions_mut().insert(Replay::new(|| None));
+    let answer = stack.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(requests_to(&sandbox, "/api/me").len(), 1);
+
+    let bearer = Bearer::new(&session, transport());
+    sandbox.inject(FaultRule::on("/api/me", status(401, "0")).times(1));
+    let mut request = get(&sandbox, "api/me");
+    request.extensions_mut().insert(Replay::new(|| None));
+    let answer = bearer.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(requests_to(&sandbox, "/api/me").len(), 2, "not sent again");
+    assert_eq!(token_requests(&sandbox), 2, "but renewed for the next call");
 }
