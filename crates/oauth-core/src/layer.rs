@@ -26,10 +26,9 @@
 //! [`Error`] it was.
 //!
 //! Layers that are not configured are not in the stack, so they cost
-//! nothing. A resend is made by the request's [`Replay`]: one the request's
-//! maker attached, which builds it again from its parts, or else one copy
-//! of the request taken by the outermost layer that may resend it and
-//! shared with the layers below.
+//! nothing. A resend is made by the request's [`Replay`], which its maker
+//! attached to build it again from its parts, or else from a copy the
+//! layer took before the first send.
 //!
 //! [`Session`]: crate::Session
 //! [`Error`]: crate::Error
@@ -147,13 +146,11 @@ impl Stack {
 /// How to make a request again, for the layers that may send it more than
 /// once ([`Retry`] after a `429` or `5xx`, [`Bearer`] after a `401`).
 ///
-/// The request is rebuilt only when a resend happens. A request that
-/// carries a `Replay` in its extensions is rebuilt with it; one that
-/// carries none is copied once, before its first send, by the outermost
-/// layer that may resend it, which attaches the copy as its `Replay` for
-/// the layers below. An entry point that makes its requests from parts
-/// attaches a `Replay` that makes them again, so a call answered the first
-/// time copies nothing.
+/// A request that carries a `Replay` in its extensions is made again with
+/// it, only when a resend happens; one that carries none is copied before
+/// its first send by each layer that may resend it. An entry point that
+/// makes its requests from parts attaches a `Replay` that makes them
+/// again, so a call answered the first time copies nothing.
 ///
 /// ```
 /// use oauth_core::http;
@@ -176,26 +173,38 @@ impl Replay {
         Replay(Arc::new(rebuild))
     }
 
-    /// The replay `request` carries, or else one made of a copy of it,
-    /// attached to it for the layers below.
-    pub(crate) fn attach(request: &mut HttpRequest) -> Replay {
-        if let Some(replay) = request.extensions().get::<Replay>() {
-            return replay.clone();
-        }
-        // Copied before the replay is attached, so it holds no replay
-        // (and no cycle).
-        let template = copy_request(request);
-        let replay = Replay::new(move || Some(copy_request(&template)));
-        request.extensions_mut().insert(replay.clone());
-        replay
-    }
-
     /// The request again, carrying this replay; `None` when it cannot be
     /// made.
     pub(crate) fn request(&self) -> Option<HttpRequest> {
         let mut request = (self.0)()?;
         request.extensions_mut().insert(self.clone());
         Some(request)
+    }
+}
+
+/// How a layer makes a request again: with the request's own [`Replay`],
+/// or from a copy it keeps.
+pub(crate) enum Again {
+    Replay(Replay),
+    Copy(HttpRequest),
+}
+
+impl Again {
+    /// Ready to make `request` again: its replay if it carries one (no
+    /// copy), else a copy of it.
+    pub(crate) fn of(request: &HttpRequest) -> Again {
+        match request.extensions().get::<Replay>() {
+            Some(replay) => Again::Replay(replay.clone()),
+            None => Again::Copy(copy_request(request)),
+        }
+    }
+
+    /// The request again; `None` when its replay cannot make it.
+    pub(crate) fn request(&self) -> Option<HttpRequest> {
+        match self {
+            Again::Replay(replay) => replay.request(),
+            Again::Copy(template) => Some(copy_request(template)),
+        }
     }
 }
 

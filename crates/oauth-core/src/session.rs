@@ -498,7 +498,8 @@ impl Session {
     /// policy says (a POST is not retried; see [`ApiRequest::retry_safe`]).
     /// Any `Authorization` header is replaced; request extensions are not
     /// sent. A resend is made by the [`Replay`](crate::layer::Replay) in the
-    /// request's extensions if it carries one, else by a copy of it.
+    /// request's extensions if it carries one, else from a copy taken before
+    /// the first send.
     ///
     /// Returns the answer whatever its status, once retries are over.
     ///

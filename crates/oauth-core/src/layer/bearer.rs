@@ -7,7 +7,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use http::header::AUTHORIZATION;
 
-use super::Replay;
+use super::Again;
 use crate::error::TransportError;
 use crate::redact::SentCredential;
 use crate::session::{Session, Tokens};
@@ -56,7 +56,7 @@ impl HttpTransport for Bearer {
             .access_token()
             .await
             .map_err(TransportError::layer)?;
-        let replay = Replay::attach(&mut request);
+        let again = Again::of(&request);
         request
             .headers_mut()
             .insert(AUTHORIZATION, token.authorization().clone());
@@ -72,7 +72,7 @@ impl HttpTransport for Bearer {
             .renew(Some(&token))
             .await
             .map_err(TransportError::layer)?;
-        let Some(mut request) = replay.request() else {
+        let Some(mut request) = again.request() else {
             // Renewed for the next call; this one cannot be made again.
             return Ok(marked(response, token));
         };

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Replay, RetrySafe};
+use super::{Again, RetrySafe};
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
 use crate::retry::{RetryPolicy, is_idempotent, is_retryable_status, retry_after};
@@ -54,7 +54,7 @@ impl HttpTransport for Retry {
         if !may_retry || policy.max_attempts <= 1 {
             return self.inner.send(request).await;
         }
-        let replay = Replay::attach(&mut request);
+        let again = Again::of(&request);
         let started = tokio::time::Instant::now();
         let mut attempt: u32 = 1;
         // The first send takes the request itself; a retry rebuilds it.
@@ -72,7 +72,7 @@ impl HttpTransport for Retry {
                 let wait = retry_after(response.headers(), self.clock.now())
                     .unwrap_or_else(|| policy.jittered_backoff(attempt));
                 if started.elapsed().saturating_add(wait) <= policy.max_elapsed
-                    && let Some(again) = replay.request()
+                    && let Some(resend) = again.request()
                 {
                     tracing::debug!(
                         attempt,
@@ -81,7 +81,7 @@ impl HttpTransport for Retry {
                         "api request will be retried"
                     );
                     tokio::time::sleep(wait).await;
-                    request = again;
+                    request = resend;
                     attempt += 1;
                     continue;
                 }

@@ -93,24 +93,23 @@ fn the_stack_options_read_back() {
 }
 
 #[test]
-fn a_request_is_copied_for_a_replay_only_when_it_carries_none() {
+fn a_request_is_copied_for_a_resend_only_when_it_carries_no_replay() {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    // Without one: a copy, attached, that makes the request as it was.
-    let mut request = http::Request::get("https://api.example/v1/x?y=1")
+    // Without one: a copy that makes the request as it was.
+    let request = http::Request::get("https://api.example/v1/x?y=1")
         .header("x-a", "1")
         .body(Vec::new())
         .expect("request");
-    let replay = Replay::attach(&mut request);
-    assert!(request.extensions().get::<Replay>().is_some(), "attached");
-    let again = replay.request().expect("made again");
-    assert_eq!(again.uri(), "https://api.example/v1/x?y=1");
-    assert_eq!(again.headers(), request.headers());
-    assert!(again.extensions().get::<Replay>().is_some(), "carried on");
+    let again = Again::of(&request);
+    assert!(matches!(again, Again::Copy(_)));
+    let made = again.request().expect("made again");
+    assert_eq!(made.uri(), "https://api.example/v1/x?y=1");
+    assert_eq!(made.headers(), request.headers());
 
-    // With one: that one, called only for a resend.
-    let made = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&made);
+    // With one: that one, called only for a resend, and carried on.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
     let mut request = http::Request::get("https://api.example/v1/x")
         .body(Vec::new())
         .expect("request");
@@ -120,15 +119,12 @@ fn a_request_is_copied_for_a_replay_only_when_it_carries_none() {
             .body(Vec::new())
             .ok()
     }));
-    let replay = Replay::attach(&mut request);
-    assert_eq!(made.load(Ordering::SeqCst), 0, "attaching makes nothing");
-    let mut again = replay.request().expect("made again");
-    assert_eq!(made.load(Ordering::SeqCst), 1);
-    let _ = Replay::attach(&mut again).request();
-    assert_eq!(
-        made.load(Ordering::SeqCst),
-        2,
-        "the same replay, carried on"
-    );
+    let again = Again::of(&request);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing made yet");
+    let made = again.request().expect("made again");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let _ = Again::of(&made).request();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the same replay, carried on");
+    let replay = made.extensions().get::<Replay>().expect("carried");
     assert_eq!(format!("{replay:?}"), "Replay");
 }
