@@ -124,7 +124,11 @@ fn a_request_is_copied_for_a_resend_only_when_it_carries_no_replay() {
     let made = again.request().expect("made again");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let _ = Again::of(&made).request();
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the same replay, carried on");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the same replay, carried on"
+    );
     let replay = made.extensions().get::<Replay>().expect("carried");
     assert_eq!(format!("{replay:?}"), "Replay");
 }
