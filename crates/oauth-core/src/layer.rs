@@ -184,6 +184,9 @@ impl Replay {
 
 /// How a layer makes a request again: with the request's own [`Replay`],
 /// or from a copy it keeps.
+// It lives in one call's future; boxing the copy would cost an allocation
+// per call to save stack space.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Again {
     Replay(Replay),
     Copy(HttpRequest),
