@@ -7,14 +7,17 @@
 //!
 //! 1. [`Timeout`] (only when a total timeout is set): bounds the whole
 //!    call, every retry and wait included.
-//! 2. [`Retry`]: sends an idempotent request (or one marked [`RetrySafe`])
+//! 2. `Cached` (only when a response cache is set, with the `cache`
+//!    feature): serves a fresh stored answer without going further,
+//!    revalidates a stale one, stores a new one when it may be.
+//! 3. [`Retry`]: sends an idempotent request (or one marked [`RetrySafe`])
 //!    again after a `429`, `502`, `503` or `504`, after the server's
 //!    `Retry-After` or a jittered backoff ([`RetryPolicy`]).
-//! 3. [`Bearer`]: presents the session's token; on a `401`, renews it once
+//! 4. [`Bearer`]: presents the session's token; on a `401`, renews it once
 //!    and sends once more.
-//! 4. [`RateLimit`] (only when a limiter is set): waits for the
+//! 5. [`RateLimit`] (only when a limiter is set): waits for the
 //!    [`RateLimiter`] before every send.
-//! 5. The transport.
+//! 6. The transport.
 //!
 //! The order is the behaviour: a retried request passes [`Bearer`] again,
 //! so it carries the token as it is then, renewed if it was; [`Retry`]
@@ -35,6 +38,8 @@
 //! [`TransportErrorKind::Layer`]: crate::TransportErrorKind::Layer
 
 mod bearer;
+#[cfg(feature = "cache")]
+mod cached;
 mod rate_limit;
 mod retry;
 mod timeout;
@@ -44,6 +49,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::bearer::Bearer;
+#[cfg(feature = "cache")]
+pub use self::cached::Cached;
 pub use self::rate_limit::RateLimit;
 pub use self::retry::Retry;
 pub use self::timeout::Timeout;
@@ -80,6 +87,8 @@ pub struct Stack {
     retry: RetryPolicy,
     limiter: Option<RateLimiter>,
     total_timeout: Option<Duration>,
+    #[cfg(feature = "cache")]
+    cache: Option<crate::cache::ResponseCache>,
 }
 
 impl Stack {
@@ -109,6 +118,21 @@ impl Stack {
         self
     }
 
+    /// Serves and keeps API answers in `cache` by HTTP's caching rules
+    /// (see [`cache`](crate::cache)). Pass a clone to share one cache.
+    #[cfg(feature = "cache")]
+    pub fn cache(mut self, cache: crate::cache::ResponseCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The response cache, if one is set.
+    #[cfg(feature = "cache")]
+    #[must_use]
+    pub fn response_cache(&self) -> Option<&crate::cache::ResponseCache> {
+        self.cache.as_ref()
+    }
+
     /// The retry policy.
     #[must_use]
     pub fn retry_policy(&self) -> &RetryPolicy {
@@ -132,10 +156,18 @@ impl Stack {
         if let Some(limiter) = &self.limiter {
             stack = Arc::new(RateLimit::new(limiter.clone(), stack));
         }
+        #[cfg(feature = "cache")]
+        let partition = tokens.cache_partition().to_owned();
         stack = Arc::new(Bearer::from_tokens(tokens, stack));
         if self.retry.max_attempts > 1 {
-            stack = Arc::new(Retry::new(self.retry.clone(), stack).clock(clock));
+            stack = Arc::new(Retry::new(self.retry.clone(), stack).clock(Arc::clone(&clock)));
         }
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &self.cache {
+            stack = Arc::new(Cached::new(cache.clone(), &partition, stack).clock(clock));
+        }
+        #[cfg(not(feature = "cache"))]
+        drop(clock);
         if let Some(total) = self.total_timeout {
             stack = Arc::new(Timeout::new(total, stack));
         }

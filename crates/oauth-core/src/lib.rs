@@ -224,6 +224,8 @@ mod answer;
 mod authorization;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "cache")]
+pub mod cache;
 mod challenge;
 mod client;
 mod clock;

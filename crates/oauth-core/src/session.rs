@@ -103,6 +103,9 @@ pub(crate) struct Tokens {
     /// The renewal under way, if one is. Held only to look and to swap,
     /// never across an await.
     flight: Mutex<Option<watch::Receiver<Option<Outcome>>>>,
+    /// Whose answers this session's are, for a response cache.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    partition: String,
 }
 
 /// A session's API path: the layers, and what they were built of.
@@ -241,6 +244,18 @@ pub struct SessionBuilder {
     stack: Stack,
     on_token_change: Option<TokenHook>,
     token: Option<Token>,
+    owner: Owner,
+    key_given: bool,
+}
+
+/// Whom a session's token stands for, which decides who may share its
+/// cached answers.
+#[derive(Clone, Debug)]
+enum Owner {
+    /// The application itself (client credentials) of this client id.
+    App(String),
+    /// A user, of this client id if known.
+    User(Option<String>),
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -271,6 +286,7 @@ impl SessionBuilder {
     /// Default: [`DEFAULT_KEY`].
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = key.into();
+        self.key_given = true;
         self
     }
 
@@ -341,6 +357,7 @@ impl SessionBuilder {
             .token
             .map(|token| Cached::new(token, self.skew, now).map(Arc::new))
             .transpose()?;
+        let partition = partition(&self.owner, self.key_given.then_some(&*self.key))?;
         let tokens = Arc::new(Tokens {
             source: self.source,
             store: self.store,
@@ -350,6 +367,7 @@ impl SessionBuilder {
             on_token_change: self.on_token_change,
             current: ArcSwapOption::new(current),
             flight: Mutex::new(None),
+            partition,
         });
         let layers = self
             .stack
@@ -381,26 +399,32 @@ impl Session {
             stack: Stack::new(),
             on_token_change: None,
             token: None,
+            owner: Owner::User(None),
+            key_given: false,
         }
     }
 
     /// A session on an app token: the client credentials grant, run again
     /// whenever the token is about to expire.
     pub fn client_credentials(client: &Client, scopes: &[&str]) -> SessionBuilder {
-        Self::builder(
+        let mut builder = Self::builder(
             ClientCredentialsSource::new(client.clone(), scopes),
             Arc::clone(client.transport()),
-        )
+        );
+        builder.owner = Owner::App(client.client_id().to_owned());
+        builder
     }
 
     /// A session on a user's token, renewed with its refresh token. Give it
     /// the token with [`SessionBuilder::token`] or [`Session::set_token`],
     /// or a store that already holds it.
     pub fn refreshing(client: &Client) -> SessionBuilder {
-        Self::builder(
+        let mut builder = Self::builder(
             RefreshTokenSource::new(client.clone()),
             Arc::clone(client.transport()),
-        )
+        );
+        builder.owner = Owner::User(Some(client.client_id().to_owned()));
+        builder
     }
 
     /// The store key of this session's token.
@@ -565,6 +589,12 @@ impl Tokens {
         &self.key
     }
 
+    /// Whose answers this session's are, for a response cache.
+    #[cfg(feature = "cache")]
+    pub(crate) fn cache_partition(&self) -> &str {
+        &self.partition
+    }
+
     /// As [`Session::access_token`].
     pub(crate) async fn access_token(&self) -> Result<CurrentToken, Error> {
         if let Some(token) = self.fresh_cached(None) {
@@ -723,6 +753,21 @@ impl Tokens {
             hook(&cached.token);
         }
     }
+}
+
+/// The cache partition of a session: an app token's answers are shared by
+/// the sessions of its client id; a user token's by the sessions of that
+/// user (named by an explicit store key), and otherwise by no other
+/// session (a random name, so that no other session or process, now or
+/// later, can pick it).
+fn partition(owner: &Owner, key: Option<&str>) -> Result<String, Error> {
+    Ok(match (owner, key) {
+        (Owner::App(client_id), _) => format!("app:{client_id}"),
+        (Owner::User(client_id), Some(key)) => {
+            format!("user:{}:{key}", client_id.as_deref().unwrap_or("-"))
+        }
+        (Owner::User(_), None) => format!("session:{}", crate::authorization::random_token(16)?),
+    })
 }
 
 /// Ends a renewal's flight when dropped, whether it finished or not.

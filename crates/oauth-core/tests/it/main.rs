@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
+mod cache;
 mod callback_proptests;
 mod device;
 mod discovery;

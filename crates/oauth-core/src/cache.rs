@@ -1,0 +1,305 @@
+//! A response cache for API calls, with HTTP's caching rules (RFC 9111,
+//! as a private cache), switched on as a layer of the call stack
+//! ([`Stack::cache`](crate::layer::Stack::cache)).
+//!
+//! The rules are those of the `http-cache-semantics` crate: freshness from
+//! `Cache-Control` (`max-age`, `no-store`, `no-cache`, `private`),
+//! `Expires`, `Age` and, without them, a tenth of the time since
+//! `Last-Modified`; `Vary`; revalidation with `If-None-Match` and
+//! `If-Modified-Since`, where a `304` refreshes the stored entry. On top
+//! of them, this cache keeps only what is safe to keep for an OAuth client:
+//!
+//! - only answers to `GET` and `HEAD` with status 200, 203, 204, 300, 301,
+//!   404 or 410: never a `401`, `403` or `429`;
+//! - never an answer to a request marked [`NoCache`];
+//! - entries are kept apart by the identity the token belongs to (its
+//!   [`partition`](CacheKey)): the answers to an app token (client
+//!   credentials) are shared by the sessions of the same client id; the
+//!   answers to a user's token only by sessions of that user (a session
+//!   built with an explicit store key, which names the user), and
+//!   otherwise only by the session itself;
+//! - the token is never part of a key or of a stored entry: the cache sits
+//!   above the layer that presents it;
+//! - a stale entry is served when the server cannot be reached or answers
+//!   `5xx` only when [`ResponseCache::stale_if_error`] says so.
+//!
+//! Each answer that went through the cache says what it was in its
+//! extensions ([`CacheStatus`]), and [`ResponseCache::stats`] counts hits,
+//! revalidations, misses and the bytes stored.
+//!
+//! Stores are behind [`CacheStore`]: [`MemoryCache`] (bounded by bytes,
+//! least recently used first out) is the default. A store keeps API
+//! answers as they came, so a store that outlives the process holds users'
+//! data: keep it where only the application can read it.
+
+mod memory;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::{HeaderMap, StatusCode};
+use http_cache_semantics::CachePolicy;
+
+pub use self::memory::MemoryCache;
+
+/// Marks a request, in its extensions, as one whose answer must not be
+/// taken from or put in the cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoCache;
+
+/// What the cache did for an answer; found in the answer's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CacheStatus {
+    /// Served from the cache without asking the server.
+    Hit,
+    /// The server confirmed the stored answer (`304 Not Modified`), which
+    /// was served and refreshed.
+    Revalidated,
+    /// Fetched from the server (and stored if it may be).
+    Miss,
+    /// A stale stored answer, served because the server could not be
+    /// reached or failed (only with [`ResponseCache::stale_if_error`]).
+    StaleOnError,
+}
+
+/// The key of a stored answer: the identity the token belongs to, the
+/// method and the full URL (query included). A request whose `Vary`-named
+/// headers differ from the stored answer's request is not served it: it
+/// goes to the server, and its answer replaces the stored one.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey(Arc<str>);
+
+impl CacheKey {
+    /// The key of `method` and `uri` for the identity `partition`.
+    pub(crate) fn new(partition: &str, method: &http::Method, uri: &http::Uri) -> Self {
+        CacheKey(format!("{partition} {method} {uri}").into())
+    }
+
+    /// The key as text: the partition, the method and the URL, separated
+    /// by spaces (none of them holds one).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CacheKey").field(&self.as_str()).finish()
+    }
+}
+
+/// A stored answer: the caching policy it came with, its status, headers
+/// and body.
+#[derive(Clone, Debug)]
+pub struct CachedResponse {
+    pub(crate) policy: CachePolicy,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl CachedResponse {
+    /// About how many bytes the entry takes in memory: the body, the
+    /// headers (kept twice, in the answer and in its policy), the request
+    /// headers the policy keeps, and the structures around them.
+    #[must_use]
+    pub fn size(&self) -> usize {
+        const OVERHEAD: usize = 512;
+        let headers = |map: &HeaderMap| {
+            map.iter()
+                .map(|(name, value)| name.as_str().len() + value.len() + 48)
+                .sum::<usize>()
+        };
+        self.body.len() + 2 * headers(&self.headers) + OVERHEAD
+    }
+
+    /// The status stored.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body stored.
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// Why a cache store failed. The cache layer never fails a call for it: it
+/// logs the failure, counts it ([`CacheStats::store_errors`]) and goes to
+/// the server as if the entry were not there.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    /// The store could not be read or written.
+    #[error("the cache store failed: {0}")]
+    Store(String),
+    /// An entry could not be read back as it was stored.
+    #[error("a cache entry is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Where cached answers are kept. Implement it to keep them elsewhere; the
+/// cache layer calls it from async code, so a store that blocks must move
+/// its work off the runtime's threads.
+#[async_trait::async_trait]
+pub trait CacheStore: fmt::Debug + Send + Sync {
+    /// The entry stored under `key`, if any.
+    async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError>;
+
+    /// Stores `entry` under `key`, replacing any; the store may evict other
+    /// entries to stay within its bound.
+    async fn put(&self, key: &CacheKey, entry: Arc<CachedResponse>) -> Result<(), CacheError>;
+
+    /// Forgets the entry under `key`.
+    async fn remove(&self, key: &CacheKey) -> Result<(), CacheError>;
+
+    /// About how many bytes the entries take ([`CachedResponse::size`]
+    /// summed).
+    fn stored_bytes(&self) -> u64;
+}
+
+/// Counts of what the cache did, since it was made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Answers served from the cache without asking the server.
+    pub hits: u64,
+    /// Stored answers confirmed by the server (`304`) and served.
+    pub revalidations: u64,
+    /// Requests that went to the server for a new answer.
+    pub misses: u64,
+    /// Stale answers served because the server failed.
+    pub stale_served: u64,
+    /// Answers stored.
+    pub stores: u64,
+    /// Failures of the store, each handled as a miss.
+    pub store_errors: u64,
+    /// About how many bytes the store holds.
+    pub stored_bytes: u64,
+}
+
+/// A response cache: a [`CacheStore`] and how to use it. Clones share the
+/// store and the counts; give one to several sessions (or providers) to
+/// share what they fetch, within the rules of the
+/// [module documentation](self).
+///
+/// ```
+/// use oauth_core::cache::ResponseCache;
+/// use oauth_core::layer::Stack;
+///
+/// // Up to 64 MiB of answers in memory.
+/// let cache = ResponseCache::memory(64 << 20);
+/// let stack = Stack::new().cache(cache.clone());
+/// # let _ = stack;
+/// assert_eq!(cache.stats().hits, 0);
+/// ```
+#[derive(Clone)]
+pub struct ResponseCache {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    store: Arc<dyn CacheStore>,
+    stale_if_error: bool,
+    counts: Counts,
+}
+
+#[derive(Default)]
+pub(crate) struct Counts {
+    pub(crate) hits: AtomicU64,
+    pub(crate) revalidations: AtomicU64,
+    pub(crate) misses: AtomicU64,
+    pub(crate) stale_served: AtomicU64,
+    pub(crate) stores: AtomicU64,
+    pub(crate) store_errors: AtomicU64,
+}
+
+impl Counts {
+    pub(crate) fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl ResponseCache {
+    /// A cache in `store`.
+    pub fn new(store: impl CacheStore + 'static) -> Self {
+        Self::shared(Arc::new(store))
+    }
+
+    /// A cache in a store shared with other caches.
+    pub fn shared(store: Arc<dyn CacheStore>) -> Self {
+        ResponseCache {
+            inner: Arc::new(Shared {
+                store,
+                stale_if_error: false,
+                counts: Counts::default(),
+            }),
+        }
+    }
+
+    /// A cache in memory of about `max_bytes` at most ([`MemoryCache`]).
+    pub fn memory(max_bytes: u64) -> Self {
+        Self::new(MemoryCache::new(max_bytes))
+    }
+
+    /// Serves a stale stored answer when the server cannot be reached or
+    /// answers `5xx`, instead of the failure (RFC 5861's `stale-if-error`,
+    /// chosen by the client). Off by default.
+    #[must_use]
+    pub fn stale_if_error(self, on: bool) -> Self {
+        let shared = &self.inner;
+        ResponseCache {
+            inner: Arc::new(Shared {
+                store: Arc::clone(&shared.store),
+                stale_if_error: on,
+                counts: Counts::default(),
+            }),
+        }
+    }
+
+    /// What the cache has done so far.
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        let counts = &self.inner.counts;
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        CacheStats {
+            hits: read(&counts.hits),
+            revalidations: read(&counts.revalidations),
+            misses: read(&counts.misses),
+            stale_served: read(&counts.stale_served),
+            stores: read(&counts.stores),
+            store_errors: read(&counts.store_errors),
+            stored_bytes: self.inner.store.stored_bytes(),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &dyn CacheStore {
+        &*self.inner.store
+    }
+
+    pub(crate) fn serves_stale_on_error(&self) -> bool {
+        self.inner.stale_if_error
+    }
+
+    pub(crate) fn counts(&self) -> &Counts {
+        &self.inner.counts
+    }
+}
+
+impl fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("store", &self.inner.store)
+            .field("stale_if_error", &self.inner.stale_if_error)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,270 @@
+//! The response cache as a layer: a fresh stored answer served without
+//! asking the server, a stale one revalidated, a new one stored when it
+//! may be.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::header::{AUTHORIZATION, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use http::{Method, StatusCode};
+use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
+
+use crate::cache::{
+    CacheError, CacheKey, CacheStatus, CachedResponse, Counts, NoCache, ResponseCache,
+};
+use crate::clock::{Clock, SystemClock};
+use crate::error::TransportError;
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+
+/// Serves answers from a [`ResponseCache`] by HTTP's rules, for the identity
+/// `partition` names; see the [cache module](crate::cache) for what is kept
+/// and for whom. It sits above the layers that retry and present the
+/// token: a hit costs neither a token nor a place in the rate limit, and
+/// the token is never part of what is stored.
+#[derive(Clone, Debug)]
+pub struct Cached {
+    cache: ResponseCache,
+    partition: Arc<str>,
+    clock: Arc<dyn Clock>,
+    inner: Arc<dyn HttpTransport>,
+}
+
+impl Cached {
+    /// Caches the answers to requests sent through `inner` in `cache`, for
+    /// the identity `partition` (answers are shared only between layers of
+    /// the same partition).
+    pub fn new(cache: ResponseCache, partition: &str, inner: Arc<dyn HttpTransport>) -> Self {
+        Cached {
+            cache,
+            partition: partition.into(),
+            clock: Arc::new(SystemClock),
+            inner,
+        }
+    }
+
+    /// The clock that dates answers and judges their freshness. Default:
+    /// the system clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn counts(&self) -> &Counts {
+        self.cache.counts()
+    }
+
+    /// The stored entry for `key`; a store that fails counts as a miss.
+    async fn lookup(&self, key: &CacheKey) -> Option<Arc<CachedResponse>> {
+        match self.cache.store().get(key).await {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.store_failed(&error);
+                None
+            }
+        }
+    }
+
+    fn store_failed(&self, error: &CacheError) {
+        Counts::add(&self.counts().store_errors);
+        tracing::warn!(%error, "response cache store failed; going to the server");
+    }
+
+    async fn keep(&self, key: &CacheKey, entry: CachedResponse) {
+        match self.cache.store().put(key, Arc::new(entry)).await {
+            Ok(()) => Counts::add(&self.counts().stores),
+            Err(error) => self.store_failed(&error),
+        }
+    }
+
+    /// Asks the server, and stores its answer if it may be.
+    async fn fetch(
+        &self,
+        key: &CacheKey,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        Counts::add(&self.counts().misses);
+        let asked = RequestSeen::of(&request);
+        let response = self.inner.send(request).await?;
+        self.store_answer(key, &asked, &response, self.clock.now())
+            .await;
+        Ok(marked(response, CacheStatus::Miss))
+    }
+
+    async fn store_answer(
+        &self,
+        key: &CacheKey,
+        asked: &http::Request<()>,
+        response: &HttpResponse,
+        now: SystemTime,
+    ) {
+        if !may_store_status(response.status()) {
+            return;
+        }
+        let policy = CachePolicy::new_options(asked, response, now, private_cache());
+        if !policy.is_storable() {
+            return;
+        }
+        let entry = CachedResponse {
+            policy,
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.body().clone(),
+        };
+        self.keep(key, entry).await;
+        tracing::debug!(cache = "stored", "api answer stored in the response cache");
+    }
+
+    /// Asks the server whether `stored` is still current.
+    async fn revalidate(
+        &self,
+        key: &CacheKey,
+        mut request: HttpRequest,
+        stored: &CachedResponse,
+        conditional: &http::request::Parts,
+    ) -> Result<HttpResponse, TransportError> {
+        for name in [IF_NONE_MATCH, IF_MODIFIED_SINCE] {
+            if let Some(value) = conditional.headers.get(&name) {
+                request.headers_mut().insert(name, value.clone());
+            }
+        }
+        let asked = RequestSeen::of(&request);
+        let sent = self.inner.send(request).await;
+        let now = self.clock.now();
+        let response = match sent {
+            Ok(response) if !response.status().is_server_error() => response,
+            failed => {
+                if self.cache.serves_stale_on_error() {
+                    Counts::add(&self.counts().stale_served);
+                    tracing::debug!(
+                        cache = "stale",
+                        "server failed; serving the stale stored answer"
+                    );
+                    let parts = stored_parts(stored);
+                    return Ok(answer(stored, parts, CacheStatus::StaleOnError));
+                }
+                Counts::add(&self.counts().misses);
+                return failed.map(|response| marked(response, CacheStatus::Miss));
+            }
+        };
+        match stored.policy.after_response(&asked, &response, now) {
+            AfterResponse::NotModified(policy, parts) => {
+                Counts::add(&self.counts().revalidations);
+                tracing::debug!(
+                    cache = "revalidated",
+                    "stored api answer confirmed by the server"
+                );
+                let entry = CachedResponse {
+                    policy,
+                    status: parts.status,
+                    headers: parts.headers.clone(),
+                    body: stored.body.clone(),
+                };
+                let served = answer(stored, parts, CacheStatus::Revalidated);
+                self.keep(key, entry).await;
+                Ok(served)
+            }
+            AfterResponse::Modified(..) if response.status() == StatusCode::NOT_MODIFIED => {
+                // A `304` for validators that are not the stored answer's:
+                // the stored answer cannot be trusted, and the caller asked
+                // for the document, not for a `304`.
+                if let Err(error) = self.cache.store().remove(key).await {
+                    self.store_failed(&error);
+                }
+                let mut again = http::Request::new(Vec::new());
+                *again.method_mut() = asked.method().clone();
+                *again.uri_mut() = asked.uri().clone();
+                *again.headers_mut() = asked.headers().clone();
+                again.headers_mut().remove(IF_NONE_MATCH);
+                again.headers_mut().remove(IF_MODIFIED_SINCE);
+                self.fetch(key, again).await
+            }
+            AfterResponse::Modified(..) => {
+                Counts::add(&self.counts().misses);
+                self.store_answer(key, &asked, &response, now).await;
+                Ok(marked(response, CacheStatus::Miss))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for Cached {
+    async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
+            && request.extensions().get::<NoCache>().is_none();
+        if !cacheable {
+            return self.inner.send(request).await;
+        }
+        // The token is presented below this layer; a header set by hand is
+        // replaced there, and must not reach the store meanwhile.
+        request.headers_mut().remove(AUTHORIZATION);
+        let key = CacheKey::new(&self.partition, request.method(), request.uri());
+        let Some(stored) = self.lookup(&key).await else {
+            return self.fetch(&key, request).await;
+        };
+        match stored.policy.before_request(&request, self.clock.now()) {
+            BeforeRequest::Fresh(parts) => {
+                Counts::add(&self.counts().hits);
+                tracing::debug!(cache = "hit", "api answer served from the response cache");
+                Ok(answer(&stored, parts, CacheStatus::Hit))
+            }
+            BeforeRequest::Stale {
+                request: conditional,
+                matches: true,
+            } => self.revalidate(&key, request, &stored, &conditional).await,
+            BeforeRequest::Stale { matches: false, .. } => self.fetch(&key, request).await,
+        }
+    }
+}
+
+/// What the caching rules need of a request once it has been sent.
+struct RequestSeen;
+
+impl RequestSeen {
+    fn of(request: &HttpRequest) -> http::Request<()> {
+        let mut seen = http::Request::new(());
+        *seen.method_mut() = request.method().clone();
+        *seen.uri_mut() = request.uri().clone();
+        *seen.headers_mut() = request.headers().clone();
+        seen
+    }
+}
+
+/// A private cache (one client's, not a proxy's): `private` answers may
+/// be kept, in the partition of the identity they were fetched for.
+fn private_cache() -> CacheOptions {
+    CacheOptions {
+        shared: false,
+        ..CacheOptions::default()
+    }
+}
+
+/// The statuses RFC 9111 lets a cache keep without more ado; never a
+/// `401`, `403` or `429`.
+fn may_store_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 200 | 203 | 204 | 300 | 301 | 404 | 410)
+}
+
+/// The stored answer's status and headers, as stored.
+fn stored_parts(stored: &CachedResponse) -> http::response::Parts {
+    let (mut parts, ()) = http::Response::new(()).into_parts();
+    parts.status = stored.status;
+    parts.headers = stored.headers.clone();
+    parts
+}
+
+fn answer(
+    stored: &CachedResponse,
+    parts: http::response::Parts,
+    status: CacheStatus,
+) -> HttpResponse {
+    let mut response = http::Response::from_parts(parts, stored.body.clone());
+    response.extensions_mut().insert(status);
+    response
+}
+
+fn marked(mut response: HttpResponse, status: CacheStatus) -> HttpResponse {
+    response.extensions_mut().insert(status);
+    response
+}

@@ -1,0 +1,401 @@
+//! The response cache against the sandbox: what is served from it, what
+//! is revalidated, what is never kept, and whose answers are shared.
+#![cfg(all(feature = "cache", any(feature = "reqwest", feature = "hyper")))]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::support::*;
+use oauth_core::cache::{
+    CacheError, CacheKey, CacheStatus, CacheStore, CachedResponse, MemoryCache, NoCache,
+    ResponseCache,
+};
+use oauth_core::http::{self, StatusCode};
+use oauth_core::layer::Stack;
+use oauth_core::transport::{HttpResponse, HttpTransport};
+use oauth_core::{ClientAuth, ManualClock, RetryPolicy, Session, SessionBuilder};
+use oauth_sandbox::{ClientConfig, Fault, FaultRule, Profile, Sandbox};
+
+/// Static game data: fresh for a day, with an `ETag` and `Last-Modified`.
+const STATIC: &str = "data/wow/playable-class/8?namespace=static-us&locale=en_US";
+/// Dynamic game data: fresh for five minutes.
+const DYNAMIC: &str = "data/wow/token/index?namespace=dynamic-us";
+
+/// A sandbox shaped like Battle.net, whose game data carries caching
+/// headers and answers `304` to a matching conditional request.
+async fn battlenet() -> Sandbox {
+    Sandbox::builder()
+        .profile(Profile::BattleNet)
+        .client(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn transport() -> Arc<dyn HttpTransport> {
+    transports().remove(0).1
+}
+
+/// A client-credentials session on `sandbox` through `cache`, on `clock`,
+/// without retries (so each answer is the server's first).
+fn app_session(sandbox: &Sandbox, cache: &ResponseCache, clock: &Arc<ManualClock>) -> Session {
+    let client = client(sandbox, ClientAuth::Basic, Some(SECRET), &transport());
+    with_cache(Session::client_credentials(&client, &[]), cache, clock)
+}
+
+fn with_cache(builder: SessionBuilder, cache: &ResponseCache, clock: &Arc<ManualClock>) -> Session {
+    builder
+        .clock(Arc::clone(clock))
+        .stack(Stack::new().retry(RetryPolicy::none()).cache(cache.clone()))
+        .build()
+        .unwrap()
+}
+
+fn url(sandbox: &Sandbox, path: &str) -> String {
+    sandbox.api_url().join(path).unwrap().to_string()
+}
+
+async fn get(session: &Session, sandbox: &Sandbox, path: &str) -> HttpResponse {
+    session.get(url(sandbox, path)).send().await.unwrap()
+}
+
+fn status_of(response: &HttpResponse) -> Option<CacheStatus> {
+    response.extensions().get::<CacheStatus>().copied()
+}
+
+fn upstream(sandbox: &Sandbox, path: &str) -> usize {
+    let path = path.split('?').next().unwrap();
+    requests_to(sandbox, &format!("/{path}")).len()
+}
+
+/// A `200` the test scripts, with `headers`, served `times` times.
+fn scripted(path: &str, body: &str, headers: &[(&str, &str)], status: u16) -> FaultRule {
+    FaultRule::on(
+        format!("/{}", path.split('?').next().unwrap()),
+        Fault::Status {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.to_owned(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_fresh_answer_is_served_from_the_cache() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let first = get(&session, &sandbox, STATIC).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(status_of(&first), Some(CacheStatus::Miss));
+    clock.advance(Duration::from_secs(3600));
+    let second = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&second), Some(CacheStatus::Hit));
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(second.body(), first.body());
+    assert_eq!(
+        second.headers().get("etag"),
+        first.headers().get("etag"),
+        "the stored headers come with it"
+    );
+    assert_eq!(upstream(&sandbox, STATIC), 1, "the second never left");
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.stores), (1, 1, 1));
+    assert!(stats.stored_bytes > first.body().len() as u64);
+}
+
+#[tokio::test]
+async fn a_stale_answer_is_revalidated_and_a_304_refreshes_it() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let first = get(&session, &sandbox, STATIC).await;
+    let etag = first.headers().get("etag").unwrap().clone();
+    // A day and a second later, the stored answer is stale.
+    clock.advance(Duration::from_secs(86_401));
+    let second = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&second), Some(CacheStatus::Revalidated));
+    assert_eq!(
+        second.status(),
+        StatusCode::OK,
+        "the caller sees the document"
+    );
+    assert_eq!(second.body(), first.body());
+    let sent = requests_to(&sandbox, "/data/wow/playable-class/8");
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[1].header("if-none-match"),
+        etag.to_str().ok(),
+        "revalidated with the stored validator"
+    );
+    // The 304 made the entry fresh again.
+    clock.advance(Duration::from_secs(3600));
+    let third = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&third), Some(CacheStatus::Hit));
+    assert_eq!(upstream(&sandbox, STATIC), 2);
+    assert_eq!(cache.stats().revalidations, 1);
+}
+
+/// A path, the status and headers scripted there, and how many sends
+/// meet them.
+type Unkept = (&'static str, u16, &'static [(&'static str, &'static str)], u32);
+
+#[tokio::test]
+async fn answers_that_must_not_be_kept_are_not() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    // A 401 is met twice: the Bearer layer renews the token and sends
+    // once more.
+    let cases: [Unkept; 4] = [
+        ("data/wow/item/1", 200, &[("cache-control", "no-store")], 1),
+        (
+            "data/wow/item/2",
+            429,
+            &[("cache-control", "max-age=600")],
+            1,
+        ),
+        (
+            "data/wow/item/3",
+            403,
+            &[("cache-control", "max-age=600")],
+            1,
+        ),
+        (
+            "data/wow/item/4",
+            401,
+            &[("cache-control", "max-age=600")],
+            2,
+        ),
+    ];
+    for (path, status, headers, sends) in cases {
+        sandbox.inject(scripted(path, "{}", headers, status).times(sends));
+        let path = format!("{path}?namespace=static-us");
+        let first = get(&session, &sandbox, &path).await;
+        assert_eq!(first.status().as_u16(), status);
+        let second = get(&session, &sandbox, &path).await;
+        assert_eq!(status_of(&second), Some(CacheStatus::Miss), "{path}");
+        assert_eq!(second.status(), StatusCode::OK, "{path}: the server's own");
+        assert_eq!(upstream(&sandbox, &path), sends as usize + 1, "{path}");
+    }
+    assert_eq!(cache.stats().stores, 4, "only the four second answers");
+}
+
+#[tokio::test]
+async fn a_request_marked_no_cache_goes_to_the_server_and_is_not_kept() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    for _ in 0..2 {
+        let mut request = http::Request::get(url(&sandbox, STATIC))
+            .body(Vec::new())
+            .unwrap();
+        request.extensions_mut().insert(NoCache);
+        let answer = session.send(request).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(status_of(&answer), None, "the cache stood aside");
+    }
+    assert_eq!(upstream(&sandbox, STATIC), 2);
+    assert_eq!(cache.stats().stores, 0);
+}
+
+#[tokio::test]
+async fn vary_keeps_a_variant_from_another_request() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let path = "data/wow/item/9?namespace=static-us";
+    let headers = [
+        ("cache-control", "max-age=600"),
+        ("vary", "accept-language"),
+    ];
+    let ask = |language: &'static str| {
+        let session = session.clone();
+        let url = url(&sandbox, path);
+        async move {
+            session
+                .get(url)
+                .header("accept-language", language)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    sandbox.inject(scripted(path, r#"{"name":"Sword"}"#, &headers, 200).times(1));
+    assert_eq!(ask("en").await.body(), br#"{"name":"Sword"}"#);
+    sandbox.inject(scripted(path, r#"{"name":"Epee"}"#, &headers, 200).times(1));
+    let french = ask("fr").await;
+    assert_eq!(status_of(&french), Some(CacheStatus::Miss));
+    assert_eq!(
+        french.body(),
+        br#"{"name":"Epee"}"#,
+        "never the English one"
+    );
+    let again = ask("fr").await;
+    assert_eq!(status_of(&again), Some(CacheStatus::Hit));
+    assert_eq!(again.body(), br#"{"name":"Epee"}"#);
+    assert_eq!(upstream(&sandbox, path), 2);
+}
+
+#[tokio::test]
+async fn an_app_tokens_answers_are_shared_by_its_client_and_no_user_gets_them() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let one = app_session(&sandbox, &cache, &clock);
+    let other = app_session(&sandbox, &cache, &clock);
+    get(&one, &sandbox, DYNAMIC).await;
+    let shared = get(&other, &sandbox, DYNAMIC).await;
+    assert_eq!(status_of(&shared), Some(CacheStatus::Hit), "same client id");
+    assert_eq!(upstream(&sandbox, DYNAMIC), 1);
+
+    // A user's session (here given a token by hand) never sees it, nor do
+    // two users see each other's.
+    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport());
+    let app_token = one.access_token().await.unwrap().token().clone();
+    let user = |key: Option<&str>| {
+        let mut builder = Session::refreshing(&client).token(app_token.clone());
+        if let Some(key) = key {
+            builder = builder.key(key);
+        }
+        with_cache(builder, &cache, &clock)
+    };
+    let (anonymous, alice, alice_again, bob) = (
+        user(None),
+        user(Some("alice")),
+        user(Some("alice")),
+        user(Some("bob")),
+    );
+    for session in [&anonymous, &alice, &bob] {
+        let answer = get(session, &sandbox, DYNAMIC).await;
+        assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
+    }
+    let answer = get(&alice_again, &sandbox, DYNAMIC).await;
+    assert_eq!(status_of(&answer), Some(CacheStatus::Hit), "alice's own");
+    let another_anonymous = user(None);
+    let answer = get(&another_anonymous, &sandbox, DYNAMIC).await;
+    assert_eq!(
+        status_of(&answer),
+        Some(CacheStatus::Miss),
+        "a session without a key shares with none"
+    );
+    assert_eq!(upstream(&sandbox, DYNAMIC), 5);
+}
+
+#[tokio::test]
+async fn a_stale_answer_is_served_on_error_only_when_asked() {
+    let sandbox = battlenet().await;
+    let clock = Arc::new(ManualClock::new());
+    for stale_if_error in [false, true] {
+        let cache = ResponseCache::memory(1 << 20).stale_if_error(stale_if_error);
+        let session = app_session(&sandbox, &cache, &clock);
+        let first = get(&session, &sandbox, STATIC).await;
+        clock.advance(Duration::from_secs(86_401));
+        sandbox.inject(scripted(STATIC, "", &[], 503).times(1));
+        let answer = get(&session, &sandbox, STATIC).await;
+        if stale_if_error {
+            assert_eq!(status_of(&answer), Some(CacheStatus::StaleOnError));
+            assert_eq!(answer.status(), StatusCode::OK);
+            assert_eq!(answer.body(), first.body());
+            assert_eq!(cache.stats().stale_served, 1);
+        } else {
+            assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
+        }
+    }
+}
+
+/// A store that records what it is given and can be made to fail.
+#[derive(Debug)]
+struct Recording {
+    inner: MemoryCache,
+    kept: Mutex<Vec<(String, Arc<CachedResponse>)>>,
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl Recording {
+    fn check(&self) -> Result<(), CacheError> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CacheError::Store("disk full".into()));
+        }
+        Ok(())
+    }
+}
+
+#[oauth_core::async_trait]
+impl CacheStore for Recording {
+    async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError> {
+        self.check()?;
+        self.inner.get(key).await
+    }
+    async fn put(&self, key: &CacheKey, entry: Arc<CachedResponse>) -> Result<(), CacheError> {
+        self.check()?;
+        self.kept
+            .lock()
+            .unwrap()
+            .push((key.as_str().to_owned(), Arc::clone(&entry)));
+        self.inner.put(key, entry).await
+    }
+    async fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
+        self.inner.remove(key).await
+    }
+    fn stored_bytes(&self) -> u64 {
+        self.inner.stored_bytes()
+    }
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Recording {
+            inner: MemoryCache::new(1 << 20),
+            kept: Mutex::default(),
+            broken: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_token_is_never_kept_and_a_failing_store_is_only_a_miss() {
+    let sandbox = battlenet().await;
+    let store = Arc::new(Recording::default());
+    let cache = ResponseCache::shared(Arc::clone(&store) as Arc<dyn CacheStore>);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    // A token set by hand in the request is replaced below the cache and
+    // never reaches it either.
+    let request = http::Request::get(url(&sandbox, STATIC))
+        .header("authorization", "Bearer hand-made-secret")
+        .body(Vec::new())
+        .unwrap();
+    let answer = session.send(request).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let token = session.access_token().await.unwrap();
+    let secret = token.access_token().secret().to_owned();
+    let kept = store.kept.lock().unwrap().clone();
+    assert_eq!(kept.len(), 1);
+    for (key, entry) in &kept {
+        let shown = format!("{key} {entry:?}");
+        assert!(!shown.contains(&secret), "{shown}");
+        assert!(!shown.contains("hand-made-secret"), "{shown}");
+        assert!(
+            key.starts_with(&format!("app:{CLIENT_ID} GET http://")),
+            "{key}"
+        );
+    }
+
+    store
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let answer = get(&session, &sandbox, STATIC).await;
+    assert_eq!(answer.status(), StatusCode::OK, "served from the server");
+    assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
+    assert_eq!(cache.stats().store_errors, 2, "the read and the write");
+}
