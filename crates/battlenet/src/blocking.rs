@@ -141,6 +141,12 @@ impl BattleNetClientBuilder {
         BattleNetClientBuilder(self.0.retry(policy))
     }
 
+    /// See [`crate::BattleNetClientBuilder::cache`].
+    #[cfg(feature = "cache")]
+    pub fn cache(self, cache: oauth_core::cache::ResponseCache) -> Self {
+        BattleNetClientBuilder(self.0.cache(cache))
+    }
+
     /// See [`crate::BattleNetClientBuilder::stack`].
     pub fn stack(self, stack: oauth_core::layer::Stack) -> Self {
         BattleNetClientBuilder(self.0.stack(stack))

@@ -203,10 +203,38 @@ impl BattleNetClientBuilder {
         self
     }
 
+    /// Keeps API answers in `cache` and serves them by HTTP's caching
+    /// rules: Battle.net's game data carries a `max-age`, an `ETag` and
+    /// `Last-Modified`, so a scan that comes back to a document asks again
+    /// only once it is stale, and then with a conditional request that a
+    /// `304` answers. Shared by every clone of this client and every user
+    /// client made from it; a user's answers are served to that user's
+    /// client only. See [`oauth_core::cache`].
+    ///
+    /// ```
+    /// use battlenet::{BattleNetClient, Region};
+    /// use oauth_core::cache::ResponseCache;
+    ///
+    /// let cache = ResponseCache::memory(256 << 20);
+    /// let client = BattleNetClient::builder(Region::Eu, "client-id", "client-secret")
+    ///     .cache(cache.clone())
+    ///     .build()?;
+    /// // … after a scan:
+    /// let stats = cache.stats();
+    /// println!("{} hits, {} sent", stats.hits, stats.misses + stats.revalidations);
+    /// # Ok::<(), battlenet::Error>(())
+    /// ```
+    #[cfg(feature = "cache")]
+    pub fn cache(mut self, cache: oauth_core::cache::ResponseCache) -> Self {
+        self.session.stack = self.session.stack.cache(cache);
+        self
+    }
+
     /// Every layer of the API calls at once (retries, rate limit, a total
-    /// timeout; see [`oauth_core::layer`]), replacing what
-    /// [`rate_limit`](Self::rate_limit) and [`retry`](Self::retry) set. Its
-    /// rate limiter is shared by every session of this client.
+    /// timeout, a response cache; see [`oauth_core::layer`]), replacing
+    /// what [`rate_limit`](Self::rate_limit), [`retry`](Self::retry) and
+    /// `cache` set. Its rate limiter and cache are shared by every session
+    /// of this client.
     pub fn stack(mut self, stack: Stack) -> Self {
         self.session.stack = stack;
         self

@@ -5,6 +5,9 @@
 #[cfg(feature = "blocking")]
 #[path = "workflows/blocking.rs"]
 mod blocking;
+#[cfg(feature = "cache")]
+#[path = "workflows/cache.rs"]
+mod cache;
 #[path = "workflows/catalogue.rs"]
 mod catalogue;
 

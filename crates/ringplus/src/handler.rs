@@ -204,9 +204,37 @@ impl OAuthHandlerBuilder {
         self
     }
 
+    /// Keeps API answers in `cache` and serves them by HTTP's caching rules
+    /// (see [`oauth_core::cache`]). RingPlus's answers are a user's own:
+    /// they are shared only by handlers of the same user (the same
+    /// [`store_key`](Self::store_key)), and without a store key by no
+    /// other handler.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), ringplus::Error> {
+    /// use oauth_core::cache::ResponseCache;
+    ///
+    /// let handler = ringplus::OAuthHandler::builder(
+    ///     "client-id",
+    ///     "client-secret",
+    ///     "https://app.example/callback",
+    /// )
+    /// .store_key("user-42")
+    /// .cache(ResponseCache::memory(16 << 20))
+    /// .build()?;
+    /// # let _ = handler;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "cache")]
+    pub fn cache(mut self, cache: oauth_core::cache::ResponseCache) -> Self {
+        self.stack = self.stack.cache(cache);
+        self
+    }
+
     /// Every layer of the API calls at once (retries, rate limit, a total
-    /// timeout; see [`oauth_core::layer`]), replacing what
-    /// [`retry`](Self::retry) and [`rate_limiter`](Self::rate_limiter) set.
+    /// timeout, a response cache; see [`oauth_core::layer`]), replacing
+    /// what [`retry`](Self::retry), [`rate_limiter`](Self::rate_limiter)
+    /// and `cache` set.
     pub fn stack(mut self, stack: Stack) -> Self {
         self.stack = stack;
         self

@@ -143,7 +143,12 @@ async fn a_stale_answer_is_revalidated_and_a_304_refreshes_it() {
 
 /// A path, the status and headers scripted there, and how many sends
 /// meet them.
-type Unkept = (&'static str, u16, &'static [(&'static str, &'static str)], u32);
+type Unkept = (
+    &'static str,
+    u16,
+    &'static [(&'static str, &'static str)],
+    u32,
+);
 
 #[tokio::test]
 async fn answers_that_must_not_be_kept_are_not() {
