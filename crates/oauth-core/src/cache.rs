@@ -28,11 +28,15 @@
 //! revalidations, misses and the bytes stored.
 //!
 //! Stores are behind [`CacheStore`]: [`MemoryCache`] (bounded by bytes,
-//! least recently used first out) is the default. A store keeps API
+//! least recently used first out) is the default; `SqliteCache` (feature
+//! `sqlite-cache`) keeps them in one file across restarts, shared by the
+//! processes of a host. A store keeps API
 //! answers as they came, so a store that outlives the process holds users'
 //! data: keep it where only the application can read it.
 
 mod memory;
+#[cfg(feature = "sqlite-cache")]
+mod sqlite;
 
 use std::fmt;
 use std::sync::Arc;
@@ -42,6 +46,8 @@ use http::{HeaderMap, StatusCode};
 use http_cache_semantics::CachePolicy;
 
 pub use self::memory::MemoryCache;
+#[cfg(feature = "sqlite-cache")]
+pub use self::sqlite::SqliteCache;
 
 /// Marks a request, in its extensions, as one whose answer must not be
 /// taken from or put in the cache.
@@ -175,7 +181,8 @@ pub struct CacheStats {
     pub misses: u64,
     /// Stale answers served because the server failed.
     pub stale_served: u64,
-    /// Answers stored.
+    /// Answers handed to the store (which declines one larger than an
+    /// eighth of its bound).
     pub stores: u64,
     /// Failures of the store, each handled as a miss.
     pub store_errors: u64,

@@ -404,3 +404,159 @@ async fn the_token_is_never_kept_and_a_failing_store_is_only_a_miss() {
     assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
     assert_eq!(cache.stats().store_errors, 2, "the read and the write");
 }
+
+/// The store on disk: across a restart, from another process, and when
+/// its file is damaged.
+#[cfg(feature = "sqlite-cache")]
+mod on_disk {
+    use std::process::Command;
+
+    use oauth_core::GenericProvider;
+    use oauth_core::cache::SqliteCache;
+
+    use super::*;
+    use crate::temp::temp_dir;
+
+    /// Set in the child process: the cache file.
+    const PATH_ENV: &str = "OAUTH_CORE_SQLITE_CACHE_PATH";
+    /// Set in the child process: the sandbox's OAuth and API base URLs.
+    const ORIGINS_ENV: &str = "OAUTH_CORE_SQLITE_CACHE_ORIGINS";
+
+    #[tokio::test]
+    async fn the_file_survives_a_restart_and_another_process_reads_it() {
+        let sandbox = battlenet().await;
+        let path = temp_dir("sqlite-cache").join("cache.sqlite");
+        let clock = Arc::new(ManualClock::new());
+        let first = {
+            let cache = ResponseCache::new(SqliteCache::open(&path, 8 << 20).unwrap());
+            let session = app_session(&sandbox, &cache, &clock);
+            let first = get(&session, &sandbox, STATIC).await;
+            assert_eq!(status_of(&first), Some(CacheStatus::Miss));
+            assert!(cache.stats().stored_bytes > 0);
+            first
+        };
+        // A restart: a new store on the same file.
+        let cache = ResponseCache::new(SqliteCache::open(&path, 8 << 20).unwrap());
+        let session = app_session(&sandbox, &cache, &clock);
+        let again = get(&session, &sandbox, STATIC).await;
+        assert_eq!(status_of(&again), Some(CacheStatus::Hit));
+        assert_eq!(again.body(), first.body());
+        assert_eq!(again.headers().get("etag"), first.headers().get("etag"));
+
+        // Another process, reading the same file through its own session.
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "cache::on_disk::reader_in_another_process",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(PATH_ENV, &path)
+            .env(
+                ORIGINS_ENV,
+                format!("{} {}", sandbox.oauth_url(), sandbox.api_url()),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "the reader failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+            "the reader ran"
+        );
+        assert_eq!(upstream(&sandbox, STATIC), 1, "neither asked the server");
+    }
+
+    /// The second process of `the_file_survives_a_restart_and_another_process_reads_it`:
+    /// its first call for the document must be served from the file. Not
+    /// a test of its own.
+    #[tokio::test]
+    #[ignore = "a child process of the_file_survives_a_restart_and_another_process_reads_it"]
+    async fn reader_in_another_process() {
+        let path = std::env::var_os(PATH_ENV).expect("started by its parent test");
+        let origins = std::env::var(ORIGINS_ENV).expect("started by its parent test");
+        let (oauth, api) = origins.split_once(' ').unwrap();
+        let oauth = oauth_core::url::Url::parse(oauth).unwrap();
+        let provider = GenericProvider::new(
+            oauth.join("authorize").unwrap().as_str(),
+            oauth.join("token").unwrap().as_str(),
+        )
+        .unwrap()
+        .with_client_auth(ClientAuth::Basic);
+        let client = oauth_core::Client::builder(provider, CLIENT_ID)
+            .client_secret(SECRET)
+            .shared_transport(transport())
+            .build()
+            .unwrap();
+        let cache = ResponseCache::new(SqliteCache::open(path, 8 << 20).unwrap());
+        let session = Session::client_credentials(&client, &[])
+            .stack(Stack::new().cache(cache.clone()))
+            .build()
+            .unwrap();
+        let url = oauth_core::url::Url::parse(api)
+            .unwrap()
+            .join(STATIC)
+            .unwrap();
+        let answer = session.get(url.as_str()).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(status_of(&answer), Some(CacheStatus::Hit));
+        assert_eq!(cache.stats().hits, 1);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_file_is_a_typed_error_and_the_cache_starts_empty() {
+        let sandbox = battlenet().await;
+        let path = temp_dir("sqlite-corrupt").join("cache.sqlite");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let error = SqliteCache::open(&path, 8 << 20).unwrap_err();
+        assert!(matches!(error, CacheError::Corrupt(_)), "{error:?}");
+        assert!(error.to_string().contains("cache.sqlite"), "{error}");
+
+        let (store, replaced) = SqliteCache::open_or_replace(&path, 8 << 20).unwrap();
+        assert!(matches!(replaced, Some(CacheError::Corrupt(_))));
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".corrupt");
+        assert_eq!(
+            std::fs::read(&aside).unwrap(),
+            vec![0x5a; 8192],
+            "kept aside"
+        );
+        let cache = ResponseCache::new(store);
+        let clock = Arc::new(ManualClock::new());
+        let session = app_session(&sandbox, &cache, &clock);
+        let first = get(&session, &sandbox, STATIC).await;
+        assert_eq!(status_of(&first), Some(CacheStatus::Miss), "empty");
+        let second = get(&session, &sandbox, STATIC).await;
+        assert_eq!(status_of(&second), Some(CacheStatus::Hit));
+    }
+
+    #[tokio::test]
+    async fn the_file_stays_within_its_bound() {
+        let sandbox = battlenet().await;
+        let path = temp_dir("sqlite-bound").join("cache.sqlite");
+        let bound = 48 << 10;
+        let cache = ResponseCache::new(SqliteCache::open(&path, bound).unwrap());
+        let clock = Arc::new(ManualClock::new());
+        let session = app_session(&sandbox, &cache, &clock);
+        for item in 0..40 {
+            let path = format!("data/wow/item/{item}?namespace=static-us");
+            assert_eq!(
+                get(&session, &sandbox, &path).await.status(),
+                StatusCode::OK
+            );
+        }
+        let stats = cache.stats();
+        assert_eq!(stats.stores, 40);
+        assert!(stats.stored_bytes <= bound, "{stats:?}");
+        assert!(stats.stored_bytes > bound * 3 / 4, "{stats:?}");
+        // The newest is still there, the oldest is gone.
+        let newest = get(&session, &sandbox, "data/wow/item/39?namespace=static-us").await;
+        assert_eq!(status_of(&newest), Some(CacheStatus::Hit));
+        let oldest = get(&session, &sandbox, "data/wow/item/0?namespace=static-us").await;
+        assert_eq!(status_of(&oldest), Some(CacheStatus::Miss));
+    }
+}

@@ -19,3 +19,4 @@ mod store_contention;
 mod store_file;
 #[cfg(any(feature = "reqwest", feature = "hyper"))]
 mod support;
+mod temp;

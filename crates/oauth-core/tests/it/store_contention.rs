@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::temp::temp_dir;
+
 use oauth_core::{AccessToken, FileStore, RefreshToken, Token, TokenStore};
 
 /// Set in a child process: the file to write.
@@ -17,23 +19,6 @@ const ROLE_ENV: &str = "OAUTH_CORE_CONTENTION_ROLE";
 /// Saves per writer.
 const SAVES: u32 = 150;
 const KEY: &str = "alice";
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "oauth-core-store-contention-{}-{}",
-        std::process::id(),
-        unique_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn unique_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
 
 /// The `n`-th token of writer `role`: its access and refresh tokens name
 /// the same save, so a mix of two saves shows.
@@ -108,7 +93,7 @@ fn spawn_writer(path: &Path, role: &str) -> std::process::Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_saving_at_once_never_tear_the_file() {
-    let dir = temp_dir();
+    let dir = temp_dir("store-contention");
     let path = dir.join("tokens.json");
     let store = FileStore::new(&path);
     store.save(KEY, &token("start", 0)).await.unwrap();
