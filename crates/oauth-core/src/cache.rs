@@ -11,7 +11,12 @@
 //!
 //! - only answers to `GET` and `HEAD` with status 200, 203, 204, 300, 301,
 //!   404 or 410: never a `401`, `403` or `429`;
-//! - never an answer to a request marked [`NoCache`];
+//! - never an answer to a request marked [`NoCache`], nor one that is
+//!   stale at once with nothing to revalidate it by (no `ETag`, no
+//!   `Last-Modified`);
+//! - a successful `POST`, `PUT`, `DELETE` or `PATCH` to a URL forgets what
+//!   is stored for it (RFC 9111 §4.4), so a read that follows sees the
+//!   change;
 //! - entries are kept apart by the identity the token belongs to (its
 //!   [`partition`](CacheKey)): the answers to an app token (client
 //!   credentials) are shared by the sessions of the same client id; the

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::header::{AUTHORIZATION, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use http::header::{AUTHORIZATION, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use http::{Method, StatusCode};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 
@@ -105,6 +105,14 @@ impl Cached {
         if !policy.is_storable() {
             return;
         }
+        // An answer that is stale at once and cannot be revalidated would
+        // only take room.
+        let validated = [ETAG, LAST_MODIFIED]
+            .iter()
+            .any(|name| response.headers().contains_key(name));
+        if policy.time_to_live(now).is_zero() && !validated {
+            return;
+        }
         let entry = CachedResponse {
             policy,
             status: response.status(),
@@ -191,10 +199,11 @@ impl Cached {
 #[async_trait::async_trait]
 impl HttpTransport for Cached {
     async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
-            && request.extensions().get::<NoCache>().is_none();
-        if !cacheable {
+        if request.extensions().get::<NoCache>().is_some() {
             return self.inner.send(request).await;
+        }
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return self.unsafe_method(request).await;
         }
         // The token is presented below this layer; a header set by hand is
         // replaced there, and must not reach the store meanwhile.
@@ -215,6 +224,26 @@ impl HttpTransport for Cached {
             } => self.revalidate(&key, request, &stored, &conditional).await,
             BeforeRequest::Stale { matches: false, .. } => self.fetch(&key, request).await,
         }
+    }
+}
+
+impl Cached {
+    /// Sends a request that may change the resource (a `POST`, `PUT`,
+    /// `DELETE`, …), then forgets what is stored for its URL once the
+    /// server says it succeeded (RFC 9111 §4.4), so a read that follows
+    /// sees the change.
+    async fn unsafe_method(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let uri = request.uri().clone();
+        let response = self.inner.send(request).await?;
+        if response.status().is_success() || response.status().is_redirection() {
+            for method in [Method::GET, Method::HEAD] {
+                let key = CacheKey::new(&self.partition, &method, &uri);
+                if let Err(error) = self.cache.store().remove(&key).await {
+                    self.store_failed(&error);
+                }
+            }
+        }
+        Ok(response)
     }
 }
 

@@ -193,6 +193,40 @@ async fn answers_that_must_not_be_kept_are_not() {
 }
 
 #[tokio::test]
+async fn a_change_to_a_url_forgets_its_stored_answer_and_a_failed_one_does_not() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    get(&session, &sandbox, STATIC).await;
+    // Battle.net answers a POST to game data with `405`: nothing changed.
+    let refused = session.post(url(&sandbox, STATIC)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let kept = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&kept), Some(CacheStatus::Hit));
+    // A change the server accepts.
+    sandbox.inject(scripted(STATIC, "{}", &[], 200).times(1));
+    let changed = session.put(url(&sandbox, STATIC)).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let after = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&after), Some(CacheStatus::Miss), "asked again");
+    assert_eq!(upstream(&sandbox, STATIC), 4, "GET, POST, PUT, GET");
+}
+
+#[tokio::test]
+async fn an_answer_stale_at_once_without_validators_is_not_kept() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let path = "data/wow/item/5?namespace=static-us";
+    sandbox.inject(scripted(path, "{}", &[], 200).times(1));
+    assert_eq!(get(&session, &sandbox, path).await.status(), StatusCode::OK);
+    assert_eq!(cache.stats().stores, 0);
+    assert_eq!(cache.stats().stored_bytes, 0);
+}
+
+#[tokio::test]
 async fn a_request_marked_no_cache_goes_to_the_server_and_is_not_kept() {
     let sandbox = battlenet().await;
     let cache = ResponseCache::memory(1 << 20);
