@@ -10,7 +10,7 @@ use std::error::Error;
 use std::future::Future;
 use std::process::ExitCode;
 
-use battlenet::{BattleNetClient, Region};
+use battlenet::{BattleNetClient, BattleNetClientBuilder, Region};
 use oauth_sandbox::{ClientConfig, Profile, Sandbox};
 
 /// What an example's body returns.
@@ -50,9 +50,21 @@ pub fn run(body: impl Future<Output = Outcome>) -> ExitCode {
 /// # Errors
 /// An unknown region, a client that cannot be built, a sandbox that cannot
 /// start.
-#[allow(clippy::print_stdout)] // Says which Battle.net the example uses.
 pub async fn battlenet_app(
     region: Region,
+) -> Result<(BattleNetClient, Option<Sandbox>), Box<dyn Error>> {
+    battlenet_app_with(region, |builder| builder).await
+}
+
+/// As [`battlenet_app`], with the client's builder finished by `configure`
+/// (a cache, a rate limit, …).
+///
+/// # Errors
+/// As [`battlenet_app`].
+#[allow(clippy::print_stdout)] // Says which Battle.net the example uses.
+pub async fn battlenet_app_with(
+    region: Region,
+    configure: impl FnOnce(BattleNetClientBuilder) -> BattleNetClientBuilder,
 ) -> Result<(BattleNetClient, Option<Sandbox>), Box<dyn Error>> {
     if let (Ok(id), Ok(secret)) = (
         std::env::var("BATTLENET_CLIENT_ID"),
@@ -63,7 +75,8 @@ pub async fn battlenet_app(
             Err(_) => region,
         };
         println!("Using the real Battle.net, region {region}");
-        return Ok((BattleNetClient::builder(region, id, secret).build()?, None));
+        let builder = BattleNetClient::builder(region, id, secret);
+        return Ok((configure(builder).build()?, None));
     }
     let sandbox = Sandbox::builder()
         .profile(Profile::BattleNet)
@@ -71,10 +84,10 @@ pub async fn battlenet_app(
         .start()
         .await?;
     println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
-    let client = BattleNetClient::builder(region, "my-app", "my-secret")
+    let builder = BattleNetClient::builder(region, "my-app", "my-secret")
         .oauth_base(sandbox.oauth_url().clone())
-        .api_base(sandbox.api_url().clone())
-        .build()?;
+        .api_base(sandbox.api_url().clone());
+    let client = configure(builder).build()?;
     Ok((client, Some(sandbox)))
 }
 

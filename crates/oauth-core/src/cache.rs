@@ -26,7 +26,10 @@
 //! - the token is never part of a key or of a stored entry: the cache sits
 //!   above the layer that presents it;
 //! - a stale entry is served when the server cannot be reached or answers
-//!   `5xx` only when [`ResponseCache::stale_if_error`] says so.
+//!   `5xx` only when [`ResponseCache::stale_if_error`] says so;
+//! - requests for one key that need the server at the same time send one
+//!   request: the others wait for its answer and are served it from the
+//!   store (or, when it could not be stored, then ask themselves).
 //!
 //! Each answer that went through the cache says what it was in its
 //! extensions ([`CacheStatus`]), and [`ResponseCache::stats`] counts hits,
@@ -43,12 +46,14 @@ mod memory;
 #[cfg(feature = "sqlite-cache")]
 mod sqlite;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use http::{HeaderMap, StatusCode};
 use http_cache_semantics::CachePolicy;
+use tokio::sync::watch;
 
 pub use self::memory::MemoryCache;
 #[cfg(feature = "sqlite-cache")]
@@ -219,6 +224,46 @@ struct Shared {
     store: Arc<dyn CacheStore>,
     stale_if_error: bool,
     counts: Counts,
+    /// The keys being fetched or revalidated now, each with the news of
+    /// its end: whether the answer was stored.
+    flights: Mutex<HashMap<CacheKey, watch::Receiver<Option<bool>>>>,
+}
+
+/// A request's place in the fetches of one key.
+pub(crate) enum Flight<'a> {
+    /// It fetches; the others wait until the guard is dropped.
+    Leader(FlightGuard<'a>),
+    /// Another fetches: wait for it, then look again (its answer was
+    /// stored) or go to the server too (it was not).
+    Wait(watch::Receiver<Option<bool>>),
+}
+
+/// Ends a fetch's flight when dropped, telling its waiters whether the
+/// answer was stored (not, if the fetch was cancelled).
+pub(crate) struct FlightGuard<'a> {
+    shared: &'a Shared,
+    key: CacheKey,
+    news: watch::Sender<Option<bool>>,
+    stored: bool,
+}
+
+impl FlightGuard<'_> {
+    /// The answer was stored: the waiters will find it.
+    pub(crate) fn stored(&mut self) {
+        self.stored = true;
+    }
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        self.shared
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
+        // No waiter left is fine.
+        let _ = self.news.send(Some(self.stored));
+    }
 }
 
 #[derive(Default)]
@@ -250,6 +295,7 @@ impl ResponseCache {
                 store,
                 stale_if_error: false,
                 counts: Counts::default(),
+                flights: Mutex::default(),
             }),
         }
     }
@@ -270,6 +316,7 @@ impl ResponseCache {
                 store: Arc::clone(&shared.store),
                 stale_if_error: on,
                 counts: Counts::default(),
+                flights: Mutex::default(),
             }),
         }
     }
@@ -300,6 +347,27 @@ impl ResponseCache {
 
     pub(crate) fn counts(&self) -> &Counts {
         &self.inner.counts
+    }
+
+    /// Joins the fetches of `key`: the first request to need the server
+    /// for it leads, the others wait for its answer instead of asking too.
+    pub(crate) fn flight(&self, key: &CacheKey) -> Flight<'_> {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(news) = flights.get(key) {
+            return Flight::Wait(news.clone());
+        }
+        let (news, receiver) = watch::channel(None);
+        flights.insert(key.clone(), receiver);
+        Flight::Leader(FlightGuard {
+            shared: &self.inner,
+            key: key.clone(),
+            news,
+            stored: false,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ fn example_binary(name: &str) -> PathBuf {
 #[test]
 fn the_sandbox_examples_run_and_print_their_results() {
     // Example, lines its output must hold.
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
             "battlenet_catalogue",
             &[
@@ -37,6 +37,13 @@ fn the_sandbox_examples_run_and_print_their_results() {
             &["account 2001 (5550001000)", "  page 3 of 3: 1 calls"],
         ),
         ("quickstart", &["Playable class 7 in en_US: Shaman"]),
+        (
+            "battlenet_scan",
+            &[
+                "scanned 600 answers of 200 documents: 400 from the cache, 200 from Battle.net, 0 revalidated",
+                "requests the sandbox received for items: 200",
+            ],
+        ),
     ];
     for (name, lines) in cases {
         let output = Command::new(example_binary(name))

@@ -10,7 +10,8 @@ use http::{Method, StatusCode};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 
 use crate::cache::{
-    CacheError, CacheKey, CacheStatus, CachedResponse, Counts, NoCache, ResponseCache,
+    CacheError, CacheKey, CacheStatus, CachedResponse, Counts, Flight, FlightGuard, NoCache,
+    ResponseCache,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
@@ -70,9 +71,20 @@ impl Cached {
         tracing::warn!(%error, "response cache store failed; going to the server");
     }
 
-    async fn keep(&self, key: &CacheKey, entry: CachedResponse) {
+    /// Stores `entry`; tells the flight's waiters it is there.
+    async fn keep(
+        &self,
+        key: &CacheKey,
+        entry: CachedResponse,
+        flight: Option<&mut FlightGuard<'_>>,
+    ) {
         match self.cache.store().put(key, Arc::new(entry)).await {
-            Ok(()) => Counts::add(&self.counts().stores),
+            Ok(()) => {
+                Counts::add(&self.counts().stores);
+                if let Some(flight) = flight {
+                    flight.stored();
+                }
+            }
             Err(error) => self.store_failed(&error),
         }
     }
@@ -82,11 +94,12 @@ impl Cached {
         &self,
         key: &CacheKey,
         request: HttpRequest,
+        flight: Option<&mut FlightGuard<'_>>,
     ) -> Result<HttpResponse, TransportError> {
         Counts::add(&self.counts().misses);
         let asked = RequestSeen::of(&request);
         let response = self.inner.send(request).await?;
-        self.store_answer(key, &asked, &response, self.clock.now())
+        self.store_answer(key, &asked, &response, self.clock.now(), flight)
             .await;
         Ok(marked(response, CacheStatus::Miss))
     }
@@ -97,6 +110,7 @@ impl Cached {
         asked: &http::Request<()>,
         response: &HttpResponse,
         now: SystemTime,
+        flight: Option<&mut FlightGuard<'_>>,
     ) {
         if !may_store_status(response.status()) {
             return;
@@ -119,7 +133,7 @@ impl Cached {
             headers: response.headers().clone(),
             body: response.body().clone(),
         };
-        self.keep(key, entry).await;
+        self.keep(key, entry, flight).await;
         tracing::debug!(cache = "stored", "api answer stored in the response cache");
     }
 
@@ -130,6 +144,7 @@ impl Cached {
         mut request: HttpRequest,
         stored: &CachedResponse,
         conditional: &http::request::Parts,
+        flight: Option<&mut FlightGuard<'_>>,
     ) -> Result<HttpResponse, TransportError> {
         for name in [IF_NONE_MATCH, IF_MODIFIED_SINCE] {
             if let Some(value) = conditional.headers.get(&name) {
@@ -169,7 +184,7 @@ impl Cached {
                     body: stored.body.clone(),
                 };
                 let served = answer(stored, parts, CacheStatus::Revalidated);
-                self.keep(key, entry).await;
+                self.keep(key, entry, flight).await;
                 Ok(served)
             }
             AfterResponse::Modified(..) if response.status() == StatusCode::NOT_MODIFIED => {
@@ -185,11 +200,11 @@ impl Cached {
                 *again.headers_mut() = asked.headers().clone();
                 again.headers_mut().remove(IF_NONE_MATCH);
                 again.headers_mut().remove(IF_MODIFIED_SINCE);
-                self.fetch(key, again).await
+                self.fetch(key, again, flight).await
             }
             AfterResponse::Modified(..) => {
                 Counts::add(&self.counts().misses);
-                self.store_answer(key, &asked, &response, now).await;
+                self.store_answer(key, &asked, &response, now, flight).await;
                 Ok(marked(response, CacheStatus::Miss))
             }
         }
@@ -209,20 +224,44 @@ impl HttpTransport for Cached {
         // replaced there, and must not reach the store meanwhile.
         request.headers_mut().remove(AUTHORIZATION);
         let key = CacheKey::new(&self.partition, request.method(), request.uri());
-        let Some(stored) = self.lookup(&key).await else {
-            return self.fetch(&key, request).await;
-        };
-        match stored.policy.before_request(&request, self.clock.now()) {
-            BeforeRequest::Fresh(parts) => {
-                Counts::add(&self.counts().hits);
-                tracing::debug!(cache = "hit", "api answer served from the response cache");
-                Ok(answer(&stored, parts, CacheStatus::Hit))
-            }
-            BeforeRequest::Stale {
-                request: conditional,
-                matches: true,
-            } => self.revalidate(&key, request, &stored, &conditional).await,
-            BeforeRequest::Stale { matches: false, .. } => self.fetch(&key, request).await,
+        loop {
+            let stale = match self.lookup(&key).await {
+                None => None,
+                Some(stored) => match stored.policy.before_request(&request, self.clock.now()) {
+                    BeforeRequest::Fresh(parts) => {
+                        Counts::add(&self.counts().hits);
+                        tracing::debug!(cache = "hit", "api answer served from the response cache");
+                        return Ok(answer(&stored, parts, CacheStatus::Hit));
+                    }
+                    BeforeRequest::Stale {
+                        request: conditional,
+                        matches: true,
+                    } => Some((stored, conditional)),
+                    BeforeRequest::Stale { matches: false, .. } => None,
+                },
+            };
+            let mut leading = match self.cache.flight(&key) {
+                Flight::Leader(guard) => Some(guard),
+                Flight::Wait(mut news) => {
+                    // Another request for this key is with the server.
+                    let stored = news
+                        .wait_for(Option::is_some)
+                        .await
+                        .is_ok_and(|news| *news == Some(true));
+                    if stored {
+                        continue;
+                    }
+                    // Its answer could not be kept: ask for ours.
+                    None
+                }
+            };
+            return match stale {
+                Some((stored, conditional)) => {
+                    self.revalidate(&key, request, &stored, &conditional, leading.as_mut())
+                        .await
+                }
+                None => self.fetch(&key, request, leading.as_mut()).await,
+            };
         }
     }
 }

@@ -108,6 +108,44 @@ async fn a_fresh_answer_is_served_from_the_cache() {
     assert!(stats.stored_bytes > first.body().len() as u64);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_for_one_document_at_once_send_one() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    session.access_token().await.unwrap();
+    let asks: Vec<_> = (0..16)
+        .map(|_| {
+            let (session, url) = (session.clone(), url(&sandbox, STATIC));
+            tokio::spawn(async move { session.get(url).send().await.unwrap() })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for ask in asks {
+        answers.push(ask.await.unwrap());
+    }
+    assert!(answers.iter().all(|a| a.status() == StatusCode::OK));
+    assert!(answers.iter().all(|a| a.body() == answers[0].body()));
+    assert_eq!(upstream(&sandbox, STATIC), 1, "one sent for sixteen");
+    let stats = cache.stats();
+    assert_eq!((stats.misses, stats.hits), (1, 15));
+
+    // An answer that cannot be kept: the others ask for theirs, none hangs.
+    let path = "data/wow/item/6?namespace=static-us";
+    sandbox.inject(scripted(path, "{}", &[("cache-control", "no-store")], 200).times(8));
+    let asks: Vec<_> = (0..8)
+        .map(|_| {
+            let (session, url) = (session.clone(), url(&sandbox, path));
+            tokio::spawn(async move { session.get(url).send().await.unwrap() })
+        })
+        .collect();
+    for ask in asks {
+        assert_eq!(ask.await.unwrap().status(), StatusCode::OK);
+    }
+    assert_eq!(upstream(&sandbox, path), 8);
+}
+
 #[tokio::test]
 async fn a_stale_answer_is_revalidated_and_a_304_refreshes_it() {
     let sandbox = battlenet().await;
