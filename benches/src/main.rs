@@ -7,6 +7,7 @@
 // A benchmark program: its table is its output, its progress goes to stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod cache;
 mod exchange;
 mod fast_path;
 mod get;
@@ -39,7 +40,8 @@ options:
   --build-times    also time clean release builds (slow: minutes)
   --no-python      skip the Python requests-oauthlib case
   --only CASES     run only these cases (comma-separated: get, exchange,
-                   cold-start, stampede, fast-path, memory), for profiling
+                   cold-start, stampede, fast-path, memory, cache), for
+                   profiling
   --get-impls IMPLS  only these GET implementations (comma-separated:
                    ours-hyper, ours-reqwest, raw-hyper, raw-reqwest,
                    oauth2-reqwest; and, not run otherwise, oauth-core's
@@ -97,6 +99,20 @@ fn main() -> ExitCode {
             }
             Err(message) => {
                 eprintln!("memory child: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let [flag, bound, requests] = args.as_slice()
+        && flag == cache::MEMORY_CHILD_FLAG
+    {
+        return match cache::memory_child(bound, requests) {
+            Ok(ratio) => {
+                println!("{ratio}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("cache memory child: {message}");
                 ExitCode::FAILURE
             }
         };
@@ -194,6 +210,10 @@ struct Sizes {
     stampede_tasks: usize,
     memory_users: usize,
     fast_path_calls: u32,
+    /// Distinct documents of the cached scan, each asked for three times.
+    scan_documents: u64,
+    cache_hits: u32,
+    cache_memory_requests: u32,
 }
 
 impl Sizes {
@@ -209,6 +229,10 @@ impl Sizes {
             stampede_tasks: 10_000,
             memory_users: 100_000,
             fast_path_calls: 1_000_000 * u32::try_from(scale).unwrap_or(1),
+            scan_documents: 200 * u64::try_from(scale).unwrap_or(1),
+            cache_hits: 2_000 * u32::try_from(scale).unwrap_or(1),
+            // What the target speaks of.
+            cache_memory_requests: 100_000,
         }
     }
 }
@@ -312,6 +336,33 @@ fn run(options: &Options) -> Result<(), String> {
                 .fast_path
                 .push(fast_path::measure(&fast_session, sizes.fast_path_calls)?);
         }
+        if options.runs("cache") {
+            let seed = u64::try_from(round).unwrap_or(0);
+            for store in cache::Store::ALL {
+                let sample =
+                    runtime.block_on(cache::scan(store, &server, sizes.scan_documents, 3, seed))?;
+                results.cache_scan(store).push(sample);
+            }
+            for store in [cache::Store::Memory, cache::Store::Sqlite] {
+                let micros = runtime.block_on(cache::hit_cpu(store, &server, sizes.cache_hits))?;
+                results.cache_hit(store).push(micros);
+            }
+            let none = runtime.block_on(cache::misses(
+                cache::Store::None,
+                &server,
+                sizes.scan_documents,
+            ))?;
+            let memory = runtime.block_on(cache::misses(
+                cache::Store::Memory,
+                &server,
+                sizes.scan_documents,
+            ))?;
+            results.cache_miss.push(memory / none);
+            results.cache_memory.push(cache::memory_at_bound(
+                64 << 20,
+                sizes.cache_memory_requests,
+            )?);
+        }
         for kind in memory::Kind::ALL
             .into_iter()
             .filter(|_| options.runs("memory"))
@@ -364,7 +415,8 @@ fn sizes_note(sizes: &Sizes) -> String {
         "GETs per run: {} at concurrency 1, 32 × {} at concurrency 32, {} for Python \
          (after 20 per task to warm up); {} exchanges per run (after 10); {} cold starts \
          per run; {} tasks in the stampede; {} users in the memory case; {} calls per \
-         fast-path run.",
+         fast-path run; {} distinct documents in the cached scan (each asked for three \
+         times), {} hits per cache-hit run, {} requests in the cache memory case.",
         sizes.get_c1,
         sizes.get_c32_per_task,
         sizes.python_gets,
@@ -373,5 +425,8 @@ fn sizes_note(sizes: &Sizes) -> String {
         sizes.stampede_tasks,
         sizes.memory_users,
         sizes.fast_path_calls,
+        sizes.scan_documents,
+        sizes.cache_hits,
+        sizes.cache_memory_requests,
     )
 }

@@ -135,6 +135,21 @@ impl Server {
             .map_err(|_| format!("the sandbox process counted {answer:?}"))
     }
 
+    /// Makes each API answer wait this long, as a server that far away.
+    pub(crate) fn set_api_latency(&self, latency: Duration) -> Result<(), String> {
+        self.ask(&format!("latency {}", latency.as_millis()))
+            .map(drop)
+    }
+
+    /// How many requests the sandbox has logged whose path starts with
+    /// `prefix`, since it last forgot them.
+    pub(crate) fn requests_under(&self, prefix: &str) -> Result<usize, String> {
+        let answer = self.ask(&format!("requests {prefix}"))?;
+        answer
+            .parse()
+            .map_err(|_| format!("the sandbox process counted {answer:?}"))
+    }
+
     /// The CPU time the sandbox process has used so far.
     pub(crate) fn cpu(&self) -> Result<Duration, String> {
         let answer = self.ask("cpu")?;
@@ -205,6 +220,19 @@ pub(crate) fn child() -> Result<(), String> {
                 Err(_) => format!("error bad milliseconds {millis:?}"),
             },
             ["token-requests"] => sandbox.token_requests(Grant::ClientCredentials).to_string(),
+            ["latency", millis] => match millis.parse() {
+                Ok(millis) => {
+                    sandbox.set_api_latency(Duration::from_millis(millis));
+                    "ok".to_owned()
+                }
+                Err(_) => format!("error bad milliseconds {millis:?}"),
+            },
+            ["requests", prefix] => sandbox
+                .requests()
+                .iter()
+                .filter(|request| request.path.starts_with(prefix))
+                .count()
+                .to_string(),
             ["cpu"] => crate::stats::nanos(crate::stats::process_cpu()).to_string(),
             _ => format!("error unknown command {line:?}"),
         };

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ pub struct SandboxBuilder {
     scopes: Option<Vec<String>>,
     oauth_port: u16,
     api_port: u16,
+    api_latency: Duration,
 }
 
 impl SandboxBuilder {
@@ -67,6 +69,14 @@ impl SandboxBuilder {
     /// [`Profile::default_scopes`]).
     pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// How long each API answer waits before it is sent (real time), as a
+    /// server that far away answers; default none. See
+    /// [`Sandbox::set_api_latency`].
+    pub fn api_latency(mut self, latency: Duration) -> Self {
+        self.api_latency = latency;
         self
     }
 
@@ -111,6 +121,7 @@ impl SandboxBuilder {
             state: Mutex::new(State::new(self.clients, self.users)),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(FaultBook::default()),
+            api_latency: AtomicU64::new(nanos(self.api_latency)),
         });
         let tasks = vec![
             tokio::spawn(server::accept_loop(
@@ -127,6 +138,10 @@ impl SandboxBuilder {
             api_addr,
         })
     }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn base_url(addr: SocketAddr) -> io::Result<Url> {
@@ -206,6 +221,14 @@ impl Sandbox {
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
         self.shared.log().clear();
+    }
+
+    /// Makes each API answer wait this long (real time) from now on, as a
+    /// server that far away answers: the OAuth listener is not delayed.
+    pub fn set_api_latency(&self, latency: Duration) {
+        self.shared
+            .api_latency
+            .store(nanos(latency), Ordering::Relaxed);
     }
 
     /// Moves the sandbox clock forward: codes and tokens expire, rate-limit

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -136,6 +137,10 @@ async fn handle(
         headers: parts.headers,
         body,
     };
+    let latency = shared.api_latency.load(Ordering::Relaxed);
+    if kind == Listener::Api && latency > 0 {
+        tokio::time::sleep(Duration::from_nanos(latency)).await;
+    }
     let fault = shared.faults().take(&request.path);
     let mut extras = Extras { quirk: None };
     match fault {

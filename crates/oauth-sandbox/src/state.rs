@@ -2,6 +2,7 @@
 //! tokens, counters and the adjustable clock.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) faults: Mutex<FaultBook>,
+    /// How long each API answer waits (real time), in nanoseconds.
+    pub(crate) api_latency: AtomicU64,
 }
 
 impl Shared {

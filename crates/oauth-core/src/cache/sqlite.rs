@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 use http_cache_semantics::CachePolicy;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{CacheError, CacheKey, CacheStore, CachedResponse};
 
@@ -30,11 +30,22 @@ const USE_GRANULARITY_SECS: i64 = 60;
 /// The file holds API answers as they came, users' own included: keep it
 /// where only the application can read it.
 pub struct SqliteCache {
-    connection: Arc<Mutex<Connection>>,
+    /// A few connections, so reads run side by side (WAL lets them).
+    connections: Arc<[Mutex<Connection>]>,
     path: PathBuf,
     max_bytes: u64,
+    /// The bytes held, as this process counts them; read again from the
+    /// file every [`RECOUNT_EVERY`] writes and before evicting, since
+    /// other processes write too.
     bytes: Arc<AtomicU64>,
+    writes: Arc<AtomicU64>,
 }
+
+/// Connections per store.
+const CONNECTIONS: usize = 4;
+
+/// How many writes go by between two counts of the file's bytes.
+const RECOUNT_EVERY: u64 = 128;
 
 /// What is stored beside the body: the policy, the status and the headers.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -55,18 +66,28 @@ impl SqliteCache {
     /// instead.
     pub fn open(path: impl AsRef<Path>, max_bytes: u64) -> Result<Self, CacheError> {
         let path = path.as_ref().to_path_buf();
-        let connection = Connection::open(&path).map_err(|e| store_error(&path, &e))?;
-        prepare(&connection).map_err(|e| classify(&path, &e))?;
-        let bytes: i64 = connection
-            .query_row("SELECT COALESCE(SUM(size), 0) FROM entries", [], |row| {
-                row.get(0)
-            })
-            .map_err(|e| classify(&path, &e))?;
+        let mut connections = Vec::with_capacity(CONNECTIONS);
+        for _ in 0..CONNECTIONS {
+            let connection = Connection::open(&path).map_err(|e| store_error(&path, &e))?;
+            if connections.is_empty() {
+                prepare(&connection).map_err(|e| classify(&path, &e))?;
+            } else {
+                tune(&connection).map_err(|e| classify(&path, &e))?;
+            }
+            connections.push(Mutex::new(connection));
+        }
+        let bytes = {
+            let first = connections[0]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            total(&first).map_err(|e| classify(&path, &e))?
+        };
         Ok(SqliteCache {
-            connection: Arc::new(Mutex::new(connection)),
+            connections: connections.into(),
             path,
             max_bytes,
-            bytes: Arc::new(AtomicU64::new(u64::try_from(bytes).unwrap_or(0))),
+            bytes: Arc::new(AtomicU64::new(bytes)),
+            writes: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -107,15 +128,24 @@ impl SqliteCache {
         &self.path
     }
 
-    /// Runs `work` on the connection on tokio's blocking pool.
+    /// Runs `work` on a free connection (or, when none is, the next one
+    /// when it frees) on tokio's blocking pool.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection, &Path) -> Result<T, CacheError> + Send + 'static,
     ) -> Result<T, CacheError> {
-        let connection = Arc::clone(&self.connection);
+        let connections = Arc::clone(&self.connections);
         let path = self.path.clone();
+        let turn = usize::try_from(self.writes.load(Ordering::Relaxed)).unwrap_or(0);
         tokio::task::spawn_blocking(move || {
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut connection = connections
+                .iter()
+                .find_map(|connection| connection.try_lock().ok())
+                .unwrap_or_else(|| {
+                    connections[turn % connections.len()]
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                });
             work(&mut connection, &path)
         })
         .await
@@ -123,14 +153,30 @@ impl SqliteCache {
     }
 }
 
-/// The pragmas and the table.
-fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+/// The bytes the file's entries take, as stored.
+fn total(connection: &Connection) -> rusqlite::Result<u64> {
+    let total: i64 =
+        connection.query_row("SELECT COALESCE(SUM(size), 0) FROM entries", [], |row| {
+            row.get(0)
+        })?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// A connection's own settings: how long to wait for another writer, and
+/// commits that reach the disk at checkpoints (WAL keeps the file sound
+/// after a crash; a cache may lose its last answers).
+fn tune(connection: &Connection) -> rusqlite::Result<()> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.execute_batch("PRAGMA synchronous = NORMAL;")
+}
+
+/// The file's settings and table, with the first connection's own.
+fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    tune(connection)?;
     // `journal_mode` answers with the mode set.
     let _: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     connection.execute_batch(
-        "PRAGMA synchronous = NORMAL;
-         CREATE TABLE IF NOT EXISTS entries (
+        "CREATE TABLE IF NOT EXISTS entries (
              key TEXT PRIMARY KEY NOT NULL,
              meta TEXT NOT NULL,
              body BLOB NOT NULL,
@@ -225,6 +271,10 @@ impl CacheStore for SqliteCache {
         let key = key.clone();
         let max_bytes = self.max_bytes;
         let bytes = Arc::clone(&self.bytes);
+        let recount = self
+            .writes
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(RECOUNT_EVERY);
         self.run(move |connection, path| {
             let size = u64::try_from(entry.size() + key.as_str().len()).unwrap_or(u64::MAX);
             if size > max_bytes / 8 {
@@ -236,8 +286,19 @@ impl CacheStore for SqliteCache {
                 headers: entry.headers.clone(),
             })
             .map_err(|e| CacheError::Store(format!("an entry cannot be written: {e}")))?;
-            let size = i64::try_from(size).unwrap_or(i64::MAX);
-            let transaction = connection.transaction().map_err(|e| classify(path, &e))?;
+            // The write lock from the start: a read that turns into a write
+            // cannot wait for another connection's write, and would fail.
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| classify(path, &e))?;
+            let replaced: Option<i64> = transaction
+                .prepare_cached("SELECT size FROM entries WHERE key = ?1")
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![key.as_str()], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(|e| classify(path, &e))?;
             transaction
                 .prepare_cached(
                     "INSERT INTO entries (key, meta, body, size, used) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -246,36 +307,49 @@ impl CacheStore for SqliteCache {
                          size = excluded.size, used = excluded.used",
                 )
                 .and_then(|mut statement| {
-                    statement.execute(params![key.as_str(), meta, entry.body, size, now_secs()])
+                    statement.execute(params![
+                        key.as_str(),
+                        meta,
+                        entry.body,
+                        i64::try_from(size).unwrap_or(i64::MAX),
+                        now_secs()
+                    ])
                 })
                 .map_err(|e| classify(path, &e))?;
-            // Other processes write too: the total is read back, and the
-            // least recently used entries go until it fits.
-            let mut total: i64 = transaction
-                .query_row("SELECT COALESCE(SUM(size), 0) FROM entries", [], |row| {
-                    row.get(0)
-                })
-                .map_err(|e| classify(path, &e))?;
-            let bound = i64::try_from(max_bytes).unwrap_or(i64::MAX);
-            while total > bound {
-                let oldest: Option<(String, i64)> = transaction
-                    .query_row(
-                        "SELECT key, size FROM entries WHERE key <> ?1 ORDER BY used, rowid LIMIT 1",
-                        params![key.as_str()],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
+            let replaced = u64::try_from(replaced.unwrap_or(0)).unwrap_or(0);
+            let mut held = (bytes.load(Ordering::Relaxed) + size).saturating_sub(replaced);
+            // Other processes write too: before evicting (and now and
+            // then), the file's own count.
+            if recount || held > max_bytes {
+                held = total(&transaction).map_err(|e| classify(path, &e))?;
+            }
+            while held > max_bytes {
+                let oldest: Vec<(String, i64)> = transaction
+                    .prepare_cached(
+                        "SELECT key, size FROM entries WHERE key <> ?1 ORDER BY used, rowid LIMIT 32",
                     )
-                    .optional()
+                    .and_then(|mut statement| {
+                        statement
+                            .query_map(params![key.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?
+                            .collect()
+                    })
                     .map_err(|e| classify(path, &e))?;
-                let Some((oldest, size)) = oldest else {
+                if oldest.is_empty() {
                     break;
-                };
-                transaction
-                    .execute("DELETE FROM entries WHERE key = ?1", params![oldest])
-                    .map_err(|e| classify(path, &e))?;
-                total -= size;
+                }
+                for (oldest, size) in oldest {
+                    if held <= max_bytes {
+                        break;
+                    }
+                    transaction
+                        .prepare_cached("DELETE FROM entries WHERE key = ?1")
+                        .and_then(|mut statement| statement.execute(params![oldest]))
+                        .map_err(|e| classify(path, &e))?;
+                    held = held.saturating_sub(u64::try_from(size).unwrap_or(0));
+                }
             }
             transaction.commit().map_err(|e| classify(path, &e))?;
-            bytes.store(u64::try_from(total).unwrap_or(0), Ordering::Relaxed);
+            bytes.store(held, Ordering::Relaxed);
             Ok(())
         })
         .await
@@ -286,14 +360,13 @@ impl CacheStore for SqliteCache {
         let bytes = Arc::clone(&self.bytes);
         self.run(move |connection, path| {
             connection
-                .execute("DELETE FROM entries WHERE key = ?1", params![key.as_str()])
+                .prepare_cached("DELETE FROM entries WHERE key = ?1")
+                .and_then(|mut statement| statement.execute(params![key.as_str()]))
                 .map_err(|e| classify(path, &e))?;
-            let total: i64 = connection
-                .query_row("SELECT COALESCE(SUM(size), 0) FROM entries", [], |row| {
-                    row.get(0)
-                })
-                .map_err(|e| classify(path, &e))?;
-            bytes.store(u64::try_from(total).unwrap_or(0), Ordering::Relaxed);
+            bytes.store(
+                total(connection).map_err(|e| classify(path, &e))?,
+                Ordering::Relaxed,
+            );
             Ok(())
         })
         .await

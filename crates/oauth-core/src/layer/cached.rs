@@ -241,7 +241,18 @@ impl HttpTransport for Cached {
                 },
             };
             let mut leading = match self.cache.flight(&key) {
-                Flight::Leader(guard) => Some(guard),
+                Flight::Leader(guard) => {
+                    // Another request's flight may have ended, its answer
+                    // stored, between the look above and now.
+                    if let Some(stored) = self.lookup(&key).await
+                        && let BeforeRequest::Fresh(parts) =
+                            stored.policy.before_request(&request, self.clock.now())
+                    {
+                        Counts::add(&self.counts().hits);
+                        return Ok(answer(&stored, parts, CacheStatus::Hit));
+                    }
+                    Some(guard)
+                }
                 Flight::Wait(mut news) => {
                     // Another request for this key is with the server.
                     let stored = news

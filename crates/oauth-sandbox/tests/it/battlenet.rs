@@ -556,3 +556,29 @@ async fn battlenet_discovery() {
     .await;
     assert_eq!(reply.status, 404);
 }
+
+#[tokio::test]
+async fn api_answers_wait_for_the_latency_set_and_oauth_answers_do_not() {
+    let sandbox = battlenet().await;
+    let auth = bearer(&app_token(&sandbox, None).await);
+    let index = at(
+        sandbox.api_url(),
+        "/data/wow/token/index?namespace=dynamic-us",
+    );
+    sandbox.set_api_latency(Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    assert_eq!(get(&index, &[("authorization", &auth)]).await.status, 200);
+    assert!(started.elapsed() >= Duration::from_secs(1), "API delayed");
+    // A token is not: the OAuth host is another server. (Far below the
+    // latency even on a busy machine.)
+    let started = std::time::Instant::now();
+    app_token(&sandbox, None).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "OAuth not delayed"
+    );
+    sandbox.set_api_latency(Duration::ZERO);
+    let started = std::time::Instant::now();
+    assert_eq!(get(&index, &[("authorization", &auth)]).await.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(1), "back to none");
+}
