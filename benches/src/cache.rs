@@ -14,7 +14,6 @@
 //!   documents of 0.5–4 KiB in a child process, through the cache layer
 //!   over an in-process answerer; resident memory against the bound.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -114,6 +113,19 @@ fn shuffled(mut items: Vec<u64>, seed: u64) -> Vec<u64> {
     items
 }
 
+/// The token fetched and a connection made, outside the scanned documents.
+async fn warm_up(client: &BattleNetClient) -> Result<(), String> {
+    let _: Value = client
+        .get(
+            "/data/wow/token/index",
+            None,
+            Namespace::dynamic(Region::Us),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Asks for each item of `asks` with 32 tasks; the time it took.
 async fn ask_all(client: &BattleNetClient, asks: Vec<u64>) -> Result<f64, String> {
     let asks = Arc::new(asks);
@@ -158,15 +170,7 @@ pub(crate) async fn scan(
     let dir = temp_dir("scan")?;
     let cache = store.cache(&dir)?;
     let client = client(server, cache.clone())?;
-    // The token first, outside the scanned documents.
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    warm_up(&client).await?;
     server.forget_requests()?;
     server.set_api_latency(SCAN_LATENCY)?;
     let asks = shuffled(
@@ -229,14 +233,7 @@ pub(crate) async fn hit_cpu(store: Store, server: &Server, calls: u32) -> Result
 pub(crate) async fn misses(store: Store, server: &Server, distinct: u64) -> Result<f64, String> {
     let dir = temp_dir("misses")?;
     let client = client(server, store.cache(&dir)?)?;
-    let _: Value = client
-        .get(
-            "/data/wow/token/index",
-            None,
-            Namespace::dynamic(Region::Us),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    warm_up(&client).await?;
     let millis = ask_all(&client, (1..=distinct).collect()).await?;
     server.forget_requests()?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -246,23 +243,7 @@ pub(crate) async fn misses(store: Store, server: &Server, distinct: u64) -> Resu
 /// The memory store's resident bytes at its bound, against the bound: runs
 /// [`memory_child`] in a fresh process.
 pub(crate) fn memory_at_bound(bound: u64, requests: u32) -> Result<f64, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let output = Command::new(exe)
-        .args([MEMORY_CHILD_FLAG, &bound.to_string(), &requests.to_string()])
-        .output()
-        .map_err(|e| format!("cannot run the cache memory child: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "the cache memory child failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout
-        .trim()
-        .parse()
-        .map_err(|e| format!("the cache memory child printed `{}`: {e}", stdout.trim()))
+    crate::memory::child_number(&[MEMORY_CHILD_FLAG, &bound.to_string(), &requests.to_string()])
 }
 
 /// The flag that makes this program the cache memory child.

@@ -54,14 +54,22 @@ impl Kind {
 /// Runs the measurement of `kind` in a child process: resident bytes per
 /// user.
 pub(crate) fn measure(kind: Kind, users: usize) -> Result<f64, String> {
+    child_number(&["--memory-child", kind.arg(), &users.to_string()])
+}
+
+/// Runs this program with `args` in a fresh process (so memory freed by
+/// earlier cases cannot hide new allocations) and reads the one number it
+/// prints.
+pub(crate) fn child_number(args: &[&str]) -> Result<f64, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let output = Command::new(exe)
-        .args(["--memory-child", kind.arg(), &users.to_string()])
+        .args(args)
         .output()
-        .map_err(|e| format!("cannot run the memory child: {e}"))?;
+        .map_err(|e| format!("cannot run `{}`: {e}", args.join(" ")))?;
     if !output.status.success() {
         return Err(format!(
-            "the memory child failed ({}): {}",
+            "`{}` failed ({}): {}",
+            args.join(" "),
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         ));
@@ -70,7 +78,7 @@ pub(crate) fn measure(kind: Kind, users: usize) -> Result<f64, String> {
     stdout
         .trim()
         .parse()
-        .map_err(|e| format!("the memory child printed `{}`: {e}", stdout.trim()))
+        .map_err(|e| format!("`{}` printed `{}`: {e}", args.join(" "), stdout.trim()))
 }
 
 /// The child's side: builds `users` stored sessions of `kind` and returns
