@@ -145,29 +145,29 @@ impl Stack {
         self.limiter.as_ref()
     }
 
-    /// The layers around `transport`, presenting `tokens`' token.
+    /// The layers around `transport`, presenting `tokens`' token; a cache
+    /// keeps the answers apart by `partition` (whose token it is).
     pub(crate) fn build(
         &self,
         tokens: Arc<Tokens>,
         clock: Arc<dyn Clock>,
         transport: Arc<dyn HttpTransport>,
+        partition: Option<&str>,
     ) -> Arc<dyn HttpTransport> {
         let mut stack = transport;
         if let Some(limiter) = &self.limiter {
             stack = Arc::new(RateLimit::new(limiter.clone(), stack));
         }
-        #[cfg(feature = "cache")]
-        let partition = tokens.cache_partition().to_owned();
         stack = Arc::new(Bearer::from_tokens(tokens, stack));
         if self.retry.max_attempts > 1 {
             stack = Arc::new(Retry::new(self.retry.clone(), stack).clock(Arc::clone(&clock)));
         }
         #[cfg(feature = "cache")]
-        if let Some(cache) = &self.cache {
-            stack = Arc::new(Cached::new(cache.clone(), &partition, stack).clock(clock));
+        if let (Some(cache), Some(partition)) = (&self.cache, partition) {
+            stack = Arc::new(Cached::new(cache.clone(), partition, stack).clock(clock));
         }
         #[cfg(not(feature = "cache"))]
-        drop(clock);
+        let _ = (clock, partition);
         if let Some(total) = self.total_timeout {
             stack = Arc::new(Timeout::new(total, stack));
         }

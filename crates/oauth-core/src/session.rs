@@ -103,9 +103,6 @@ pub(crate) struct Tokens {
     /// The renewal under way, if one is. Held only to look and to swap,
     /// never across an await.
     flight: Mutex<Option<watch::Receiver<Option<Outcome>>>>,
-    /// Whose answers this session's are, for a response cache.
-    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
-    partition: String,
 }
 
 /// A session's API path: the layers, and what they were built of.
@@ -251,6 +248,7 @@ pub struct SessionBuilder {
 /// Whom a session's token stands for, which decides who may share its
 /// cached answers.
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "cache"), allow(dead_code))]
 enum Owner {
     /// The application itself (client credentials) of this client id.
     App(String),
@@ -357,7 +355,18 @@ impl SessionBuilder {
             .token
             .map(|token| Cached::new(token, self.skew, now).map(Arc::new))
             .transpose()?;
-        let partition = partition(&self.owner, self.key_given.then_some(&*self.key))?;
+        // Whose answers this session's are, for a response cache: made only
+        // for a stack that has one.
+        #[cfg(feature = "cache")]
+        let partition = match self.stack.response_cache() {
+            Some(_) => Some(partition(
+                &self.owner,
+                self.key_given.then_some(&*self.key),
+            )?),
+            None => None,
+        };
+        #[cfg(not(feature = "cache"))]
+        let partition: Option<String> = None;
         let tokens = Arc::new(Tokens {
             source: self.source,
             store: self.store,
@@ -367,11 +376,13 @@ impl SessionBuilder {
             on_token_change: self.on_token_change,
             current: ArcSwapOption::new(current),
             flight: Mutex::new(None),
-            partition,
         });
-        let layers = self
-            .stack
-            .build(Arc::clone(&tokens), self.clock, Arc::clone(&self.transport));
+        let layers = self.stack.build(
+            Arc::clone(&tokens),
+            self.clock,
+            Arc::clone(&self.transport),
+            partition.as_deref(),
+        );
         Ok(Session {
             tokens,
             api: Arc::new(Api {
@@ -589,12 +600,6 @@ impl Tokens {
         &self.key
     }
 
-    /// Whose answers this session's are, for a response cache.
-    #[cfg(feature = "cache")]
-    pub(crate) fn cache_partition(&self) -> &str {
-        &self.partition
-    }
-
     /// As [`Session::access_token`].
     pub(crate) async fn access_token(&self) -> Result<CurrentToken, Error> {
         if let Some(token) = self.fresh_cached(None) {
@@ -760,6 +765,7 @@ impl Tokens {
 /// user (named by an explicit store key), and otherwise by no other
 /// session (a random name, so that no other session or process, now or
 /// later, can pick it).
+#[cfg(feature = "cache")]
 fn partition(owner: &Owner, key: Option<&str>) -> Result<String, Error> {
     Ok(match (owner, key) {
         (Owner::App(client_id), _) => format!("app:{client_id}"),

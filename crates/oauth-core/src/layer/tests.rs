@@ -36,7 +36,12 @@ fn session() -> Session {
 /// The layers of a stack, outermost first, as its `Debug` names them.
 fn layers(stack: &Stack) -> Vec<&'static str> {
     let session = session();
-    let built = stack.build(session.tokens(), Arc::new(ManualClock::new()), refusing());
+    let built = stack.build(
+        session.tokens(),
+        Arc::new(ManualClock::new()),
+        refusing(),
+        Some("app:cli"),
+    );
     let shown = format!("{built:?}");
     ["Timeout", "Retry", "Bearer", "RateLimit", "FnTransport"]
         .into_iter()
