@@ -133,6 +133,9 @@
 //! # Feature flags
 //! - `reqwest` (default): oauth-core's reqwest transport.
 //! - `hyper`: oauth-core's hyper transport.
+//! - `cache` (default): [`BattleNetClientBuilder::cache`], a response cache
+//!   by HTTP's rules (oauth-core's `cache`): game data asked for again is
+//!   served from it while fresh and revalidated with a `304` after.
 //! - `blocking`: [`blocking::BattleNetClient`], a blocking client for
 //!   scripts (its own runtime on a background thread), and `wait()` on
 //!   every catalogue call.

@@ -212,6 +212,12 @@
 //!   app (RFC 8252), opening the system browser when there is one.
 //! - `blocking`: [`blocking::Runtime`], a runtime on a background thread
 //!   for the blocking clients of provider crates.
+//! - `cache`: [`cache::ResponseCache`], API answers kept and served by
+//!   HTTP's caching rules as a layer of the call stack
+//!   ([`layer::Stack::cache`]), in memory by default.
+//! - `sqlite-cache`: `cache::SqliteCache`, the response cache in one SQLite
+//!   file (SQLite compiled in), kept across restarts and shared by the
+//!   processes of a host.
 //!
 //! With no default features the crate builds without any HTTP client; bring
 //! your own transport.

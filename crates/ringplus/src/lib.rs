@@ -87,6 +87,9 @@
 //! - `blocking`: [`blocking::OAuthHandler`] and [`blocking::Api`], every
 //!   method of the handler and the API for scripts without async (a
 //!   runtime of their own on a background thread).
+//! - `cache`: `OAuthHandlerBuilder::cache`, a response cache by HTTP's
+//!   rules (oauth-core's `cache`), its answers kept for the handler's own
+//!   user.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
