@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_cache_semantics::CachePolicy;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -47,13 +47,41 @@ const CONNECTIONS: usize = 4;
 /// How many writes go by between two counts of the file's bytes.
 const RECOUNT_EVERY: u64 = 128;
 
-/// What is stored beside the body: the policy, the status and the headers.
+/// What is stored beside the headers and the body: the policy (in its
+/// crate's serde form) and the status.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Meta {
     policy: CachePolicy,
     status: u16,
-    #[serde(with = "http_serde::header_map")]
-    headers: HeaderMap,
+}
+
+/// The headers as `name NUL value LF` for each: a header value can hold
+/// neither byte, and this reads back in a fraction of the time JSON takes.
+fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
+    let mut out = Vec::with_capacity(headers.len() * 48);
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.push(0);
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+fn decode_headers(bytes: &[u8]) -> Result<HeaderMap, CacheError> {
+    let corrupt = |what: &str| CacheError::Corrupt(format!("an entry's headers: {what}"));
+    let mut headers = HeaderMap::new();
+    for line in bytes.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
+        let split = line
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| corrupt("a header without a value"))?;
+        let (name, value) = (&line[..split], &line[split + 1..]);
+        let name = HeaderName::from_bytes(name).map_err(|_| corrupt("an invalid name"))?;
+        let value = HeaderValue::from_bytes(value).map_err(|_| corrupt("an invalid value"))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
 }
 
 impl SqliteCache {
@@ -179,6 +207,7 @@ fn prepare(connection: &Connection) -> rusqlite::Result<()> {
         "CREATE TABLE IF NOT EXISTS entries (
              key TEXT PRIMARY KEY NOT NULL,
              meta TEXT NOT NULL,
+             headers BLOB NOT NULL,
              body BLOB NOT NULL,
              size INTEGER NOT NULL,
              used INTEGER NOT NULL
@@ -220,7 +249,7 @@ fn classify(path: &Path, error: &rusqlite::Error) -> CacheError {
     }
 }
 
-fn read_entry(meta: &str, body: Vec<u8>) -> Result<CachedResponse, CacheError> {
+fn read_entry(meta: &str, headers: &[u8], body: Vec<u8>) -> Result<CachedResponse, CacheError> {
     let meta: Meta = serde_json::from_str(meta)
         .map_err(|e| CacheError::Corrupt(format!("an entry cannot be read back: {e}")))?;
     let status = StatusCode::from_u16(meta.status)
@@ -228,7 +257,7 @@ fn read_entry(meta: &str, body: Vec<u8>) -> Result<CachedResponse, CacheError> {
     Ok(CachedResponse {
         policy: meta.policy,
         status,
-        headers: meta.headers,
+        headers: decode_headers(headers)?,
         body,
     })
 }
@@ -239,20 +268,21 @@ impl CacheStore for SqliteCache {
         let key = key.clone();
         self.run(move |connection, path| {
             let row = connection
-                .prepare_cached("SELECT meta, body, used FROM entries WHERE key = ?1")
+                .prepare_cached("SELECT meta, headers, body, used FROM entries WHERE key = ?1")
                 .and_then(|mut statement| {
                     statement
                         .query_row(params![key.as_str()], |row| {
                             Ok((
                                 row.get::<_, String>(0)?,
                                 row.get::<_, Vec<u8>>(1)?,
-                                row.get::<_, i64>(2)?,
+                                row.get::<_, Vec<u8>>(2)?,
+                                row.get::<_, i64>(3)?,
                             ))
                         })
                         .optional()
                 })
                 .map_err(|e| classify(path, &e))?;
-            let Some((meta, body, used)) = row else {
+            let Some((meta, headers, body, used)) = row else {
                 return Ok(None);
             };
             let now = now_secs();
@@ -262,7 +292,7 @@ impl CacheStore for SqliteCache {
                     .and_then(|mut statement| statement.execute(params![key.as_str(), now]))
                     .map_err(|e| classify(path, &e))?;
             }
-            read_entry(&meta, body).map(|entry| Some(Arc::new(entry)))
+            read_entry(&meta, &headers, body).map(|entry| Some(Arc::new(entry)))
         })
         .await
     }
@@ -283,7 +313,6 @@ impl CacheStore for SqliteCache {
             let meta = serde_json::to_string(&Meta {
                 policy: entry.policy.clone(),
                 status: entry.status.as_u16(),
-                headers: entry.headers.clone(),
             })
             .map_err(|e| CacheError::Store(format!("an entry cannot be written: {e}")))?;
             // The write lock from the start: a read that turns into a write
@@ -301,15 +330,17 @@ impl CacheStore for SqliteCache {
                 .map_err(|e| classify(path, &e))?;
             transaction
                 .prepare_cached(
-                    "INSERT INTO entries (key, meta, body, size, used) VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO entries (key, meta, headers, body, size, used)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (key) DO UPDATE SET
-                         meta = excluded.meta, body = excluded.body,
-                         size = excluded.size, used = excluded.used",
+                         meta = excluded.meta, headers = excluded.headers,
+                         body = excluded.body, size = excluded.size, used = excluded.used",
                 )
                 .and_then(|mut statement| {
                     statement.execute(params![
                         key.as_str(),
                         meta,
+                        encode_headers(&entry.headers),
                         entry.body,
                         i64::try_from(size).unwrap_or(i64::MAX),
                         now_secs()
