@@ -417,3 +417,31 @@ impl std::fmt::Debug for SqliteCache {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_read_back_as_written_and_damage_is_typed() {
+        let mut headers = HeaderMap::new();
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        headers.insert(
+            "x-latin",
+            HeaderValue::from_bytes(b"caf\xe9").expect("opaque bytes"),
+        );
+        headers.insert("etag", HeaderValue::from_static("\"v1\""));
+        assert_eq!(
+            decode_headers(&encode_headers(&headers)).ok(),
+            Some(headers)
+        );
+        assert_eq!(decode_headers(b"").ok(), Some(HeaderMap::new()));
+        for damaged in [&b"etag\n"[..], b"bad name\0x\n", b"etag\0a\x01b\n"] {
+            assert!(
+                matches!(decode_headers(damaged), Err(CacheError::Corrupt(_))),
+                "{damaged:?}"
+            );
+        }
+    }
+}
