@@ -85,7 +85,7 @@ pub enum CacheStatus {
 /// headers differ from the stored answer's request is not served it: it
 /// goes to the server, and its answer replaces the stored one.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct CacheKey(Arc<str>);
+pub struct CacheKey(String);
 
 impl CacheKey {
     /// The key of `method` and `uri` for the identity `partition`.
@@ -116,7 +116,7 @@ impl CacheKey {
             key.push('?');
             key.push_str(query);
         }
-        CacheKey(key.into())
+        CacheKey(key)
     }
 
     /// The key as text: the partition, the method and the URL, separated
