@@ -821,3 +821,35 @@ async fn api_calls_without_a_token_say_so() {
     assert!(err.needs_authorization());
     assert!(sandbox.requests().is_empty());
 }
+
+/// With the response cache on: RingPlus sends no caching headers, so no
+/// answer is kept, every read reaches the server and a change is seen at
+/// once.
+#[cfg(feature = "cache")]
+#[tokio::test]
+async fn with_the_cache_on_an_account_is_read_fresh_after_a_change() {
+    let sandbox = sandbox(true).await;
+    let cache = oauth_core::cache::ResponseCache::memory(1 << 20);
+    let auth = builder(&sandbox)
+        .store_key("ann")
+        .cache(cache.clone())
+        .build()
+        .unwrap();
+    signed_in(&auth).await;
+    sandbox.clear_requests();
+    let api = auth.api();
+    let before = api.account(AccountId(ACCOUNT)).await.unwrap();
+    assert_eq!(before.name, "Ann's phone");
+    api.update_account(AccountId(ACCOUNT), &AccountUpdate::new().name("Work line"))
+        .await
+        .unwrap();
+    let after = api.account(AccountId(ACCOUNT)).await.unwrap();
+    assert_eq!(after.name, "Work line");
+    let reads = api_requests(&sandbox)
+        .iter()
+        .filter(|r| r.method == oauth_core::http::Method::GET)
+        .count();
+    assert_eq!(reads, 2, "both reads reached the server");
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.stores), (0, 0));
+}
