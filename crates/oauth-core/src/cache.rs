@@ -38,10 +38,14 @@
 //! Stores are behind [`CacheStore`]: [`MemoryCache`] (bounded by bytes,
 //! least recently used first out) is the default; `SqliteCache` (feature
 //! `sqlite-cache`) keeps them in one file across restarts, shared by the
-//! processes of a host. A store keeps API
-//! answers as they came, so a store that outlives the process holds users'
-//! data: keep it where only the application can read it.
+//! processes of a host. A store of your own that keeps bytes (on a
+//! key-value server, say) writes an entry with
+//! [`CachedResponse::to_bytes`] and reads it back with
+//! [`CachedResponse::from_bytes`]. A store keeps API answers as they came,
+//! so a store that outlives the process holds users' data: keep it where
+//! only the application can read it.
 
+mod encoding;
 mod memory;
 #[cfg(feature = "sqlite-cache")]
 mod sqlite;

@@ -6,11 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use http_cache_semantics::CachePolicy;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{CacheError, CacheKey, CacheStore, CachedResponse};
+use super::{CacheError, CacheKey, CacheStore, CachedResponse, encoding};
 
 /// How long another process's write may hold the file before a call gives
 /// up (and the cache layer treats it as a miss).
@@ -46,43 +44,6 @@ const CONNECTIONS: usize = 4;
 
 /// How many writes go by between two counts of the file's bytes.
 const RECOUNT_EVERY: u64 = 128;
-
-/// What is stored beside the headers and the body: the policy (in its
-/// crate's serde form) and the status.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Meta {
-    policy: CachePolicy,
-    status: u16,
-}
-
-/// The headers as `name NUL value LF` for each: a header value can hold
-/// neither byte, and this reads back in a fraction of the time JSON takes.
-fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
-    let mut out = Vec::with_capacity(headers.len() * 48);
-    for (name, value) in headers {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.push(0);
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'\n');
-    }
-    out
-}
-
-fn decode_headers(bytes: &[u8]) -> Result<HeaderMap, CacheError> {
-    let corrupt = |what: &str| CacheError::Corrupt(format!("an entry's headers: {what}"));
-    let mut headers = HeaderMap::new();
-    for line in bytes.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
-        let split = line
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| corrupt("a header without a value"))?;
-        let (name, value) = (&line[..split], &line[split + 1..]);
-        let name = HeaderName::from_bytes(name).map_err(|_| corrupt("an invalid name"))?;
-        let value = HeaderValue::from_bytes(value).map_err(|_| corrupt("an invalid value"))?;
-        headers.append(name, value);
-    }
-    Ok(headers)
-}
 
 impl SqliteCache {
     /// Opens (or creates) the cache file at `path`.
@@ -249,19 +210,6 @@ fn classify(path: &Path, error: &rusqlite::Error) -> CacheError {
     }
 }
 
-fn read_entry(meta: &str, headers: &[u8], body: Vec<u8>) -> Result<CachedResponse, CacheError> {
-    let meta: Meta = serde_json::from_str(meta)
-        .map_err(|e| CacheError::Corrupt(format!("an entry cannot be read back: {e}")))?;
-    let status = StatusCode::from_u16(meta.status)
-        .map_err(|e| CacheError::Corrupt(format!("an entry's status: {e}")))?;
-    Ok(CachedResponse {
-        policy: meta.policy,
-        status,
-        headers: decode_headers(headers)?,
-        body,
-    })
-}
-
 #[async_trait::async_trait]
 impl CacheStore for SqliteCache {
     async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError> {
@@ -292,7 +240,7 @@ impl CacheStore for SqliteCache {
                     .and_then(|mut statement| statement.execute(params![key.as_str(), now]))
                     .map_err(|e| classify(path, &e))?;
             }
-            read_entry(&meta, &headers, body).map(|entry| Some(Arc::new(entry)))
+            encoding::read_parts(&meta, &headers, body).map(|entry| Some(Arc::new(entry)))
         })
         .await
     }
@@ -310,11 +258,7 @@ impl CacheStore for SqliteCache {
             if size > max_bytes / 8 {
                 return Ok(());
             }
-            let meta = serde_json::to_string(&Meta {
-                policy: entry.policy.clone(),
-                status: entry.status.as_u16(),
-            })
-            .map_err(|e| CacheError::Store(format!("an entry cannot be written: {e}")))?;
+            let meta = encoding::meta(&entry)?;
             // The write lock from the start: a read that turns into a write
             // cannot wait for another connection's write, and would fail.
             let transaction = connection
@@ -340,7 +284,7 @@ impl CacheStore for SqliteCache {
                     statement.execute(params![
                         key.as_str(),
                         meta,
-                        encode_headers(&entry.headers),
+                        encoding::encode_headers(&entry.headers),
                         entry.body,
                         i64::try_from(size).unwrap_or(i64::MAX),
                         now_secs()
@@ -415,33 +359,5 @@ impl std::fmt::Debug for SqliteCache {
             .field("max_bytes", &self.max_bytes)
             .field("stored_bytes", &self.stored_bytes())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_read_back_as_written_and_damage_is_typed() {
-        let mut headers = HeaderMap::new();
-        headers.append("set-cookie", HeaderValue::from_static("a=1"));
-        headers.append("set-cookie", HeaderValue::from_static("b=2"));
-        headers.insert(
-            "x-latin",
-            HeaderValue::from_bytes(b"caf\xe9").expect("opaque bytes"),
-        );
-        headers.insert("etag", HeaderValue::from_static("\"v1\""));
-        assert_eq!(
-            decode_headers(&encode_headers(&headers)).ok(),
-            Some(headers)
-        );
-        assert_eq!(decode_headers(b"").ok(), Some(HeaderMap::new()));
-        for damaged in [&b"etag\n"[..], b"bad name\0x\n", b"etag\0a\x01b\n"] {
-            assert!(
-                matches!(decode_headers(damaged), Err(CacheError::Corrupt(_))),
-                "{damaged:?}"
-            );
-        }
     }
 }

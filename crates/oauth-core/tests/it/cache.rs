@@ -481,6 +481,65 @@ async fn the_token_is_never_kept_and_a_failing_store_is_only_a_miss() {
     );
 }
 
+/// A store of bytes by key, as a user's own store on a key-value server
+/// would be.
+#[derive(Debug, Default)]
+struct Bytes(Mutex<std::collections::HashMap<String, Vec<u8>>>);
+
+#[oauth_core::async_trait]
+impl CacheStore for Bytes {
+    async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError> {
+        let bytes = self.0.lock().unwrap().get(key.as_str()).cloned();
+        bytes
+            .map(|bytes| CachedResponse::from_bytes(&bytes).map(Arc::new))
+            .transpose()
+    }
+    async fn put(&self, key: &CacheKey, entry: Arc<CachedResponse>) -> Result<(), CacheError> {
+        let bytes = entry.to_bytes()?;
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.as_str().to_owned(), bytes);
+        Ok(())
+    }
+    async fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
+        self.0.lock().unwrap().remove(key.as_str());
+        Ok(())
+    }
+    fn stored_bytes(&self) -> u64 {
+        self.0
+            .lock()
+            .unwrap()
+            .values()
+            .map(|v| v.len() as u64)
+            .sum()
+    }
+}
+
+#[tokio::test]
+async fn a_store_of_bytes_of_ones_own_serves_as_well() {
+    let sandbox = battlenet().await;
+    let store = Arc::new(Bytes::default());
+    let cache = ResponseCache::shared(Arc::clone(&store) as Arc<dyn CacheStore>);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let first = get(&session, &sandbox, STATIC).await;
+    let again = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&again), Some(CacheStatus::Hit));
+    assert_eq!(again.body(), first.body());
+    assert_eq!(upstream(&sandbox, STATIC), 1);
+    // A day later, revalidated through the bytes as through memory.
+    clock.advance(Duration::from_secs(86_401));
+    let later = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&later), Some(CacheStatus::Revalidated));
+    assert_eq!(later.body(), first.body());
+    let secret = session.access_token().await.unwrap();
+    let secret = secret.access_token().secret().as_bytes().to_vec();
+    for bytes in store.0.lock().unwrap().values() {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_slice()));
+    }
+}
+
 /// The store on disk: across a restart, from another process, and when
 /// its file is damaged.
 #[cfg(feature = "sqlite-cache")]
