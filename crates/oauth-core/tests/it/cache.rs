@@ -146,6 +146,43 @@ async fn requests_for_one_document_at_once_send_one() {
     assert_eq!(upstream(&sandbox, path), 8);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_waiting_on_a_cancelled_one_goes_on_by_itself() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    session.access_token().await.unwrap();
+    sandbox.set_api_latency(Duration::from_millis(400));
+    let leader = {
+        let (session, url) = (session.clone(), url(&sandbox, STATIC));
+        tokio::spawn(async move {
+            tokio::time::timeout(Duration::from_millis(100), session.get(url).send()).await
+        })
+    };
+    // The follower joins the leader's fetch, which is then cancelled.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let follower = {
+        let (session, url) = (session.clone(), url(&sandbox, STATIC));
+        tokio::spawn(async move { session.get(url).send().await })
+    };
+    assert!(leader.await.unwrap().is_err(), "the leader gave up");
+    let answer = tokio::time::timeout(Duration::from_secs(10), follower)
+        .await
+        .expect("the follower does not hang")
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
+    sandbox.set_api_latency(Duration::ZERO);
+    let stored = get(&session, &sandbox, STATIC).await;
+    assert_eq!(
+        status_of(&stored),
+        Some(CacheStatus::Hit),
+        "the follower's answer kept"
+    );
+}
+
 #[tokio::test]
 async fn a_stale_answer_is_revalidated_and_a_304_refreshes_it() {
     let sandbox = battlenet().await;
