@@ -11,6 +11,10 @@
 //!
 //! - only answers to `GET` and `HEAD` with status 200, 203, 204, 300, 301,
 //!   404 or 410: never a `401`, `403` or `429`;
+//! - never an answer to a request whose URL carries a secret in its query
+//!   (`access_token`, `code`, …: the names of
+//!   [`is_secret_field`](crate::is_secret_field)), so no secret reaches a
+//!   key or a file;
 //! - never an answer to a request marked [`NoCache`], nor one that is
 //!   stale at once with nothing to revalidate it by (no `ETag`, no
 //!   `Last-Modified`);

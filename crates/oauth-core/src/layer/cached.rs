@@ -15,6 +15,7 @@ use crate::cache::{
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
+use crate::redact::is_secret_field;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 
 /// Serves answers from a [`ResponseCache`] by HTTP's rules, for the identity
@@ -214,7 +215,7 @@ impl Cached {
 #[async_trait::async_trait]
 impl HttpTransport for Cached {
     async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if request.extensions().get::<NoCache>().is_some() {
+        if request.extensions().get::<NoCache>().is_some() || carries_a_secret(request.uri()) {
             return self.inner.send(request).await;
         }
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
@@ -295,6 +296,14 @@ impl Cached {
         }
         Ok(response)
     }
+}
+
+/// Whether the URL's query names a secret (`access_token`, `code`, …): such
+/// a request is never cached, so the secret never reaches a key or a file.
+fn carries_a_secret(uri: &http::Uri) -> bool {
+    uri.query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| is_secret_field(&name))
+    })
 }
 
 /// What the caching rules need of a request once it has been sent.

@@ -302,6 +302,22 @@ async fn an_answer_stale_at_once_without_validators_is_not_kept() {
 }
 
 #[tokio::test]
+async fn a_url_with_a_secret_in_its_query_is_never_kept() {
+    let sandbox = battlenet().await;
+    let store = Arc::new(Recording::default());
+    let cache = ResponseCache::shared(Arc::clone(&store) as Arc<dyn CacheStore>);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let path = format!("{STATIC}&code=leaked-in-a-url");
+    for _ in 0..2 {
+        let answer = get(&session, &sandbox, &path).await;
+        assert_eq!(status_of(&answer), None, "the cache stood aside");
+    }
+    assert!(store.kept.lock().unwrap().is_empty());
+    assert_eq!(upstream(&sandbox, STATIC), 2);
+}
+
+#[tokio::test]
 async fn a_request_marked_no_cache_goes_to_the_server_and_is_not_kept() {
     let sandbox = battlenet().await;
     let cache = ResponseCache::memory(1 << 20);
