@@ -69,6 +69,18 @@ fn mage(client: &BattleNetClient, locale: Option<Locale>) -> battlenet::ApiReque
     )
 }
 
+/// `user` signs in through the scripted browser; the client for them.
+async fn sign_in(client: &BattleNetClient, user: &str, password: &str) -> BattleNetClient {
+    let (url, pending) = client.authorization_url().unwrap();
+    let callback = browser::sign_in(&url, user, password, Decision::Approve)
+        .await
+        .unwrap();
+    client
+        .complete_authorization(pending, callback.as_str())
+        .await
+        .unwrap()
+}
+
 fn requests_to(sandbox: &Sandbox, path: &str) -> Vec<oauth_sandbox::RecordedRequest> {
     sandbox
         .requests()

@@ -263,11 +263,12 @@ pub struct CacheStats {
 #[derive(Clone)]
 pub struct ResponseCache {
     inner: Arc<Shared>,
+    /// This handle's choice; the store, counts and flights are shared.
+    stale_if_error: bool,
 }
 
 struct Shared {
     store: Arc<dyn CacheStore>,
-    stale_if_error: bool,
     counts: Counts,
     /// The keys being fetched or revalidated now, each with the news of
     /// its end: whether the answer was stored.
@@ -338,10 +339,10 @@ impl ResponseCache {
         ResponseCache {
             inner: Arc::new(Shared {
                 store,
-                stale_if_error: false,
                 counts: Counts::default(),
                 flights: Mutex::default(),
             }),
+            stale_if_error: false,
         }
     }
 
@@ -352,18 +353,12 @@ impl ResponseCache {
 
     /// Serves a stale stored answer when the server cannot be reached or
     /// answers `5xx`, instead of the failure (RFC 5861's `stale-if-error`,
-    /// chosen by the client). Off by default.
+    /// chosen by the client). Off by default. The store and the counts
+    /// stay shared with the other clones.
     #[must_use]
-    pub fn stale_if_error(self, on: bool) -> Self {
-        let shared = &self.inner;
-        ResponseCache {
-            inner: Arc::new(Shared {
-                store: Arc::clone(&shared.store),
-                stale_if_error: on,
-                counts: Counts::default(),
-                flights: Mutex::default(),
-            }),
-        }
+    pub fn stale_if_error(mut self, on: bool) -> Self {
+        self.stale_if_error = on;
+        self
     }
 
     /// What the cache has done so far.
@@ -387,7 +382,7 @@ impl ResponseCache {
     }
 
     pub(crate) fn serves_stale_on_error(&self) -> bool {
-        self.inner.stale_if_error
+        self.stale_if_error
     }
 
     pub(crate) fn counts(&self) -> &Counts {
@@ -420,7 +415,7 @@ impl fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseCache")
             .field("store", &self.inner.store)
-            .field("stale_if_error", &self.inner.stale_if_error)
+            .field("stale_if_error", &self.stale_if_error)
             .field("stats", &self.stats())
             .finish()
     }

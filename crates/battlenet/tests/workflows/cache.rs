@@ -5,17 +5,6 @@ use oauth_core::cache::ResponseCache;
 
 use super::*;
 
-async fn sign_in(client: &BattleNetClient, user: &str, password: &str) -> BattleNetClient {
-    let (url, pending) = client.authorization_url().unwrap();
-    let callback = browser::sign_in(&url, user, password, Decision::Approve)
-        .await
-        .unwrap();
-    client
-        .complete_authorization(pending, callback.as_str())
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn game_data_comes_from_the_cache_and_a_profile_only_to_its_user() {
     let sandbox = Sandbox::builder()

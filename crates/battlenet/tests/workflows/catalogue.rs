@@ -6,11 +6,10 @@ use battlenet::catalogue::{self, ApiKind, Game, TokenNeed};
 use battlenet::documents::Localized;
 use battlenet::{BattleNetClient, Error, Locale, Namespace, Region};
 use futures_util::StreamExt as _;
-use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{Listener, RecordedRequest, Sandbox};
 use serde_json::{Value, json};
 
-use super::{REDIRECT, builder, sandbox};
+use super::{REDIRECT, builder, sandbox, sign_in};
 
 /// A value for a path parameter, by its name in the template.
 fn sample(param: &str) -> &'static str {
@@ -43,14 +42,7 @@ async fn user_client(sandbox: &Sandbox, region: Region, scope: &str) -> BattleNe
         .redirect_uri(REDIRECT)
         .build()
         .unwrap();
-    let (url, pending) = client.authorization_url().unwrap();
-    let callback = browser::sign_in(&url, "alice", "wonderland", Decision::Approve)
-        .await
-        .unwrap();
-    client
-        .complete_authorization(pending, callback.as_str())
-        .await
-        .unwrap()
+    sign_in(&client, "alice", "wonderland").await
 }
 
 fn last_api_request(sandbox: &Sandbox) -> RecordedRequest {

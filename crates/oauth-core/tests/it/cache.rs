@@ -425,7 +425,8 @@ async fn a_stale_answer_is_served_on_error_only_when_asked() {
     let sandbox = battlenet().await;
     let clock = Arc::new(ManualClock::new());
     for stale_if_error in [false, true] {
-        let cache = ResponseCache::memory(1 << 20).stale_if_error(stale_if_error);
+        let base = ResponseCache::memory(1 << 20);
+        let cache = base.clone().stale_if_error(stale_if_error);
         let session = app_session(&sandbox, &cache, &clock);
         let first = get(&session, &sandbox, STATIC).await;
         clock.advance(Duration::from_secs(86_401));
@@ -440,6 +441,7 @@ async fn a_stale_answer_is_served_on_error_only_when_asked() {
             assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
         }
+        assert_eq!(base.stats(), cache.stats(), "one store, one count");
     }
 }
 
