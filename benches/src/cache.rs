@@ -270,7 +270,7 @@ pub(crate) fn memory_child(bound: &str, requests: &str) -> Result<f64, String> {
             .unwrap_or(0);
         let len = 512 + usize::try_from(item.wrapping_mul(2_654_435_761) % 3_584).unwrap_or(0);
         async move {
-            let mut response = http::Response::new(vec![b'x'; len]);
+            let mut response = http::Response::new(vec![b'x'; len].into());
             let headers = response.headers_mut();
             for (name, value) in [
                 ("content-type", "application/json;charset=UTF-8".to_owned()),

@@ -140,7 +140,7 @@ proptest! {
     ) {
         let response = http::Response::builder()
             .status(status)
-            .body(body)
+            .body(body.into())
             .expect("response");
         match read_answer::<serde_json::Value>("/data/wow/x", &response) {
             Ok(_) => prop_assert!(StatusCode::from_u16(status).expect("status").is_success()),
@@ -189,7 +189,7 @@ proptest! {
             Just(br#"{"price":1,"last_updated_timestamp":1}"#.to_vec()),
         ],
     ) {
-        let response = http::Response::builder().status(200).body(body.clone()).expect("response");
+        let response = http::Response::builder().status(200).body(body.clone().into()).expect("response");
         match crate::request::read_typed::<crate::documents::WowToken>("/data/wow/token/index", &response) {
             Ok(token) => prop_assert_eq!(token.last_updated_timestamp, 1),
             Err(error @ Error::Malformed { .. }) => {

@@ -218,7 +218,7 @@ impl ApiCall {
 /// Reads an API answer: JSON on success, typed errors otherwise.
 pub(crate) fn read_answer<T: DeserializeOwned>(
     path: &str,
-    response: &http::Response<Vec<u8>>,
+    response: &oauth_core::transport::HttpResponse,
 ) -> Result<T, Error> {
     let status = response.status();
     let body = response.body();
@@ -278,7 +278,7 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
 /// path and never quoting the value found.
 pub(crate) fn read_typed<T: DeserializeOwned>(
     path: &str,
-    response: &http::Response<Vec<u8>>,
+    response: &oauth_core::transport::HttpResponse,
 ) -> Result<T, Error> {
     if !response.status().is_success() {
         // Every error status is an `Err` there.
@@ -485,7 +485,7 @@ mod tests {
         let answer = |status: u16, body: &str| {
             http::Response::builder()
                 .status(status)
-                .body(body.as_bytes().to_vec())
+                .body(body.as_bytes().to_vec().into())
                 .expect("response")
         };
         let value: serde_json::Value = read_answer("/x", &answer(200, r#"{"a":1}"#)).expect("json");
@@ -519,7 +519,7 @@ mod tests {
         let ok = |body: &str| {
             http::Response::builder()
                 .status(200)
-                .body(body.as_bytes().to_vec())
+                .body(body.as_bytes().to_vec().into())
                 .expect("response")
         };
         let err = read_answer::<Price>("/x", &ok(r#"{"price":"high"}"#)).expect_err("shape");
@@ -537,7 +537,7 @@ mod tests {
             http::Response::builder()
                 .status(status)
                 .header("www-authenticate", challenge)
-                .body(b"{}".to_vec())
+                .body(b"{}".to_vec().into())
                 .expect("response")
         };
         let named = r#"Bearer error="invalid_token""#;
@@ -566,7 +566,7 @@ mod tests {
                     {\"access_token\":\"EU5ecret.tok\"}";
         let response = http::Response::builder()
             .status(502)
-            .body(body.as_bytes().to_vec())
+            .body(body.as_bytes().to_vec().into())
             .expect("response");
         let err = read_answer::<serde_json::Value>("/x", &response).expect_err("502");
         assert_eq!(

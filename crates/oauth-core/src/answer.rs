@@ -14,7 +14,7 @@ use crate::redact;
 /// `Bearer` challenge), else into [`Error::Http`].
 pub(crate) fn error_from_response(
     endpoint: &Endpoint,
-    response: &http::Response<Vec<u8>>,
+    response: &http::Response<bytes::Bytes>,
 ) -> Error {
     let status = response.status();
     let from_body = || answer_fields(response).and_then(|fields| server_error_from(&fields));
@@ -46,7 +46,7 @@ pub(crate) fn error_from_response(
 /// parse error.
 pub(crate) fn json_object_answer<'a>(
     endpoint: &'a Endpoint,
-    response: &'a http::Response<Vec<u8>>,
+    response: &'a http::Response<bytes::Bytes>,
 ) -> Result<(Map<String, Value>, FieldErrors<'a>), Error> {
     let status = response.status();
     if !status.is_success() {
@@ -72,7 +72,7 @@ pub(crate) fn json_object_answer<'a>(
 /// endpoint, status and member, with a redacted excerpt of the body.
 pub(crate) struct FieldErrors<'a> {
     endpoint: &'a Endpoint,
-    response: &'a http::Response<Vec<u8>>,
+    response: &'a http::Response<bytes::Bytes>,
 }
 
 impl FieldErrors<'_> {
@@ -88,7 +88,7 @@ impl FieldErrors<'_> {
 }
 
 /// The answer's fields, from a JSON object or a form-encoded body.
-pub(crate) fn answer_fields(response: &http::Response<Vec<u8>>) -> Option<Map<String, Value>> {
+pub(crate) fn answer_fields(response: &http::Response<bytes::Bytes>) -> Option<Map<String, Value>> {
     let body = response.body();
     if is_form_encoded(response) {
         return Some(form_fields(body));
@@ -101,7 +101,7 @@ pub(crate) fn answer_fields(response: &http::Response<Vec<u8>>) -> Option<Map<St
     }
 }
 
-fn is_form_encoded(response: &http::Response<Vec<u8>>) -> bool {
+fn is_form_encoded(response: &http::Response<bytes::Bytes>) -> bool {
     response
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -131,7 +131,7 @@ fn form_fields(body: &[u8]) -> Map<String, Value> {
         .collect()
 }
 
-pub(crate) fn describe_body(response: &http::Response<Vec<u8>>) -> String {
+pub(crate) fn describe_body(response: &http::Response<bytes::Bytes>) -> String {
     let content_type = response
         .headers()
         .get(http::header::CONTENT_TYPE)

@@ -58,8 +58,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
-use http::{HeaderMap, StatusCode};
+use http::header::{AGE, CACHE_CONTROL, CONNECTION, HOST, PRAGMA, VARY};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_cache_semantics::CachePolicy;
 use tokio::sync::watch;
 
@@ -151,11 +153,99 @@ impl fmt::Debug for CacheKey {
 pub struct CachedResponse {
     pub(crate) policy: CachePolicy,
     pub(crate) status: StatusCode,
+    /// The headers a hit is served with: the answer's, without those that
+    /// concern only one connection (RFC 9110 §7.6.1), with an `Age` set
+    /// when served.
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: bytes::Bytes,
+    /// Until when the policy finds the answer fresh for a request that asks
+    /// nothing of the cache itself ([`asks_nothing`]): its verdict, worked
+    /// out once, when the entry was made. The verdict only changes with the
+    /// time, as the answer ages; this saves judging it again on every hit.
+    /// `None` when it also depends on the request: the answer names request
+    /// headers it varies by (`Vary`), or the request that fetched it named
+    /// its own `Host`.
+    pub(crate) fresh_until: Option<SystemTime>,
+}
+
+/// The headers that concern one connection, not the answer, and are never
+/// served from a cache (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [HeaderName; 8] = [
+    CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    http::header::PROXY_AUTHENTICATE,
+    http::header::PROXY_AUTHORIZATION,
+    http::header::TE,
+    http::header::TRAILER,
+    http::header::TRANSFER_ENCODING,
+    http::header::UPGRADE,
+];
+
+/// Whether a request leaves freshness to the stored answer: it carries no
+/// directive of its own (`Cache-Control`, `Pragma`) and names no host of
+/// its own. The policy's verdict for such a request depends only on the
+/// time.
+pub(crate) fn asks_nothing(request: &HeaderMap) -> bool {
+    [CACHE_CONTROL, PRAGMA, HOST]
+        .iter()
+        .all(|name| !request.contains_key(name))
 }
 
 impl CachedResponse {
+    /// The entry for an answer of `status` with `headers` and `body`, under
+    /// `policy` (made from it and the request whose headers are `asked`)
+    /// at `now`.
+    pub(crate) fn new(
+        policy: CachePolicy,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: bytes::Bytes,
+        asked: &HeaderMap,
+        now: SystemTime,
+    ) -> Self {
+        let fresh_until = (!headers.contains_key(VARY) && asks_nothing(asked))
+            .then(|| now + policy.time_to_live(now));
+        let mut kept = headers.clone();
+        for named in headers.get_all(CONNECTION) {
+            for name in named.to_str().unwrap_or_default().split(',') {
+                kept.remove(name.trim());
+            }
+        }
+        for name in &HOP_BY_HOP {
+            kept.remove(name);
+        }
+        // The answer's age is the policy's to tell, at each hit; the slot
+        // is kept so that setting it costs no new room in a copy.
+        kept.insert(AGE, HeaderValue::from_static("0"));
+        CachedResponse {
+            policy,
+            status,
+            headers: kept,
+            body,
+            fresh_until,
+        }
+    }
+
+    /// Whether the entry is known to be fresh at `now`, without asking its
+    /// policy, for a request with `headers` (whose method and URL are the
+    /// entry's). `false` means the policy must judge.
+    pub(crate) fn known_fresh(&self, headers: &HeaderMap, now: SystemTime) -> bool {
+        self.fresh_until
+            .is_some_and(|until| now < until && asks_nothing(headers))
+    }
+
+    /// The status and headers a hit at `now` is served with: the stored
+    /// ones, and the answer's `Age` by its policy.
+    pub(crate) fn served_parts(&self, now: SystemTime) -> http::response::Parts {
+        let (mut parts, ()) = http::Response::new(()).into_parts();
+        parts.status = self.status;
+        parts.headers = self.headers.clone();
+        parts
+            .headers
+            .insert(AGE, HeaderValue::from(self.policy.age(now).as_secs()));
+        parts
+    }
+
     /// About how many bytes the entry takes in memory: the body; the
     /// headers, kept twice (in the answer and in its policy), each with its
     /// slot in a header map and its own allocation; and the policy's parsed

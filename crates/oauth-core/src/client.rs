@@ -544,7 +544,7 @@ mod tests {
         + Sync,
     > {
         crate::transport::transport_fn(|_request: HttpRequest| {
-            std::future::ready(Ok(http::Response::new(Vec::new())))
+            std::future::ready(Ok(http::Response::new(Default::default())))
         })
     }
 

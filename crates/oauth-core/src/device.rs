@@ -234,7 +234,7 @@ impl Client {
 
 pub(crate) fn parse_device_authorization(
     endpoint: &Endpoint,
-    response: &http::Response<Vec<u8>>,
+    response: &http::Response<bytes::Bytes>,
     received_at: Instant,
 ) -> Result<DeviceAuthorization, Error> {
     let (mut fields, errors) = json_object_answer(endpoint, response)?;
@@ -319,7 +319,7 @@ mod tests {
         let response = http::Response::builder()
             .status(200)
             .header("content-type", "application/json")
-            .body(body.as_bytes().to_vec())
+            .body(body.as_bytes().to_vec().into())
             .expect("response");
         parse_device_authorization(&Endpoint::new("device", &url), &response, Instant::now())
     }

@@ -131,7 +131,7 @@ impl Client {
 
 pub(crate) fn parse_introspection(
     endpoint: &Endpoint,
-    response: &http::Response<Vec<u8>>,
+    response: &http::Response<bytes::Bytes>,
 ) -> Result<Introspection, Error> {
     let (mut fields, errors) = json_object_answer(endpoint, response)?;
     let fail = |field: Option<&str>, message: String| errors.field(field, message);
@@ -251,11 +251,11 @@ fn describe(value: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn answer(status: u16, body: &str) -> http::Response<Vec<u8>> {
+    fn answer(status: u16, body: &str) -> http::Response<bytes::Bytes> {
         http::Response::builder()
             .status(status)
             .header("content-type", "application/json")
-            .body(body.as_bytes().to_vec())
+            .body(body.as_bytes().to_vec().into())
             .expect("response")
     }
 

@@ -160,7 +160,7 @@
 //!
 //! # Transports
 //! Requests go through an [`HttpTransport`]: one async method from
-//! `http::Request<Vec<u8>>` to `http::Response<Vec<u8>>`. The built-in
+//! `http::Request<Vec<u8>>` to `http::Response<Bytes>` ([`Bytes`](transport::Bytes)). The built-in
 //! adapters follow no redirects, cap answer bodies (1 MiB by default) and
 //! apply a connect timeout (10 s) and a total timeout (30 s); see
 //! [`TransportConfig`]. A closure becomes a transport with

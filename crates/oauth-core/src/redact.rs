@@ -427,7 +427,7 @@ mod tests {
             .expect("runtime")
             .block_on(session.access_token())
             .expect("the given token");
-        let mut response = http::Response::new(body.as_bytes().to_vec());
+        let mut response = http::Response::new(body.as_bytes().to_vec().into());
         response.extensions_mut().insert(SentCredential(current));
         response
     }
@@ -443,7 +443,7 @@ mod tests {
             server_text(&response, "AT-42 expired\r\n"),
             "[redacted] expired  "
         );
-        let plain = http::Response::new(b"token AT-42".to_vec());
+        let plain = http::Response::new(b"token AT-42".to_vec().into());
         assert_eq!(answer_excerpt(&plain), "token AT-42", "nothing was sent");
         assert_eq!(server_text(&plain, "AT-42"), "AT-42");
         assert_eq!(

@@ -264,7 +264,7 @@ mod unix_seconds {
 /// space- or comma-separated or as an array; an error body even with HTTP 200.
 pub(crate) fn parse_token_response(
     endpoint: &Endpoint,
-    response: &http::Response<Vec<u8>>,
+    response: &http::Response<bytes::Bytes>,
 ) -> Result<Token, Error> {
     let status = response.status();
     let body = response.body();

@@ -1,8 +1,9 @@
 //! The HTTP transport contract, its configuration, and the adapters.
 //!
-//! The core speaks only `http::Request<Vec<u8>>` and
-//! `http::Response<Vec<u8>>`, so no HTTP client's types appear in its API and
-//! upgrading a client is never a breaking change here.
+//! The core speaks only `http::Request<Vec<u8>>` and `http::Response<Bytes>`
+//! (the `http` and `bytes` crates every Rust HTTP client builds on), so no
+//! HTTP client's types appear in its API and upgrading a client is never a
+//! breaking change here.
 
 use std::fmt;
 use std::future::Future;
@@ -22,10 +23,14 @@ pub use self::hyper::HyperTransport;
 #[cfg(feature = "reqwest")]
 pub use self::reqwest::ReqwestTransport;
 
+pub use bytes::Bytes;
+
 /// A request as the core hands it to a transport.
 pub type HttpRequest = http::Request<Vec<u8>>;
-/// An answer as a transport hands it back, body read in full.
-pub type HttpResponse = http::Response<Vec<u8>>;
+/// An answer as a transport hands it back, body read in full. The body is
+/// [`Bytes`], as hyper and reqwest read it: handed over
+/// without a copy, and shared, not copied, by a cache hit.
+pub type HttpResponse = http::Response<bytes::Bytes>;
 
 /// Sends one HTTP request and returns the whole answer.
 ///
@@ -120,11 +125,11 @@ impl<F> fmt::Debug for FnTransport<F> {
 /// client of your own.
 ///
 /// ```
-/// use oauth_core::transport::{transport_fn, HttpRequest};
+/// use oauth_core::transport::{transport_fn, Bytes, HttpRequest};
 ///
 /// let transport = transport_fn(|request: HttpRequest| async move {
 ///     let _ = request;
-///     Ok(oauth_core::http::Response::new(b"{}".to_vec()))
+///     Ok(oauth_core::http::Response::new(Bytes::from_static(b"{}")))
 /// });
 /// # let _ = transport;
 /// ```

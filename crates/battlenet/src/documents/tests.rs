@@ -123,7 +123,7 @@ fn a_wrong_shape_is_named_by_its_field_path_and_never_quoted() {
     bent["equipped_items"][1]["slot"]["type"] = Value::from("EU5ecret.tok".len());
     let response = oauth_core::http::Response::builder()
         .status(200)
-        .body(bent.to_string().into_bytes())
+        .body(bent.to_string().into_bytes().into())
         .unwrap_or_else(|e| panic!("{e}"));
     let err = crate::request::read_typed::<CharacterEquipment>("/x/equipment", &response)
         .expect_err("a number is not a slot type");
@@ -133,7 +133,7 @@ fn a_wrong_shape_is_named_by_its_field_path_and_never_quoted() {
     );
     let response = oauth_core::http::Response::builder()
         .status(200)
-        .body(br#"{"equipped_items":[{"item":{"id":1},"slot":{"type":"HEAD"},"level":{"value":"EU5ecret.tok"}}]}"#.to_vec())
+        .body(br#"{"equipped_items":[{"item":{"id":1},"slot":{"type":"HEAD"},"level":{"value":"EU5ecret.tok"}}]}"#.to_vec().into())
         .unwrap_or_else(|e| panic!("{e}"));
     let err = crate::request::read_typed::<CharacterEquipment>("/x/equipment", &response)
         .expect_err("a string is not a level");

@@ -1,5 +1,7 @@
 //! Stored answers as bytes, for stores that keep bytes (a file, Redis, …).
 
+use std::time::SystemTime;
+
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use http_cache_semantics::CachePolicy;
 
@@ -10,11 +12,14 @@ use super::{CacheError, CachedResponse};
 const MAGIC: &[u8; 4] = b"OCR1";
 
 /// What is kept beside the headers and the body: the policy (in its
-/// crate's serde form) and the status.
+/// crate's serde form), the status and until when the entry is fresh for a
+/// request that asks nothing of the cache.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Meta {
     policy: CachePolicy,
     status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fresh_until: Option<SystemTime>,
 }
 
 /// The policy and status of `entry` as JSON.
@@ -22,6 +27,7 @@ pub(crate) fn meta(entry: &CachedResponse) -> Result<String, CacheError> {
     serde_json::to_string(&Meta {
         policy: entry.policy.clone(),
         status: entry.status.as_u16(),
+        fresh_until: entry.fresh_until,
     })
     .map_err(|e| CacheError::Store(format!("an entry cannot be written: {e}")))
 }
@@ -60,7 +66,7 @@ pub(crate) fn decode_headers(bytes: &[u8]) -> Result<HeaderMap, CacheError> {
 pub(crate) fn read_parts(
     meta: &str,
     headers: &[u8],
-    body: Vec<u8>,
+    body: bytes::Bytes,
 ) -> Result<CachedResponse, CacheError> {
     let meta: Meta = serde_json::from_str(meta)
         .map_err(|e| CacheError::Corrupt(format!("an entry cannot be read back: {e}")))?;
@@ -71,6 +77,7 @@ pub(crate) fn read_parts(
         status,
         headers: decode_headers(headers)?,
         body,
+        fresh_until: meta.fresh_until,
     })
 }
 
@@ -122,16 +129,12 @@ impl CachedResponse {
         let rest = &rest[end..];
         let (start, end) = take(rest)?;
         let headers = &rest[start..end];
-        read_parts(meta, headers, rest[end..].to_vec())
+        read_parts(meta, headers, bytes::Bytes::copy_from_slice(&rest[end..]))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::SystemTime;
-
-    use http_cache_semantics::CacheOptions;
-
     use super::*;
 
     #[test]
@@ -170,17 +173,8 @@ mod tests {
             .header("etag", "\"v1\"")
             .body(b"{\"detail\":\"no\"}".to_vec())
             .expect("response");
-        let options = CacheOptions {
-            shared: false,
-            ..CacheOptions::default()
-        };
         let now = SystemTime::now();
-        let entry = CachedResponse {
-            policy: CachePolicy::new_options(&request, &response, now, options),
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.body().clone(),
-        };
+        let entry = crate::cache::tests::made(&request, &response, now);
         let bytes = entry.to_bytes().expect("bytes");
         let back = CachedResponse::from_bytes(&bytes).expect("read back");
         assert_eq!(back.status(), StatusCode::NOT_FOUND);

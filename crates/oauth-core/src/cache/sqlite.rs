@@ -240,7 +240,7 @@ impl CacheStore for SqliteCache {
                     .and_then(|mut statement| statement.execute(params![key.as_str(), now]))
                     .map_err(|e| classify(path, &e))?;
             }
-            encoding::read_parts(&meta, &headers, body).map(|entry| Some(Arc::new(entry)))
+            encoding::read_parts(&meta, &headers, body.into()).map(|entry| Some(Arc::new(entry)))
         })
         .await
     }
@@ -285,7 +285,7 @@ impl CacheStore for SqliteCache {
                         key.as_str(),
                         meta,
                         encoding::encode_headers(&entry.headers),
-                        entry.body,
+                        &entry.body[..],
                         i64::try_from(size).unwrap_or(i64::MAX),
                         now_secs()
                     ])

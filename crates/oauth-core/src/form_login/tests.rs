@@ -11,7 +11,7 @@ fn client() -> Client {
         "cli",
     )
     .transport(crate::transport::transport_fn(|_request| {
-        std::future::ready(Ok(http::Response::new(Vec::new())))
+        std::future::ready(Ok(http::Response::new(Default::default())))
     }))
     .build()
     .expect("client")

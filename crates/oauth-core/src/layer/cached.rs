@@ -16,7 +16,7 @@ use crate::cache::{
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
 use crate::redact::is_secret_field;
-use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
+use crate::transport::{Bytes, HttpRequest, HttpResponse, HttpTransport};
 
 /// Serves answers from a [`ResponseCache`] by HTTP's rules, for the identity
 /// `partition` names; see the [cache module](crate::cache) for what is kept
@@ -128,12 +128,17 @@ impl Cached {
         if policy.time_to_live(now).is_zero() && !validated {
             return;
         }
-        let entry = CachedResponse {
+        // The body is copied into its own allocation: a transport's may be
+        // a slice of a larger read buffer, which the entry would keep alive
+        // beyond what its size says. Hits then share the copy.
+        let entry = CachedResponse::new(
             policy,
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.body().clone(),
-        };
+            response.status(),
+            response.headers(),
+            Bytes::copy_from_slice(response.body()),
+            asked.headers(),
+            now,
+        );
         self.keep(key, entry, flight).await;
         tracing::debug!(cache = "stored", "api answer stored in the response cache");
     }
@@ -144,11 +149,11 @@ impl Cached {
         key: &CacheKey,
         mut request: HttpRequest,
         stored: &CachedResponse,
-        conditional: &http::request::Parts,
+        conditional: &http::HeaderMap,
         flight: Option<&mut FlightGuard<'_>>,
     ) -> Result<HttpResponse, TransportError> {
         for name in [IF_NONE_MATCH, IF_MODIFIED_SINCE] {
-            if let Some(value) = conditional.headers.get(&name) {
+            if let Some(value) = conditional.get(&name) {
                 request.headers_mut().insert(name, value.clone());
             }
         }
@@ -164,8 +169,7 @@ impl Cached {
                         cache = "stale",
                         "server failed; serving the stale stored answer"
                     );
-                    let parts = stored_parts(stored);
-                    return Ok(answer(stored, parts, CacheStatus::StaleOnError));
+                    return Ok(answer(stored, now, CacheStatus::StaleOnError));
                 }
                 Counts::add(&self.counts().misses);
                 return failed.map(|response| marked(response, CacheStatus::Miss));
@@ -178,13 +182,15 @@ impl Cached {
                     cache = "revalidated",
                     "stored api answer confirmed by the server"
                 );
-                let entry = CachedResponse {
+                let entry = CachedResponse::new(
                     policy,
-                    status: parts.status,
-                    headers: parts.headers.clone(),
-                    body: stored.body.clone(),
-                };
-                let served = answer(stored, parts, CacheStatus::Revalidated);
+                    parts.status,
+                    &parts.headers,
+                    stored.body.clone(),
+                    asked.headers(),
+                    now,
+                );
+                let served = answer(&entry, now, CacheStatus::Revalidated);
                 self.keep(key, entry, flight).await;
                 Ok(served)
             }
@@ -219,7 +225,7 @@ impl HttpTransport for Cached {
             return self.inner.send(request).await;
         }
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
-            return self.unsafe_method(request).await;
+            return Box::pin(self.unsafe_method(request)).await;
         }
         // The token is presented below this layer; a header set by hand is
         // replaced there, and must not reach the store meanwhile.
@@ -228,29 +234,32 @@ impl HttpTransport for Cached {
         loop {
             let stale = match self.lookup(&key).await {
                 None => None,
-                Some(stored) => match stored.policy.before_request(&request, self.clock.now()) {
-                    BeforeRequest::Fresh(parts) => {
-                        Counts::add(&self.counts().hits);
-                        tracing::debug!(cache = "hit", "api answer served from the response cache");
-                        return Ok(answer(&stored, parts, CacheStatus::Hit));
+                Some(stored) => {
+                    let now = self.clock.now();
+                    match judge(&stored, &request, now) {
+                        Verdict::Fresh => {
+                            Counts::add(&self.counts().hits);
+                            tracing::debug!(
+                                cache = "hit",
+                                "api answer served from the response cache"
+                            );
+                            return Ok(answer(&stored, now, CacheStatus::Hit));
+                        }
+                        Verdict::Stale(conditional) => Some((stored, conditional)),
+                        Verdict::Unmatched => None,
                     }
-                    BeforeRequest::Stale {
-                        request: conditional,
-                        matches: true,
-                    } => Some((stored, conditional)),
-                    BeforeRequest::Stale { matches: false, .. } => None,
-                },
+                }
             };
             let mut leading = match self.cache.flight(&key) {
                 Flight::Leader(guard) => {
                     // Another request's flight may have ended, its answer
                     // stored, between the look above and now.
-                    if let Some(stored) = self.lookup(&key).await
-                        && let BeforeRequest::Fresh(parts) =
-                            stored.policy.before_request(&request, self.clock.now())
-                    {
-                        Counts::add(&self.counts().hits);
-                        return Ok(answer(&stored, parts, CacheStatus::Hit));
+                    if let Some(stored) = self.lookup(&key).await {
+                        let now = self.clock.now();
+                        if let Verdict::Fresh = judge(&stored, &request, now) {
+                            Counts::add(&self.counts().hits);
+                            return Ok(answer(&stored, now, CacheStatus::Hit));
+                        }
                     }
                     Some(guard)
                 }
@@ -267,12 +276,20 @@ impl HttpTransport for Cached {
                     None
                 }
             };
+            // The trips to the server are boxed: a hit's future, made on
+            // every call, then needs no room for theirs.
             return match stale {
                 Some((stored, conditional)) => {
-                    self.revalidate(&key, request, &stored, &conditional, leading.as_mut())
-                        .await
+                    Box::pin(self.revalidate(
+                        &key,
+                        request,
+                        &stored,
+                        &conditional,
+                        leading.as_mut(),
+                    ))
+                    .await
                 }
-                None => self.fetch(&key, request, leading.as_mut()).await,
+                None => Box::pin(self.fetch(&key, request, leading.as_mut())).await,
             };
         }
     }
@@ -302,7 +319,15 @@ impl Cached {
 /// a request is never cached, so the secret never reaches a key or a file.
 fn carries_a_secret(uri: &http::Uri) -> bool {
     uri.query().is_some_and(|query| {
-        url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| is_secret_field(&name))
+        query.split('&').any(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            if name.contains(['%', '+']) {
+                // Written encoded: read as a form reads it.
+                url::form_urlencoded::parse(name.as_bytes()).any(|(name, _)| is_secret_field(&name))
+            } else {
+                is_secret_field(name)
+            }
+        })
     })
 }
 
@@ -334,19 +359,36 @@ fn may_store_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 200 | 203 | 204 | 300 | 301 | 404 | 410)
 }
 
-/// The stored answer's status and headers, as stored.
-fn stored_parts(stored: &CachedResponse) -> http::response::Parts {
-    let (mut parts, ()) = http::Response::new(()).into_parts();
-    parts.status = stored.status;
-    parts.headers = stored.headers.clone();
-    parts
+/// What a stored answer is for a request.
+enum Verdict {
+    /// Fresh: served as it is.
+    Fresh,
+    /// Stale: the server is asked whether it is current, with the
+    /// conditional request's headers.
+    Stale(http::HeaderMap),
+    /// Not an answer for this request (its `Vary`-named headers differ).
+    Unmatched,
 }
 
-fn answer(
-    stored: &CachedResponse,
-    parts: http::response::Parts,
-    status: CacheStatus,
-) -> HttpResponse {
+/// The verdict on `stored` for `request` at `now`: the policy's, or, when
+/// it depends only on the time, the one it gave when the entry was made.
+fn judge(stored: &CachedResponse, request: &HttpRequest, now: SystemTime) -> Verdict {
+    if stored.known_fresh(request.headers(), now) {
+        return Verdict::Fresh;
+    }
+    match stored.policy.before_request(request, now) {
+        BeforeRequest::Fresh(_) => Verdict::Fresh,
+        BeforeRequest::Stale {
+            request: conditional,
+            matches: true,
+        } => Verdict::Stale(conditional.headers),
+        BeforeRequest::Stale { matches: false, .. } => Verdict::Unmatched,
+    }
+}
+
+/// The stored answer served at `now`, marked with what the cache did.
+fn answer(stored: &CachedResponse, now: SystemTime, status: CacheStatus) -> HttpResponse {
+    let parts = stored.served_parts(now);
     let mut response = http::Response::from_parts(parts, stored.body.clone());
     response.extensions_mut().insert(status);
     response
@@ -355,4 +397,36 @@ fn answer(
 fn marked(mut response: HttpResponse, status: CacheStatus) -> HttpResponse {
     response.extensions_mut().insert(status);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::carries_a_secret;
+
+    #[test]
+    fn a_secret_is_found_in_a_query_however_its_name_is_written() {
+        let secret = |query: &str| {
+            let uri: http::Uri = format!("https://api.example/x?{query}")
+                .parse()
+                .expect("uri");
+            carries_a_secret(&uri)
+        };
+        for query in [
+            "code=1",
+            "a=1&code=2",
+            "code",
+            "access_token=t",
+            "Access-Token=t",
+            "access%5Ftoken=t",
+            "%63ode=1",
+            "a=1&&refresh_token=r",
+        ] {
+            assert!(secret(query), "{query}");
+        }
+        for query in ["", "codes=1", "x=code", "namespace=static-us&locale=en_US"] {
+            assert!(!secret(query), "{query}");
+        }
+        let bare: http::Uri = "https://api.example/x".parse().expect("uri");
+        assert!(!carries_a_secret(&bare));
+    }
 }

@@ -12,7 +12,7 @@ use crate::transport::transport_fn;
 
 fn refusing() -> Arc<dyn HttpTransport> {
     Arc::new(transport_fn(|_request: HttpRequest| async {
-        Ok(http::Response::new(Vec::new()))
+        Ok(http::Response::new(Default::default()))
     }))
 }
 
@@ -23,7 +23,7 @@ fn session() -> Session {
         "cli",
     )
     .transport(transport_fn(|_request: HttpRequest| async {
-        Ok(http::Response::new(Vec::new()))
+        Ok(http::Response::new(Default::default()))
     }))
     .build()
     .expect("client");

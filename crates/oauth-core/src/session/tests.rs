@@ -101,7 +101,7 @@ fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    builder.body(b"{}".to_vec()).expect("response")
+    builder.body(b"{}".to_vec().into()).expect("response")
 }
 
 fn session(source: &Arc<Scripted>, transport: Arc<dyn HttpTransport>) -> SessionBuilder {
@@ -570,11 +570,11 @@ async fn json_parses_success_and_types_failures() {
     let source = Scripted::new(&clock);
     let ok = http::Response::builder()
         .status(200)
-        .body(br#"{"id": 7}"#.to_vec())
+        .body(br#"{"id": 7}"#.to_vec().into())
         .expect("response");
     let wrong = http::Response::builder()
         .status(200)
-        .body(br#"{"id": 1, "access_token": "sekrit"}"#.to_vec())
+        .body(br#"{"id": 1, "access_token": "sekrit"}"#.to_vec().into())
         .expect("response");
     let (transport, _) = api(vec![ok, wrong, response(404, &[])]);
     let session = session(&source, transport).build().expect("session");
@@ -930,7 +930,7 @@ fn token_client(script: Vec<(u16, &'static str)>) -> (Client, Arc<Mutex<Vec<Stri
             Ok(http::Response::builder()
                 .status(status)
                 .header("content-type", "application/json")
-                .body(body.as_bytes().to_vec())
+                .body(body.as_bytes().to_vec().into())
                 .expect("response"))
         }
     });

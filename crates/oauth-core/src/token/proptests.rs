@@ -17,12 +17,12 @@ fn endpoint() -> Endpoint {
     )
 }
 
-fn answer(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Response<Vec<u8>> {
+fn answer(status: u16, content_type: Option<&str>, body: Vec<u8>) -> http::Response<bytes::Bytes> {
     let mut builder = http::Response::builder().status(status);
     if let Some(content_type) = content_type {
         builder = builder.header("content-type", content_type);
     }
-    builder.body(body).expect("response")
+    builder.body(body.into()).expect("response")
 }
 
 /// A secret as servers issue them: long enough to be recognisable.

@@ -14,11 +14,11 @@ fn endpoint() -> Endpoint {
     )
 }
 
-fn answer(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
+fn answer(status: u16, content_type: &str, body: &str) -> http::Response<bytes::Bytes> {
     http::Response::builder()
         .status(status)
         .header("content-type", content_type)
-        .body(body.as_bytes().to_vec())
+        .body(body.as_bytes().to_vec().into())
         .expect("response")
 }
 

@@ -97,11 +97,8 @@ impl HyperTransport {
                 TransportError::new(TransportErrorKind::Io, e)
             }
         })?;
-        // A body that arrived in one piece becomes the vector without a copy.
-        Ok(http::Response::from_parts(
-            parts,
-            Vec::from(collected.to_bytes()),
-        ))
+        // A body that arrived in one piece is handed over without a copy.
+        Ok(http::Response::from_parts(parts, collected.to_bytes()))
     }
 }
 

@@ -80,16 +80,30 @@ impl HttpTransport for ReqwestTransport {
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(response.headers_mut());
         }
-        // Sized once for a declared length (already checked against the
-        // cap), grown as chunks come otherwise.
-        let mut body =
-            Vec::with_capacity(declared.map_or(0, |len| usize::try_from(len).unwrap_or(limit)));
+        // A body that comes in one chunk is handed over as it is; one in
+        // several is joined, sized once for a declared length (already
+        // checked against the cap).
+        let mut body = bytes::Bytes::new();
+        let mut joined = bytes::BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > limit {
+            if body.len() + joined.len() + chunk.len() > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            if body.is_empty() && joined.is_empty() {
+                body = chunk;
+                continue;
+            }
+            if joined.is_empty() {
+                joined.reserve(declared.map_or(0, |len| usize::try_from(len).unwrap_or(limit)));
+                joined.extend_from_slice(&std::mem::take(&mut body));
+            }
+            joined.extend_from_slice(&chunk);
         }
+        let body = if joined.is_empty() {
+            body
+        } else {
+            joined.freeze()
+        };
         builder
             .body(body)
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))

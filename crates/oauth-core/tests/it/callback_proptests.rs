@@ -29,7 +29,11 @@ fn client() -> (Client, Arc<Mutex<Vec<String>>>) {
             seen.lock().unwrap().push(code);
             Ok(oauth_core::http::Response::builder()
                 .header("content-type", "application/json")
-                .body(br#"{"access_token":"at-1234567890","token_type":"bearer"}"#.to_vec())
+                .body(
+                    br#"{"access_token":"at-1234567890","token_type":"bearer"}"#
+                        .to_vec()
+                        .into(),
+                )
                 .unwrap())
         }
     });

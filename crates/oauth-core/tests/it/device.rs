@@ -48,7 +48,7 @@ fn client(device: &'static str, polls: Vec<(u16, &'static str)>) -> (Client, Log
             Ok(http::Response::builder()
                 .status(status)
                 .header("content-type", "application/json")
-                .body(body.as_bytes().to_vec())
+                .body(body.as_bytes().to_vec().into())
                 .unwrap())
         }
     });

@@ -213,7 +213,7 @@ fn scripted(
             Ok(http::Response::builder()
                 .status(status)
                 .header("content-type", "application/json")
-                .body(body.as_bytes().to_vec())
+                .body(body.as_bytes().to_vec().into())
                 .unwrap())
         }
     });

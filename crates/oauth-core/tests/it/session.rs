@@ -526,7 +526,7 @@ async fn backoff_is_bounded_and_a_post_is_retried_only_when_safe() {
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
-    assert_eq!(answer.body().as_slice(), br#"{"say":"hi"}"#);
+    assert_eq!(&answer.body()[..], br#"{"say":"hi"}"#);
     assert_eq!(
         requests_to(&sandbox, "/api/echo").len(),
         3,

@@ -48,7 +48,7 @@ fn public_types_are_send_and_sync() {
 #[tokio::test]
 async fn session_futures_are_send() {
     let transport = transport_fn(|_request: HttpRequest| async {
-        Ok(oauth_core::http::Response::new(b"{}".to_vec()))
+        Ok(oauth_core::http::Response::new(b"{}".to_vec().into()))
     });
     let session = Session::builder(Fixed, Arc::new(transport))
         .build()

@@ -584,7 +584,7 @@ mod tests {
     fn answer(status: u16, body: &str) -> HttpResponse {
         oauth_core::http::Response::builder()
             .status(status)
-            .body(body.as_bytes().to_vec())
+            .body(body.as_bytes().to_vec().into())
             .expect("response")
     }
 

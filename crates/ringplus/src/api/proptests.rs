@@ -18,7 +18,7 @@ fn url() -> Url {
 fn response(status: u16, body: Vec<u8>) -> HttpResponse {
     oauth_core::http::Response::builder()
         .status(status)
-        .body(body)
+        .body(body.into())
         .expect("response")
 }
 
