@@ -229,15 +229,22 @@ pub(crate) async fn hit_cpu(store: Store, server: &Server, calls: u32) -> Result
     Ok(nanos(cpu) as f64 / 1_000.0 / f64::from(calls))
 }
 
-/// The time of `distinct` documents asked once each, with `store`.
-pub(crate) async fn misses(store: Store, server: &Server, distinct: u64) -> Result<f64, String> {
+/// The time (milliseconds) and this process's CPU (milliseconds) of
+/// `distinct` documents asked once each, with `store`.
+pub(crate) async fn misses(
+    store: Store,
+    server: &Server,
+    distinct: u64,
+) -> Result<(f64, f64), String> {
     let dir = temp_dir("misses")?;
     let client = client(server, store.cache(&dir)?)?;
     warm_up(&client).await?;
+    let before = process_cpu();
     let millis = ask_all(&client, (1..=distinct).collect()).await?;
+    let cpu = process_cpu().saturating_sub(before);
     server.forget_requests()?;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(millis)
+    Ok((millis, cpu.as_secs_f64() * 1_000.0))
 }
 
 /// The memory store's resident bytes at its bound, against the bound: runs

@@ -29,6 +29,7 @@ pub(crate) struct Results {
     /// Time of a scan of distinct documents with the memory cache, divided
     /// by the same scan with none.
     pub(crate) cache_miss: Series,
+    pub(crate) cache_miss_cpu: Series,
     /// The memory store's resident growth over its bound.
     pub(crate) cache_memory: Series,
     pub(crate) crates: Vec<CrateCount>,
@@ -54,6 +55,7 @@ impl Results {
             cache_scans: Default::default(),
             cache_hits: Default::default(),
             cache_miss: Series::default(),
+            cache_miss_cpu: Series::default(),
             cache_memory: Series::default(),
             crates: Vec::new(),
             build_times: None,
@@ -809,8 +811,9 @@ fn render_cache(w: &mut String, results: &Results, targets: &mut Vec<Target>) {
         w,
         "A hit: `Session::send` of one stored URL in a loop on one task (no parsing), \
          client CPU per call. The cache on a miss: distinct documents asked once each \
-         through `BattleNetClient::get`, with the memory cache against none (time \
-         ratio). The memory store at its bound: 100,000 random requests over 40,000 \
+         through `BattleNetClient::get` with 32 tasks, with the memory cache against \
+         none: the client process's CPU and the time, as ratios (each run twice per \
+         round, in the order none, memory, memory, none). The memory store at its bound: 100,000 random requests over 40,000 \
          documents of 0.5–4 KiB through the cache layer, in a fresh process; resident \
          growth over the 64 MiB bound.\n"
     );
@@ -822,7 +825,12 @@ fn render_cache(w: &mut String, results: &Results, targets: &mut Vec<Target>) {
         ("hit from memory, client CPU", hit_memory, "µs"),
         ("hit from SQLite, client CPU", hit_sqlite, "µs"),
         (
-            "memory cache on misses / no cache",
+            "memory cache on misses / no cache, client CPU",
+            &results.cache_miss_cpu,
+            "×",
+        ),
+        (
+            "memory cache on misses / no cache, time",
             &results.cache_miss,
             "×",
         ),
@@ -848,9 +856,13 @@ fn render_cache(w: &mut String, results: &Results, targets: &mut Vec<Target>) {
         met: hit_sqlite.median() <= 50.0,
     });
     targets.push(Target {
-        what: "the cache on a miss ≤ 1.05 × no cache".into(),
-        measured: format!("{:.3}", results.cache_miss.median()),
-        met: results.cache_miss.median() <= 1.05,
+        what: "the cache on a miss ≤ 1.05 × no cache (client CPU)".into(),
+        measured: format!(
+            "{:.3} (time: {:.3})",
+            results.cache_miss_cpu.median(),
+            results.cache_miss.median()
+        ),
+        met: results.cache_miss_cpu.median() <= 1.05,
     });
     let most = results.cache_memory.max();
     targets.push(Target {

@@ -58,7 +58,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use http::header::{AGE, CACHE_CONTROL, CONNECTION, HOST, PRAGMA, VARY};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -194,25 +194,28 @@ pub(crate) fn asks_nothing(request: &HeaderMap) -> bool {
 impl CachedResponse {
     /// The entry for an answer of `status` with `headers` and `body`, under
     /// `policy` (made from it and the request whose headers are `asked`)
-    /// at `now`.
+    /// at `now`, when the policy gives it `ttl` to live.
     pub(crate) fn new(
         policy: CachePolicy,
+        ttl: Duration,
         status: StatusCode,
         headers: &HeaderMap,
         body: bytes::Bytes,
         asked: &HeaderMap,
         now: SystemTime,
     ) -> Self {
-        let fresh_until = (!headers.contains_key(VARY) && asks_nothing(asked))
-            .then(|| now + policy.time_to_live(now));
+        let fresh_until = (!headers.contains_key(VARY) && asks_nothing(asked)).then(|| now + ttl);
         let mut kept = headers.clone();
-        for named in headers.get_all(CONNECTION) {
-            for name in named.to_str().unwrap_or_default().split(',') {
-                kept.remove(name.trim());
+        // Rare in answers: looked for in one pass before removing any.
+        if headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+            for named in headers.get_all(CONNECTION) {
+                for name in named.to_str().unwrap_or_default().split(',') {
+                    kept.remove(name.trim());
+                }
             }
-        }
-        for name in &HOP_BY_HOP {
-            kept.remove(name);
+            for name in &HOP_BY_HOP {
+                kept.remove(name);
+            }
         }
         // The answer's age is the policy's to tell, at each hit; the slot
         // is kept so that setting it costs no new room in a copy.

@@ -554,7 +554,6 @@ impl Session {
         retry_safe: bool,
     ) -> Result<HttpResponse, Error> {
         check_api_uri(request.uri())?;
-        let started = std::time::Instant::now();
         let span = tracing::debug_span!(
             "oauth.request",
             endpoint = "api",
@@ -567,16 +566,20 @@ impl Session {
         // Kept to name the endpoint in an error; the URL as shown is made
         // only when something shows it.
         let uri = request.uri().clone();
-        if !span.is_disabled() {
+        // Timed only for a span that records it.
+        let started = (!span.is_disabled()).then(|| {
             span.record("url", &*shown_endpoint(&uri).url);
-        }
+            std::time::Instant::now()
+        });
         if retry_safe {
             request.extensions_mut().insert(RetrySafe);
         }
         let method = request.method().clone();
         let endpoint = || shown_endpoint(&uri);
         let result = self.api.layers.send(request).instrument(span.clone()).await;
-        span.record("elapsed_ms", started.elapsed().as_millis());
+        if let Some(started) = started {
+            span.record("elapsed_ms", started.elapsed().as_millis());
+        }
         match result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());

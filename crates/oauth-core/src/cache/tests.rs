@@ -19,8 +19,11 @@ pub(super) fn made(
         shared: false,
         ..CacheOptions::default()
     };
+    let policy = CachePolicy::new_options(request, response, now, options);
+    let ttl = policy.time_to_live(now);
     CachedResponse::new(
-        CachePolicy::new_options(request, response, now, options),
+        policy,
+        ttl,
         response.status(),
         response.headers(),
         response.body().clone().into(),

@@ -125,7 +125,8 @@ impl Cached {
         let validated = [ETAG, LAST_MODIFIED]
             .iter()
             .any(|name| response.headers().contains_key(name));
-        if policy.time_to_live(now).is_zero() && !validated {
+        let ttl = policy.time_to_live(now);
+        if ttl.is_zero() && !validated {
             return;
         }
         // The body is copied into its own allocation: a transport's may be
@@ -133,6 +134,7 @@ impl Cached {
         // beyond what its size says. Hits then share the copy.
         let entry = CachedResponse::new(
             policy,
+            ttl,
             response.status(),
             response.headers(),
             Bytes::copy_from_slice(response.body()),
@@ -182,8 +184,10 @@ impl Cached {
                     cache = "revalidated",
                     "stored api answer confirmed by the server"
                 );
+                let ttl = policy.time_to_live(now);
                 let entry = CachedResponse::new(
                     policy,
+                    ttl,
                     parts.status,
                     &parts.headers,
                     stored.body.clone(),
@@ -231,35 +235,61 @@ impl HttpTransport for Cached {
         // replaced there, and must not reach the store meanwhile.
         request.headers_mut().remove(AUTHORIZATION);
         let key = CacheKey::new(&self.partition, request.method(), request.uri());
+        let stale = match self.lookup(&key).await {
+            None => None,
+            Some(stored) => match self.serve(stored, &request) {
+                Ok(hit) => return Ok(hit),
+                Err(stale) => stale,
+            },
+        };
+        // Boxed: a hit's future, made on every call, then needs no room
+        // for the trip to the server.
+        Box::pin(self.through_server(key, request, stale)).await
+    }
+}
+
+/// A stored answer to revalidate, with the conditional request's headers.
+type Stale = (Arc<CachedResponse>, http::HeaderMap);
+
+impl Cached {
+    /// Serves `stored` if it is fresh for `request`; otherwise hands it
+    /// back to be revalidated if it is stale, or nothing if it is not an
+    /// answer for this request.
+    fn serve(
+        &self,
+        stored: Arc<CachedResponse>,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, Option<Stale>> {
+        let now = self.clock.now();
+        match judge(&stored, request, now) {
+            Verdict::Fresh => {
+                Counts::add(&self.counts().hits);
+                tracing::debug!(cache = "hit", "api answer served from the response cache");
+                Ok(answer(&stored, now, CacheStatus::Hit))
+            }
+            Verdict::Stale(conditional) => Err(Some((stored, conditional))),
+            Verdict::Unmatched => Err(None),
+        }
+    }
+
+    /// Goes to the server for `key`: revalidates `stale` or fetches anew,
+    /// unless another request for the key is already there, whose answer
+    /// is then awaited.
+    async fn through_server(
+        &self,
+        key: CacheKey,
+        request: HttpRequest,
+        mut stale: Option<Stale>,
+    ) -> Result<HttpResponse, TransportError> {
         loop {
-            let stale = match self.lookup(&key).await {
-                None => None,
-                Some(stored) => {
-                    let now = self.clock.now();
-                    match judge(&stored, &request, now) {
-                        Verdict::Fresh => {
-                            Counts::add(&self.counts().hits);
-                            tracing::debug!(
-                                cache = "hit",
-                                "api answer served from the response cache"
-                            );
-                            return Ok(answer(&stored, now, CacheStatus::Hit));
-                        }
-                        Verdict::Stale(conditional) => Some((stored, conditional)),
-                        Verdict::Unmatched => None,
-                    }
-                }
-            };
             let mut leading = match self.cache.flight(&key) {
                 Flight::Leader(guard) => {
                     // Another request's flight may have ended, its answer
-                    // stored, between the look above and now.
-                    if let Some(stored) = self.lookup(&key).await {
-                        let now = self.clock.now();
-                        if let Verdict::Fresh = judge(&stored, &request, now) {
-                            Counts::add(&self.counts().hits);
-                            return Ok(answer(&stored, now, CacheStatus::Hit));
-                        }
+                    // stored, between the look before and now.
+                    if let Some(stored) = self.lookup(&key).await
+                        && let Ok(hit) = self.serve(stored, &request)
+                    {
+                        return Ok(hit);
                     }
                     Some(guard)
                 }
@@ -270,26 +300,26 @@ impl HttpTransport for Cached {
                         .await
                         .is_ok_and(|news| *news == Some(true));
                     if stored {
+                        // Its answer was kept: look again.
+                        stale = match self.lookup(&key).await {
+                            None => None,
+                            Some(stored) => match self.serve(stored, &request) {
+                                Ok(hit) => return Ok(hit),
+                                Err(stale) => stale,
+                            },
+                        };
                         continue;
                     }
                     // Its answer could not be kept: ask for ours.
                     None
                 }
             };
-            // The trips to the server are boxed: a hit's future, made on
-            // every call, then needs no room for theirs.
             return match stale {
                 Some((stored, conditional)) => {
-                    Box::pin(self.revalidate(
-                        &key,
-                        request,
-                        &stored,
-                        &conditional,
-                        leading.as_mut(),
-                    ))
-                    .await
+                    self.revalidate(&key, request, &stored, &conditional, leading.as_mut())
+                        .await
                 }
-                None => Box::pin(self.fetch(&key, request, leading.as_mut())).await,
+                None => self.fetch(&key, request, leading.as_mut()).await,
             };
         }
     }
