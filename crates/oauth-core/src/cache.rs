@@ -137,6 +137,15 @@ impl CacheKey {
     }
 }
 
+/// The slot of `key` among [`MARK_SLOTS`].
+fn slot_of(key: &CacheKey) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    // The remainder is below `MARK_SLOTS`, so it fits.
+    usize::try_from(hasher.finish() % MARK_SLOTS as u64).unwrap_or(0)
+}
+
 fn uri_len(scheme: Option<&str>, authority: Option<&http::uri::Authority>, path: &str) -> usize {
     scheme.map_or(0, str::len) + authority.map_or(0, |a| a.as_str().len()) + path.len()
 }
@@ -366,6 +375,23 @@ struct Shared {
     /// The keys being fetched or revalidated now, each with the news of
     /// its end: whether the answer was stored.
     flights: Mutex<HashMap<CacheKey, watch::Receiver<Option<bool>>>>,
+    /// Answers stored through this cache, counted by the key's slot
+    /// ([`StoreMark`]).
+    stored: [AtomicU64; MARK_SLOTS],
+}
+
+/// How many slots [`StoreMark`]s count stores in: enough that two keys
+/// fetched at once rarely share one.
+const MARK_SLOTS: usize = 256;
+
+/// What had been stored in a key's slot when a request first looked for
+/// it: a request that then leads the fetch of its key looks again only if
+/// an answer in the slot was stored since (another fetch of the key may
+/// have ended in between), not on every miss.
+#[derive(Clone, Copy)]
+pub(crate) struct StoreMark {
+    slot: usize,
+    stored: u64,
 }
 
 /// A request's place in the fetches of one key.
@@ -434,6 +460,7 @@ impl ResponseCache {
                 store,
                 counts: Counts::default(),
                 flights: Mutex::default(),
+                stored: std::array::from_fn(|_| AtomicU64::new(0)),
             }),
             stale_if_error: false,
         }
@@ -480,6 +507,25 @@ impl ResponseCache {
 
     pub(crate) fn counts(&self) -> &Counts {
         &self.inner.counts
+    }
+
+    /// The mark of `key`'s slot now, taken before looking for it.
+    pub(crate) fn mark(&self, key: &CacheKey) -> StoreMark {
+        let slot = slot_of(key);
+        StoreMark {
+            slot,
+            stored: self.inner.stored[slot].load(Ordering::Acquire),
+        }
+    }
+
+    /// Counts an answer stored under `key`, once it is in the store.
+    pub(crate) fn count_stored(&self, key: &CacheKey) {
+        self.inner.stored[slot_of(key)].fetch_add(1, Ordering::Release);
+    }
+
+    /// Whether an answer in `mark`'s slot was stored since it was taken.
+    pub(crate) fn stored_since(&self, mark: StoreMark) -> bool {
+        self.inner.stored[mark.slot].load(Ordering::Acquire) != mark.stored
     }
 
     /// Joins the fetches of `key`: the first request to need the server

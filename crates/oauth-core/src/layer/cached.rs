@@ -11,7 +11,7 @@ use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePoli
 
 use crate::cache::{
     CacheError, CacheKey, CacheStatus, CachedResponse, Counts, Flight, FlightGuard, NoCache,
-    ResponseCache,
+    ResponseCache, StoreMark,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::TransportError;
@@ -82,6 +82,7 @@ impl Cached {
         match self.cache.store().put(key, Arc::new(entry)).await {
             Ok(()) => {
                 Counts::add(&self.counts().stores);
+                self.cache.count_stored(key);
                 if let Some(flight) = flight {
                     flight.stored();
                 }
@@ -235,6 +236,7 @@ impl HttpTransport for Cached {
         // replaced there, and must not reach the store meanwhile.
         request.headers_mut().remove(AUTHORIZATION);
         let key = CacheKey::new(&self.partition, request.method(), request.uri());
+        let mark = self.cache.mark(&key);
         let stale = match self.lookup(&key).await {
             None => None,
             Some(stored) => match self.serve(stored, &request) {
@@ -244,7 +246,7 @@ impl HttpTransport for Cached {
         };
         // Boxed: a hit's future, made on every call, then needs no room
         // for the trip to the server.
-        Box::pin(self.through_server(key, request, stale)).await
+        Box::pin(self.through_server(key, mark, request, stale)).await
     }
 }
 
@@ -278,6 +280,7 @@ impl Cached {
     async fn through_server(
         &self,
         key: CacheKey,
+        mut mark: StoreMark,
         request: HttpRequest,
         mut stale: Option<Stale>,
     ) -> Result<HttpResponse, TransportError> {
@@ -286,7 +289,8 @@ impl Cached {
                 Flight::Leader(guard) => {
                     // Another request's flight may have ended, its answer
                     // stored, between the look before and now.
-                    if let Some(stored) = self.lookup(&key).await
+                    if self.cache.stored_since(mark)
+                        && let Some(stored) = self.lookup(&key).await
                         && let Ok(hit) = self.serve(stored, &request)
                     {
                         return Ok(hit);
@@ -301,6 +305,7 @@ impl Cached {
                         .is_ok_and(|news| *news == Some(true));
                     if stored {
                         // Its answer was kept: look again.
+                        mark = self.cache.mark(&key);
                         stale = match self.lookup(&key).await {
                             None => None,
                             Some(stored) => match self.serve(stored, &request) {

@@ -533,9 +533,72 @@ async fn the_token_is_never_kept_and_a_failing_store_is_only_a_miss() {
     assert_eq!(status_of(&answer), Some(CacheStatus::Miss));
     assert_eq!(
         cache.stats().store_errors,
-        3,
-        "the look, the look again once leading the fetch, and the write"
+        2,
+        "the look and the write (nothing was stored meanwhile: no second look)"
     );
+}
+
+/// A store whose first look finds nothing, then waits to answer until the
+/// test says: meanwhile another request fetches and stores the answer.
+#[derive(Debug)]
+struct Slow {
+    inner: MemoryCache,
+    looks: std::sync::atomic::AtomicUsize,
+    go: tokio::sync::Notify,
+}
+
+#[oauth_core::async_trait]
+impl CacheStore for Slow {
+    async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError> {
+        let found = self.inner.get(key).await;
+        if self.looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            self.go.notified().await;
+        }
+        found
+    }
+    async fn put(&self, key: &CacheKey, entry: Arc<CachedResponse>) -> Result<(), CacheError> {
+        self.inner.put(key, entry).await
+    }
+    async fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
+        self.inner.remove(key).await
+    }
+    fn stored_bytes(&self) -> u64 {
+        self.inner.stored_bytes()
+    }
+}
+
+#[tokio::test]
+async fn a_fetch_that_ends_between_a_look_and_the_next_is_not_made_again() {
+    let sandbox = battlenet().await;
+    let store = Arc::new(Slow {
+        inner: MemoryCache::new(1 << 20),
+        looks: Default::default(),
+        go: tokio::sync::Notify::new(),
+    });
+    let cache = ResponseCache::shared(Arc::clone(&store) as Arc<dyn CacheStore>);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    session.access_token().await.unwrap();
+    // The first request looks, finds nothing, and is held there.
+    let first = tokio::spawn({
+        let (session, url) = (session.clone(), url(&sandbox, STATIC));
+        async move { session.get(url).send().await.unwrap() }
+    });
+    while store.looks.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    // The second fetches the document and stores it, all of it before the
+    // first goes on.
+    let second = get(&session, &sandbox, STATIC).await;
+    assert_eq!(status_of(&second), Some(CacheStatus::Miss));
+    store.go.notify_one();
+    let first = first.await.unwrap();
+    assert_eq!(
+        status_of(&first),
+        Some(CacheStatus::Hit),
+        "the first looked again on leading its own fetch"
+    );
+    assert_eq!(upstream(&sandbox, STATIC), 1);
 }
 
 /// A store of bytes by key, as a user's own store on a key-value server
