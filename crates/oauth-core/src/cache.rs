@@ -42,7 +42,8 @@
 //! Stores are behind [`CacheStore`]: [`MemoryCache`] (bounded by bytes,
 //! least recently used first out) is the default; `SqliteCache` (feature
 //! `sqlite-cache`) keeps them in one file across restarts, shared by the
-//! processes of a host. A store of your own that keeps bytes (on a
+//! processes of a host; `RedisCache` (feature `redis-cache`) on a Redis
+//! server, shared by the processes of a fleet. A store of your own that keeps bytes (on a
 //! key-value server, say) writes an entry with
 //! [`CachedResponse::to_bytes`] and reads it back with
 //! [`CachedResponse::from_bytes`]. A store keeps API answers as they came,
@@ -51,6 +52,8 @@
 
 mod encoding;
 mod memory;
+#[cfg(feature = "redis-cache")]
+mod redis;
 #[cfg(feature = "sqlite-cache")]
 mod sqlite;
 
@@ -66,6 +69,8 @@ use http_cache_semantics::CachePolicy;
 use tokio::sync::watch;
 
 pub use self::memory::MemoryCache;
+#[cfg(feature = "redis-cache")]
+pub use self::redis::RedisCache;
 #[cfg(feature = "sqlite-cache")]
 pub use self::sqlite::SqliteCache;
 
@@ -98,8 +103,10 @@ pub enum CacheStatus {
 pub struct CacheKey(String);
 
 impl CacheKey {
-    /// The key of `method` and `uri` for the identity `partition`.
-    pub(crate) fn new(partition: &str, method: &http::Method, uri: &http::Uri) -> Self {
+    /// The key of `method` and `uri` for the identity `partition` (the
+    /// cache layer names it; see [`CacheKey`]): for a store's own tests.
+    #[must_use]
+    pub fn new(partition: &str, method: &http::Method, uri: &http::Uri) -> Self {
         // Written piece by piece: `Uri`'s `Display` goes through the
         // formatter for each part, a third of a hit's cost.
         let (scheme, authority) = (uri.scheme_str(), uri.authority());

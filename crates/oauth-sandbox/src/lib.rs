@@ -138,6 +138,7 @@ mod fault;
 mod oauth;
 mod pages;
 mod record;
+pub mod redis;
 mod ringplus;
 mod sandbox;
 mod server;

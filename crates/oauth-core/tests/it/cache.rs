@@ -660,13 +660,70 @@ async fn a_store_of_bytes_of_ones_own_serves_as_well() {
     }
 }
 
+/// In a child process: an app session with `cache` on the sandbox of the
+/// parent test, whose OAuth and API base URLs are in the environment
+/// variable `origins_env`; and the URL of [`STATIC`] there.
+#[cfg(any(feature = "sqlite-cache", feature = "redis-cache"))]
+fn session_of_parent(origins_env: &str, cache: &ResponseCache) -> (Session, String) {
+    let origins = std::env::var(origins_env).expect("started by its parent test");
+    let (oauth, api) = origins.split_once(' ').unwrap();
+    let oauth = oauth_core::url::Url::parse(oauth).unwrap();
+    let provider = oauth_core::GenericProvider::new(
+        oauth.join("authorize").unwrap().as_str(),
+        oauth.join("token").unwrap().as_str(),
+    )
+    .unwrap()
+    .with_client_auth(ClientAuth::Basic);
+    let client = oauth_core::Client::builder(provider, CLIENT_ID)
+        .client_secret(SECRET)
+        .shared_transport(transport())
+        .build()
+        .unwrap();
+    let session = Session::client_credentials(&client, &[])
+        .stack(Stack::new().cache(cache.clone()))
+        .build()
+        .unwrap();
+    let url = oauth_core::url::Url::parse(api)
+        .unwrap()
+        .join(STATIC)
+        .unwrap();
+    (session, url.to_string())
+}
+
+/// Runs `test` (an ignored test of this binary) in a child process with
+/// `env` set, and checks that it ran and passed.
+#[cfg(any(feature = "sqlite-cache", feature = "redis-cache"))]
+fn run_child(test: &str, env: &[(&str, String)]) {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([
+        test,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "the child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+        "the child ran"
+    );
+}
+
+#[cfg(feature = "redis-cache")]
+mod on_redis;
+
 /// The store on disk: across a restart, from another process, and when
 /// its file is damaged.
 #[cfg(feature = "sqlite-cache")]
 mod on_disk {
-    use std::process::Command;
-
-    use oauth_core::GenericProvider;
     use oauth_core::cache::SqliteCache;
 
     use super::*;
@@ -699,29 +756,15 @@ mod on_disk {
         assert_eq!(again.headers().get("etag"), first.headers().get("etag"));
 
         // Another process, reading the same file through its own session.
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "cache::on_disk::reader_in_another_process",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(PATH_ENV, &path)
-            .env(
-                ORIGINS_ENV,
-                format!("{} {}", sandbox.oauth_url(), sandbox.api_url()),
-            )
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "the reader failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(
-            String::from_utf8_lossy(&output.stdout).contains("1 passed"),
-            "the reader ran"
+        run_child(
+            "cache::on_disk::reader_in_another_process",
+            &[
+                (PATH_ENV, path.display().to_string()),
+                (
+                    ORIGINS_ENV,
+                    format!("{} {}", sandbox.oauth_url(), sandbox.api_url()),
+                ),
+            ],
         );
         assert_eq!(upstream(&sandbox, STATIC), 1, "neither asked the server");
     }
@@ -733,29 +776,8 @@ mod on_disk {
     #[ignore = "a child process of the_file_survives_a_restart_and_another_process_reads_it"]
     async fn reader_in_another_process() {
         let path = std::env::var_os(PATH_ENV).expect("started by its parent test");
-        let origins = std::env::var(ORIGINS_ENV).expect("started by its parent test");
-        let (oauth, api) = origins.split_once(' ').unwrap();
-        let oauth = oauth_core::url::Url::parse(oauth).unwrap();
-        let provider = GenericProvider::new(
-            oauth.join("authorize").unwrap().as_str(),
-            oauth.join("token").unwrap().as_str(),
-        )
-        .unwrap()
-        .with_client_auth(ClientAuth::Basic);
-        let client = oauth_core::Client::builder(provider, CLIENT_ID)
-            .client_secret(SECRET)
-            .shared_transport(transport())
-            .build()
-            .unwrap();
         let cache = ResponseCache::new(SqliteCache::open(path, 8 << 20).unwrap());
-        let session = Session::client_credentials(&client, &[])
-            .stack(Stack::new().cache(cache.clone()))
-            .build()
-            .unwrap();
-        let url = oauth_core::url::Url::parse(api)
-            .unwrap()
-            .join(STATIC)
-            .unwrap();
+        let (session, url) = session_of_parent(ORIGINS_ENV, &cache);
         let answer = session.get(url.as_str()).send().await.unwrap();
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(status_of(&answer), Some(CacheStatus::Hit));

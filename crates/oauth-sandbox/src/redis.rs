@@ -1,0 +1,172 @@
+//! A real `redis-server` for tests: started on a free loopback port with a
+//! directory of its own and a password, stopped when dropped. Never a
+//! system service, never a fixed port.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` of one test's own.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Child,
+    port: u16,
+    password: String,
+    dir: PathBuf,
+}
+
+/// What a test needs to install to have `redis-server`.
+const ENABLE: &str = "apt-get install redis-server";
+
+impl RedisServer {
+    /// Starts one for `suite`, or reports the suite skipped (and returns
+    /// `None`) when this machine has no `redis-server`; in CI a missing
+    /// server fails the suite instead ([`crate::skip::report`]).
+    ///
+    /// # Panics
+    /// When the server is there but does not start.
+    #[must_use]
+    pub fn start(suite: &str) -> Option<RedisServer> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            crate::skip::report(suite, "redis-server is not installed", ENABLE);
+            return None;
+        }
+        // A port the OS picks, freed for the server: another process may
+        // take it in between, so a failed start tries another.
+        let mut last = String::new();
+        for _ in 0..5 {
+            match Self::try_start() {
+                Ok(server) => return Some(server),
+                Err(error) => last = error,
+            }
+        }
+        panic!("redis-server did not start: {last}");
+    }
+
+    fn try_start() -> Result<RedisServer, String> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let mut token = [0u8; 16];
+        getrandom::fill(&mut token).map_err(|e| e.to_string())?;
+        let password: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        let dir =
+            std::env::temp_dir().join(format!("oauth-sandbox-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // The password is given on standard input, in a configuration read
+        // from there, so it is never on a command line others can list.
+        let mut child = Command::new("redis-server")
+            .arg("-")
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run redis-server: {e}"))?;
+        let config = format!(
+            "bind 127.0.0.1\nport {port}\nprotected-mode yes\ndir {}\n\
+             save \"\"\nappendonly no\ndaemonize no\nrequirepass {password}\n\
+             notify-keyspace-events \"\"\n",
+            dir.display()
+        );
+        let written = child
+            .stdin
+            .take()
+            .ok_or("no standard input")
+            .and_then(|mut stdin| stdin.write_all(config.as_bytes()).map_err(|_| "stdin"));
+        let server = RedisServer {
+            child,
+            port,
+            password,
+            dir,
+        };
+        written.map_err(|e| format!("cannot configure redis-server: {e}"))?;
+        server.wait_ready(Duration::from_secs(10))?;
+        Ok(server)
+    }
+
+    /// Waits until the server answers an authenticated `PING`.
+    fn wait_ready(&self, within: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + within;
+        loop {
+            match self.command(&["AUTH", &self.password]) {
+                Ok(answer) if answer.starts_with("+OK") => {}
+                Ok(answer) => return Err(format!("AUTH answered {answer:?}")),
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                Err(error) => return Err(error),
+            }
+            return Ok(());
+        }
+    }
+
+    /// Sends one command on a fresh connection and returns the first line
+    /// of the answer (RESP), for the harness's own checks.
+    fn command(&self, args: &[&str]) -> Result<String, String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .map_err(|e| e.to_string())?;
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| format!("cannot send: {e}"))?;
+        let mut line = String::new();
+        BufReader::new(&mut stream)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if line.is_empty() {
+            return Err("the connection closed".into());
+        }
+        Ok(line.trim_end().to_owned())
+    }
+
+    /// The URL a client connects with, password included: a secret, as the
+    /// password is.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://:{}@127.0.0.1:{}/", self.password, self.port)
+    }
+
+    /// The server's port on 127.0.0.1.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The password the server requires.
+    #[must_use]
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// The server's own directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
