@@ -202,6 +202,9 @@
 //! - `file-store`: [`FileStore`], tokens in a JSON file
 //!   replaced atomically (temporary file, `fsync`, rename), mode 0600 on
 //!   Unix. Its file I/O runs on tokio's blocking pool.
+//! - `redis-store`: `RedisStore`, tokens on a Redis server shared by the
+//!   processes of a fleet; a newer token is never replaced by an older one.
+//! - `redis-cache`: `cache::RedisCache`, the response cache on Redis.
 //! - `form-login`: [`FormLogin`], signing a user in through a provider's
 //!   HTML sign-in and consent forms (with an HTML parser and a cookie jar,
 //!   neither compiled without it).
@@ -249,6 +252,8 @@ mod oidc;
 mod provider;
 mod rate_limit;
 mod redact;
+#[cfg(any(feature = "redis-cache", feature = "redis-store"))]
+mod redis_link;
 mod retry;
 mod revocation;
 mod secret;
@@ -301,6 +306,8 @@ pub use crate::session::{
 #[cfg(feature = "file-store")]
 pub use crate::store::{FileStore, FileStoreError};
 pub use crate::store::{MemoryStore, TokenStore};
+#[cfg(feature = "redis-store")]
+pub use crate::store::{RedisStore, RedisStoreError};
 pub use crate::token::{Token, TokenType};
 pub use crate::transport::{HttpTransport, TransportConfig};
 pub use crate::url_policy::{check_endpoint, display_without_query, is_loopback};

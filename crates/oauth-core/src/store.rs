@@ -1,5 +1,6 @@
 //! Where sessions keep their tokens: the [`TokenStore`] trait, the
-//! in-memory default and, with the `file-store` feature, a JSON file.
+//! in-memory default and, with the `file-store` feature, a JSON file; with
+//! `redis-store`, a Redis server shared by a fleet.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,9 +11,13 @@ use crate::token::Token;
 
 #[cfg(feature = "file-store")]
 mod file;
+#[cfg(feature = "redis-store")]
+mod redis;
 
 #[cfg(feature = "file-store")]
 pub use self::file::{FileStore, FileStoreError};
+#[cfg(feature = "redis-store")]
+pub use self::redis::{RedisStore, RedisStoreError};
 
 /// Keeps tokens under a key, so one store can serve many users (a key per
 /// user) or many apps.

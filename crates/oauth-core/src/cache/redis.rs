@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use super::{CacheError, CacheKey, CacheStore, CachedResponse};
+use crate::redis_link::{self, LinkError};
 
 /// Answers kept in Redis, shared by every process that names the same
 /// server and namespace: what one worker fetched, the others are served.
@@ -50,15 +51,10 @@ impl RedisCache {
     /// connected yet: an unreachable server fails the first calls, not
     /// this).
     pub fn connect(url: &str, namespace: &str) -> Result<Self, CacheError> {
-        // The parse error may quote the URL: it is not passed on.
-        let client = redis::Client::open(url)
-            .map_err(|_| CacheError::Store("the Redis URL cannot be read".into()))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(1);
-        let connection =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(|e| store_error(&e))?;
+        let connection = redis_link::connect(url).map_err(|e| match e {
+            LinkError::Url => CacheError::Store("the Redis URL cannot be read".into()),
+            LinkError::Redis(e) => CacheError::Store(format!("redis: {e}")),
+        })?;
         Ok(RedisCache {
             connection,
             prefix: format!("{namespace}:cache:").into(),
@@ -91,11 +87,9 @@ impl RedisCache {
     }
 }
 
-/// A Redis failure as a store error: its kind and the server's words, never
-/// the URL it was reached by.
+/// A Redis failure as a store error, without the URL.
 fn store_error(error: &redis::RedisError) -> CacheError {
-    let detail = error.detail().map(|d| format!(": {d}")).unwrap_or_default();
-    CacheError::Store(format!("redis: {:?}{detail}", error.kind()))
+    CacheError::Store(format!("redis: {}", redis_link::describe(error)))
 }
 
 #[async_trait::async_trait]

@@ -17,6 +17,8 @@ mod session;
 mod session_send;
 mod store_contention;
 mod store_file;
+#[cfg(all(feature = "redis-store", any(feature = "reqwest", feature = "hyper")))]
+mod store_redis;
 #[cfg(any(feature = "reqwest", feature = "hyper"))]
 mod support;
 mod temp;

@@ -1,0 +1,225 @@
+//! Tokens on a Redis server, shared by the processes of a fleet.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use redis::aio::ConnectionManager;
+use sha2::{Digest, Sha256};
+
+use super::TokenStore;
+use crate::error::Error;
+use crate::redis_link::{self, LinkError};
+use crate::token::Token;
+
+/// Tokens kept on a Redis server, so the workers of a fleet share one app
+/// token (and a user's token) instead of each fetching its own.
+///
+/// - Each token is a hash, `NAMESPACE:token:KEY` (the namespace names the
+///   application and its client id, say `guild-tool:CLIENT_ID`; the key is
+///   the session's store key, a user's id), holding the token as JSON, its
+///   expiry and a digest of its credentials.
+/// - **A newer token is never replaced by an older one**: a save is one
+///   atomic script that keeps the stored token when it expires later than
+///   the one saved. A worker that renewed late (its answer slower than
+///   another's) cannot put back a refresh token the server has rotated
+///   away.
+/// - A token without a refresh token expires from Redis when it expires;
+///   one with a refresh token is kept until removed, as the refresh token
+///   outlives it.
+/// - [`remove_if`](TokenStore::remove_if) is one atomic script too.
+///
+/// Tokens are stored as they are: whoever can read the Redis (or its
+/// backups) can use them. Give the server a password or an ACL user, reach
+/// it over TLS (`rediss://`) off the local network, and keep its snapshots
+/// as private as the application's secrets. The URL (which holds the
+/// password) appears in no error and no `Debug`.
+///
+/// The connection is made on first use and again after a failure, with
+/// connect and response timeouts of two seconds: a call that cannot reach
+/// Redis fails with [`Error::Store`], never hangs.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+}
+
+/// Saves `token` unless the stored one expires later. Keys: the token's.
+/// Arguments: the expiry (milliseconds since 1970, `-1` for none), the
+/// credentials' digest, the token as JSON, the time to live in
+/// milliseconds (`0`: kept until removed). Returns 1 when saved.
+const SAVE: &str = r"
+local stored = tonumber(redis.call('HGET', KEYS[1], 'expires'))
+local new = tonumber(ARGV[1])
+if stored and new >= 0 and stored > new then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'expires', ARGV[1], 'credentials', ARGV[2], 'token', ARGV[3])
+local ttl = tonumber(ARGV[4])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return 1
+";
+
+/// Removes the token if its credentials' digest is the one given (or no
+/// token is there). Returns 1 when removed.
+const REMOVE_IF: &str = r"
+local stored = redis.call('HGET', KEYS[1], 'credentials')
+if stored and stored ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1
+";
+
+/// Why a [`RedisStore`] failed. Reaches the caller as [`Error::Store`];
+/// use `downcast_ref::<RedisStoreError>()` on its source to tell the cases
+/// apart.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisStoreError {
+    /// The URL given cannot be read (it is not quoted: it may hold the
+    /// password).
+    #[error("the Redis URL cannot be read")]
+    Url,
+    /// Redis could not be reached, or refused the command.
+    #[error("redis: {0}")]
+    Redis(String),
+    /// What is stored under the key is not a token this store wrote. It is
+    /// left as it is.
+    #[error("the token stored on Redis cannot be read: {0}")]
+    Corrupt(&'static str),
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`,
+    /// or `rediss://` for TLS), its keys under `namespace`.
+    ///
+    /// # Errors
+    /// [`Error::Store`] ([`RedisStoreError::Url`]) when the URL cannot be
+    /// read. Nothing is connected yet: an unreachable server fails the
+    /// first calls, not this.
+    pub fn connect(url: &str, namespace: &str) -> Result<Self, Error> {
+        let connection = redis_link::connect(url).map_err(|e| {
+            Error::store(match e {
+                LinkError::Url => RedisStoreError::Url,
+                LinkError::Redis(e) => RedisStoreError::Redis(e),
+            })
+        })?;
+        Ok(RedisStore {
+            connection,
+            prefix: format!("{namespace}:token:").into(),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    async fn script(&self, script: &str, key: &str, args: &[String]) -> Result<i64, Error> {
+        let mut command = redis::cmd("EVAL");
+        command.arg(script).arg(1).arg(self.key(key));
+        for arg in args {
+            command.arg(arg);
+        }
+        let mut connection = self.connection.clone();
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))
+    }
+}
+
+/// A Redis failure, without the URL.
+fn redis_error(error: &redis::RedisError) -> RedisStoreError {
+    RedisStoreError::Redis(redis_link::describe(error))
+}
+
+/// A digest of the token's credentials (access and refresh tokens), to
+/// tell whether the stored token is still a given one without reading it.
+fn credentials_digest(token: &Token) -> String {
+    let mut digest = Sha256::new();
+    digest.update(token.access_token().secret().as_bytes());
+    digest.update([0]);
+    if let Some(refresh) = token.refresh_token() {
+        digest.update([1]);
+        digest.update(refresh.secret().as_bytes());
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn millis_since_epoch(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[async_trait::async_trait]
+impl TokenStore for RedisStore {
+    async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
+        let mut connection = self.connection.clone();
+        let json: Option<Vec<u8>> = redis::cmd("HGET")
+            .arg(self.key(key))
+            .arg("token")
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))?;
+        json.map(|json| {
+            // serde_json's message may quote the token: only its kind.
+            serde_json::from_slice(&json)
+                .map_err(|_| Error::store(RedisStoreError::Corrupt("not a token as JSON")))
+        })
+        .transpose()
+    }
+
+    /// Stores `token`, unless the token stored under `key` expires later
+    /// (a newer one another worker saved): that one is kept.
+    async fn save(&self, key: &str, token: &Token) -> Result<(), Error> {
+        let json = serde_json::to_string(token).map_err(Error::store)?;
+        let expires = token.expires_at().map_or(-1, millis_since_epoch);
+        let ttl = match (token.refresh_token(), token.expires_at()) {
+            (None, Some(at)) => {
+                (millis_since_epoch(at) - millis_since_epoch(SystemTime::now())).max(1)
+            }
+            _ => 0,
+        };
+        let args = [
+            expires.to_string(),
+            credentials_digest(token),
+            json,
+            ttl.to_string(),
+        ];
+        self.script(SAVE, key, &args).await.map(drop)
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        let _removed: i64 = redis::cmd("DEL")
+            .arg(self.key(key))
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))?;
+        Ok(())
+    }
+
+    async fn remove_if(&self, key: &str, expected: &Token) -> Result<bool, Error> {
+        let removed = self
+            .script(REMOVE_IF, key, &[credentials_digest(expected)])
+            .await?;
+        Ok(removed == 1)
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("namespace", &self.prefix.trim_end_matches(":token:"))
+            .finish_non_exhaustive()
+    }
+}

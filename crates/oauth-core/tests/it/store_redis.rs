@@ -1,0 +1,178 @@
+//! `RedisStore` on a real `redis-server` with a password, started for each
+//! test on a free loopback port: the token store contract, a newer token
+//! never replaced by an older one, expiry in Redis, sessions of two
+//! workers sharing one app token, and failures that stay typed and quiet.
+#![cfg(feature = "redis-store")]
+
+use std::time::{Duration, SystemTime};
+
+use oauth_core::{
+    AccessToken, ClientAuth, Error, RedisStore, RedisStoreError, RefreshToken, Session, Token,
+    TokenStore,
+};
+use oauth_sandbox::redis::RedisServer;
+
+use crate::support::*;
+
+const SUITE: &str = "oauth-core token store on Redis";
+
+fn token(access: &str, refresh: Option<&str>, lives: Duration) -> Token {
+    let token = Token::bearer(AccessToken::new(access)).with_expires_at(SystemTime::now() + lives);
+    match refresh {
+        Some(refresh) => token.with_refresh_token(RefreshToken::new(refresh)),
+        None => token,
+    }
+}
+
+fn access(token: Option<Token>) -> Option<String> {
+    token.map(|t| t.access_token().secret().to_owned())
+}
+
+/// A command on the server with its own client.
+async fn raw<T: ::redis::FromRedisValue>(redis: &RedisServer, args: &[&str]) -> T {
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut command = ::redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command.query_async(&mut connection).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_newer_token_is_never_replaced_by_an_older_one() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url(), "app").unwrap();
+    assert_eq!(access(store.load("alice").await.unwrap()), None);
+    let older = token("at-1", Some("rt-1"), Duration::from_secs(3600));
+    let newer = token("at-2", Some("rt-2"), Duration::from_secs(7200));
+    store.save("alice", &older).await.unwrap();
+    store.save("alice", &newer).await.unwrap();
+    // A worker whose renewal answered late saves the older token: the
+    // rotated refresh token stays.
+    store.save("alice", &older).await.unwrap();
+    let kept = store.load("alice").await.unwrap().unwrap();
+    assert_eq!(kept.access_token().secret(), "at-2");
+    assert_eq!(kept.refresh_token().unwrap().secret(), "rt-2");
+    // Keys apart: another user, another namespace.
+    assert_eq!(access(store.load("bob").await.unwrap()), None);
+    let other = RedisStore::connect(&redis.url(), "other").unwrap();
+    assert_eq!(access(other.load("alice").await.unwrap()), None);
+    let keys: Vec<String> = raw(&redis, &["KEYS", "*"]).await;
+    assert_eq!(keys, ["app:token:alice"]);
+
+    // Removed only while it is still the token named.
+    assert!(!store.remove_if("alice", &older).await.unwrap());
+    assert_eq!(
+        access(store.load("alice").await.unwrap()).as_deref(),
+        Some("at-2")
+    );
+    assert!(store.remove_if("alice", &newer).await.unwrap());
+    assert_eq!(access(store.load("alice").await.unwrap()), None);
+    assert!(
+        store.remove_if("alice", &newer).await.unwrap(),
+        "nothing there"
+    );
+    store.save("alice", &newer).await.unwrap();
+    store.remove("alice").await.unwrap();
+    assert_eq!(access(store.load("alice").await.unwrap()), None);
+}
+
+#[tokio::test]
+async fn a_token_without_refresh_expires_from_redis_and_one_with_it_stays() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url(), "app").unwrap();
+    store
+        .save("app", &token("at", None, Duration::from_secs(300)))
+        .await
+        .unwrap();
+    let ttl: i64 = raw(&redis, &["PTTL", "app:token:app"]).await;
+    assert!((290_000..=300_000).contains(&ttl), "{ttl}");
+    store
+        .save("user", &token("at", Some("rt"), Duration::from_secs(300)))
+        .await
+        .unwrap();
+    let ttl: i64 = raw(&redis, &["PTTL", "app:token:user"]).await;
+    assert_eq!(ttl, -1, "kept until removed: the refresh token outlives it");
+}
+
+#[tokio::test]
+async fn two_workers_share_one_app_token() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    let transport = transports().remove(0).1;
+    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+    let worker = || {
+        Session::client_credentials(&client, &[])
+            .store(RedisStore::connect(&redis.url(), "fleet").unwrap())
+            .key("app")
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (worker(), worker());
+    let first = one.access_token().await.unwrap();
+    let second = two.access_token().await.unwrap();
+    assert_eq!(
+        first.access_token().secret(),
+        second.access_token().secret(),
+        "the second worker read the first one's token"
+    );
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        1,
+        "one token request for both"
+    );
+}
+
+#[tokio::test]
+async fn damage_and_failures_are_typed_errors_that_show_no_secret() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    // A value this store did not write.
+    let _: () = raw(
+        &redis,
+        &["HSET", "app:token:eve", "token", "{not json at-SECRET"],
+    )
+    .await;
+    let store = RedisStore::connect(&redis.url(), "app").unwrap();
+    let error = store.load("eve").await.expect_err("damaged");
+    assert!(matches!(cause(&error), Some(RedisStoreError::Corrupt(_))));
+    assert!(!format!("{error} {error:?}").contains("SECRET"));
+
+    // A wrong password, a closed port, an unreadable URL.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("redis://:{}@127.0.0.1:{port}/", redis.password())
+    };
+    let refused = format!("redis://:wrong-password@127.0.0.1:{}/", redis.port());
+    for url in [refused, closed] {
+        let store = RedisStore::connect(&url, "app").unwrap();
+        let started = std::time::Instant::now();
+        let error = store.load("alice").await.expect_err("unreachable");
+        assert!(started.elapsed() < Duration::from_secs(15), "no hang");
+        assert!(matches!(cause(&error), Some(RedisStoreError::Redis(_))));
+        let shown = format!("{error} {error:?} {store:?}");
+        for secret in ["wrong-password", redis.password()] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+    let error = RedisStore::connect("redis://:pa ss@[::1", "app").expect_err("unreadable");
+    assert!(matches!(cause(&error), Some(RedisStoreError::Url)));
+    assert!(!format!("{error} {error:?}").contains("pa ss"));
+}
+
+fn cause(error: &Error) -> Option<&RedisStoreError> {
+    match error {
+        Error::Store(cause) => cause.downcast_ref::<RedisStoreError>(),
+        _ => None,
+    }
+}
