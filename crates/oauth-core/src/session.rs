@@ -243,6 +243,9 @@ pub struct SessionBuilder {
     token: Option<Token>,
     owner: Owner,
     key_given: bool,
+    /// The fleet's store, when renewals are taken in turn across processes.
+    #[cfg(feature = "redis-store")]
+    fleet: Option<crate::store::RedisStore>,
 }
 
 /// Whom a session's token stands for, which decides who may share its
@@ -345,6 +348,33 @@ impl SessionBuilder {
         self
     }
 
+    /// Shares the token with every process that uses `store` (the workers
+    /// of a fleet): it is kept there, and renewed by one worker at a time
+    /// across all of them. The worker that takes the store's lease renews
+    /// and saves; the others wait for its token and use it; a renewer that
+    /// dies frees the lease when it runs out
+    /// ([`RedisStore::lease_time`](crate::RedisStore::lease_time)), and
+    /// another renews. So many processes on one expired app token make one
+    /// token request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+    /// use oauth_core::{RedisStore, Session};
+    ///
+    /// let store = RedisStore::connect("redis://:PASSWORD@tokens.internal/", "guild-tool")?;
+    /// let session = Session::client_credentials(&client, &[])
+    ///     .fleet(store)
+    ///     .key("app")
+    ///     .build()?;
+    /// # let _ = session; Ok(()) }
+    /// ```
+    #[cfg(feature = "redis-store")]
+    pub fn fleet(mut self, store: crate::store::RedisStore) -> Self {
+        self.store = Arc::new(store.clone());
+        self.fleet = Some(store);
+        self
+    }
+
     /// The session.
     ///
     /// # Errors
@@ -367,8 +397,15 @@ impl SessionBuilder {
         };
         #[cfg(not(feature = "cache"))]
         let partition: Option<String> = None;
+        #[cfg(feature = "redis-store")]
+        let source = match &self.fleet {
+            Some(store) => Arc::new(store.leased(self.key.clone(), self.source)),
+            None => self.source,
+        };
+        #[cfg(not(feature = "redis-store"))]
+        let source = self.source;
         let tokens = Arc::new(Tokens {
-            source: self.source,
+            source,
             store: self.store,
             key: self.key,
             clock: Arc::clone(&self.clock),
@@ -412,6 +449,8 @@ impl Session {
             token: None,
             owner: Owner::User(None),
             key_given: false,
+            #[cfg(feature = "redis-store")]
+            fleet: None,
         }
     }
 

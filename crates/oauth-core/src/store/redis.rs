@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::TokenStore;
 use crate::error::Error;
 use crate::redis_link::{self, LinkError};
+use crate::session::TokenSource;
 use crate::token::Token;
 
 /// Tokens kept on a Redis server, so the workers of a fleet share one app
@@ -42,6 +43,8 @@ use crate::token::Token;
 pub struct RedisStore {
     connection: ConnectionManager,
     prefix: Arc<str>,
+    /// The longest a renewal may hold the fleet's lease.
+    lease: Duration,
 }
 
 /// Saves `token` unless the stored one expires later. Keys: the token's.
@@ -63,6 +66,18 @@ else
 end
 return 1
 ";
+
+/// Releases a renewal lease if it is still the one taken (its fencing
+/// token): a renewer whose lease ran out never frees another's.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// How often a worker waiting on another's renewal looks for its token.
+const WAIT_POLL: Duration = Duration::from_millis(25);
 
 /// Removes the token if its credentials' digest is the one given (or no
 /// token is there). Returns 1 when removed.
@@ -112,7 +127,87 @@ impl RedisStore {
         Ok(RedisStore {
             connection,
             prefix: format!("{namespace}:token:").into(),
+            lease: Duration::from_secs(10),
         })
+    }
+
+    /// The longest one renewal may hold the fleet's lease
+    /// ([`SessionBuilder::fleet`](crate::SessionBuilder::fleet)); a renewer
+    /// that dies frees it when it runs out, and another worker renews.
+    /// Default: 10 seconds, above a token endpoint's usual timeout.
+    #[must_use]
+    pub fn lease_time(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// `source`, renewing the token under `key` one worker at a time across
+    /// every process on this store.
+    pub(crate) fn leased(&self, key: String, source: Arc<dyn TokenSource>) -> Leased {
+        Leased {
+            store: self.clone(),
+            key,
+            source,
+        }
+    }
+
+    fn lease_key(&self, key: &str) -> String {
+        let namespace = self.prefix.trim_end_matches(":token:");
+        format!("{namespace}:lease:{key}")
+    }
+
+    /// Takes the renewal lease of `key` with the fencing token `fence`, if
+    /// no one holds it.
+    async fn take_lease(&self, key: &str, fence: &str) -> Result<bool, Error> {
+        let millis = u64::try_from(self.lease.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let mut connection = self.connection.clone();
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(self.lease_key(key))
+            .arg(fence)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))?;
+        Ok(taken.is_some())
+    }
+
+    async fn lease_held(&self, key: &str) -> Result<bool, Error> {
+        let mut connection = self.connection.clone();
+        let held: i64 = redis::cmd("EXISTS")
+            .arg(self.lease_key(key))
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))?;
+        Ok(held == 1)
+    }
+
+    async fn release_lease(&self, key: &str, fence: &str) -> Result<(), Error> {
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg(RELEASE)
+            .arg(1)
+            .arg(self.lease_key(key))
+            .arg(fence);
+        let mut connection = self.connection.clone();
+        let _released: i64 = command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| Error::store(redis_error(&e)))?;
+        Ok(())
+    }
+
+    /// The stored token under `key` if it is a new one: not `current` and
+    /// not about to expire.
+    async fn renewed(&self, key: &str, current: Option<&Token>) -> Result<Option<Token>, Error> {
+        let stored = self.load(key).await?;
+        Ok(stored.filter(|stored| {
+            !stored.expires_within(Duration::from_secs(1))
+                && current.is_none_or(|current| !current.same_credentials(stored))
+        }))
     }
 
     fn key(&self, key: &str) -> String {
@@ -131,6 +226,73 @@ impl RedisStore {
             .await
             .map_err(|e| Error::store(redis_error(&e)))
     }
+}
+
+/// A token source whose renewals are taken in turn by the workers of a
+/// fleet: the one that takes the lease renews and saves; the others wait
+/// for its token to appear in the store (looking every 25 ms, for as long
+/// as the lease is held) and use it. A renewer that dies frees the lease
+/// when it runs out, and a waiter takes it.
+pub(crate) struct Leased {
+    store: RedisStore,
+    key: String,
+    source: Arc<dyn TokenSource>,
+}
+
+impl fmt::Debug for Leased {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leased")
+            .field("store", &self.store)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenSource for Leased {
+    async fn fetch(&self, current: Option<&Token>) -> Result<Token, Error> {
+        let store = &self.store;
+        loop {
+            let fence = fence()?;
+            if store.take_lease(&self.key, &fence).await? {
+                // Another worker may have renewed between the session's
+                // look in the store and this lease.
+                let fetched = match store.renewed(&self.key, current).await {
+                    Ok(Some(token)) => Ok(token),
+                    Ok(None) => self.source.fetch(current).await,
+                    Err(error) => Err(error),
+                };
+                if let Ok(token) = &fetched {
+                    // Saved before the lease is freed, so the waiters find it.
+                    store.save(&self.key, token).await?;
+                }
+                let released = store.release_lease(&self.key, &fence).await;
+                let token = fetched?;
+                released?;
+                return Ok(token);
+            }
+            // Another worker renews: wait for its token while it holds the
+            // lease, bounded by the lease time.
+            let deadline = Instant::now() + store.lease + WAIT_POLL;
+            loop {
+                tokio::time::sleep(WAIT_POLL).await;
+                if let Some(token) = store.renewed(&self.key, current).await? {
+                    return Ok(token);
+                }
+                if !store.lease_held(&self.key).await? || Instant::now() > deadline {
+                    // Freed (or run out) without a new token: take it.
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A fencing token for one lease: random, so no two holders share one.
+fn fence() -> Result<String, Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::store(RedisStoreError::Redis(e.to_string())))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// A Redis failure, without the URL.

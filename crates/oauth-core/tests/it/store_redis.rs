@@ -176,3 +176,91 @@ fn cause(error: &Error) -> Option<&RedisStoreError> {
         _ => None,
     }
 }
+
+/// Workers of one application, each its own session and connection, as
+/// processes of a fleet would be.
+fn fleet_worker(sandbox: &oauth_sandbox::Sandbox, redis: &RedisServer, lease: Duration) -> Session {
+    let transport = transports().remove(0).1;
+    let client = client(sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+    let store = RedisStore::connect(&redis.url(), "fleet")
+        .unwrap()
+        .lease_time(lease);
+    Session::client_credentials(&client, &[])
+        .fleet(store)
+        .key("app")
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_on_one_expired_app_token_makes_one_token_request() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    // The token the fleet had, expired.
+    let expired = Token::bearer(AccessToken::new("expired"))
+        .with_expires_at(SystemTime::now() - Duration::from_secs(60));
+    RedisStore::connect(&redis.url(), "fleet")
+        .unwrap()
+        .save("app", &expired)
+        .await
+        .unwrap();
+    let workers: Vec<Session> = (0..8)
+        .map(|_| fleet_worker(&sandbox, &redis, Duration::from_secs(10)))
+        .collect();
+    let mut tasks = Vec::new();
+    for worker in &workers {
+        for _ in 0..50 {
+            let worker = worker.clone();
+            tasks.push(tokio::spawn(async move {
+                worker
+                    .access_token()
+                    .await
+                    .map(|t| t.access_token().secret().to_owned())
+            }));
+        }
+    }
+    let mut tokens = std::collections::BTreeSet::new();
+    for task in tasks {
+        tokens.insert(task.await.unwrap().unwrap());
+    }
+    assert_eq!(tokens.len(), 1, "every worker holds the one new token");
+    assert!(!tokens.contains("expired"));
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        1,
+        "one token request for 8 workers × 50 tasks"
+    );
+}
+
+#[tokio::test]
+async fn a_renewer_that_dies_holding_the_lease_is_taken_over_when_it_runs_out() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    let lease = Duration::from_millis(1500);
+    // A worker took the lease and died before renewing.
+    let _: () = raw(
+        &redis,
+        &["SET", "fleet:lease:app", "dead-worker", "PX", "1500"],
+    )
+    .await;
+    let worker = fleet_worker(&sandbox, &redis, lease);
+    let started = std::time::Instant::now();
+    let token = worker.access_token().await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1200) && waited < lease + Duration::from_secs(1),
+        "renewed once the dead lease ran out, within it + 1 s: {waited:?}"
+    );
+    assert!(!token.access_token().secret().is_empty());
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        1
+    );
+    // Its lease released: none left behind.
+    let held: i64 = raw(&redis, &["EXISTS", "fleet:lease:app"]).await;
+    assert_eq!(held, 0);
+}
