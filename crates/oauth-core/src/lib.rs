@@ -203,7 +203,9 @@
 //!   replaced atomically (temporary file, `fsync`, rename), mode 0600 on
 //!   Unix. Its file I/O runs on tokio's blocking pool.
 //! - `redis-store`: `RedisStore`, tokens on a Redis server shared by the
-//!   processes of a fleet; a newer token is never replaced by an older one.
+//!   processes of a fleet; a newer token is never replaced by an older one;
+//!   `SessionBuilder::fleet`, one renewal at a time across the fleet;
+//!   `RateLimiter::fleet`, one rate budget across the fleet.
 //! - `redis-cache`: `cache::RedisCache`, the response cache on Redis.
 //! - `form-login`: [`FormLogin`], signing a user in through a provider's
 //!   HTML sign-in and consent forms (with an HTML parser and a cookie jar,

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+#[cfg(feature = "redis-store")]
+mod fleet;
+
 /// A token bucket: up to `burst` requests at once, refilled at `requests`
 /// per `per`. Clones share one bucket, and so do all clones of a
 /// [`Session`](crate::Session) given one.
@@ -29,6 +32,10 @@ use tokio::time::Instant;
 #[derive(Clone)]
 pub struct RateLimiter {
     inner: Arc<Inner>,
+    /// The fleet's budget on Redis, for a limiter made by
+    /// [`RateLimiter::fleet`].
+    #[cfg(feature = "redis-store")]
+    fleet: Option<Arc<fleet::Fleet>>,
 }
 
 struct Inner {
@@ -71,11 +78,62 @@ impl RateLimiter {
                 next: Mutex::new(None),
                 line: tokio::sync::Mutex::new(()),
             }),
+            #[cfg(feature = "redis-store")]
+            fleet: None,
         }
+    }
+
+    /// One budget for every process of a fleet, kept on the Redis at `url`
+    /// under `namespace` (name it after the client id: the provider's quota
+    /// is the client id's): at most `requests` per `per` for each of
+    /// `limits`, across all of them (Battle.net: `[(100, 1 s), (36_000, 1
+    /// h)]`). The first limit is spaced evenly, so no window of its period
+    /// holds more than its count; the others are quotas spent at any pace
+    /// (their whole count at once when unused). Each request is one atomic script on Redis, timed by the
+    /// server's clock. A process that cannot reach Redis paces itself at
+    /// `1 / share` of each limit (give the number of processes), says so
+    /// in a warning, and tries Redis again a second later.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use oauth_core::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::fleet(
+    ///     "redis://:PASSWORD@limits.internal/",
+    ///     "guild-tool:CLIENT_ID",
+    ///     &[(100, Duration::from_secs(1)), (36_000, Duration::from_secs(3600))],
+    ///     8,
+    /// )?;
+    /// # Ok::<(), oauth_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Store`](crate::Error::Store) when the URL cannot be read (it
+    /// is not quoted: it may hold the password).
+    #[cfg(feature = "redis-store")]
+    pub fn fleet(
+        url: &str,
+        namespace: &str,
+        limits: &[(u32, Duration)],
+        share: u32,
+    ) -> Result<Self, crate::Error> {
+        let fleet = fleet::Fleet::connect(url, namespace, limits, share)?;
+        let mut limiter = Self::new(1, Duration::from_secs(1));
+        limiter.fleet = Some(Arc::new(fleet));
+        Ok(limiter)
     }
 
     /// Waits until one more request is allowed, and takes it.
     pub async fn acquire(&self) {
+        #[cfg(feature = "redis-store")]
+        if let Some(fleet) = &self.fleet {
+            return fleet.acquire().await;
+        }
+        self.acquire_here().await;
+    }
+
+    /// Waits for this process's own bucket, and takes from it.
+    async fn acquire_here(&self) {
         let _turn = self.inner.line.lock().await;
         while let Err(wait) = self.take(Instant::now()) {
             tokio::time::sleep(wait).await;
@@ -83,8 +141,14 @@ impl RateLimiter {
     }
 
     /// Takes one request if it is allowed right now and no one is waiting.
+    /// A fleet's limiter, whose budget is on Redis, takes none this way:
+    /// use [`acquire`](Self::acquire).
     #[must_use]
     pub fn try_acquire(&self) -> bool {
+        #[cfg(feature = "redis-store")]
+        if self.fleet.is_some() {
+            return false;
+        }
         match self.inner.line.try_lock() {
             Ok(_turn) => self.take(Instant::now()).is_ok(),
             Err(_) => false,

@@ -264,3 +264,92 @@ async fn a_renewer_that_dies_holding_the_lease_is_taken_over_when_it_runs_out() 
     let held: i64 = raw(&redis, &["EXISTS", "fleet:lease:app"]).await;
     assert_eq!(held, 0);
 }
+
+/// The most acquisitions in any window of `width` starting at one of them.
+fn most_in_a_window(times: &[std::time::Instant], width: Duration) -> usize {
+    times
+        .iter()
+        .map(|start| {
+            times
+                .iter()
+                .filter(|t| **t >= *start && **t < *start + width)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_draws_from_one_rate_budget() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let limits = [
+        (20, Duration::from_secs(1)),
+        (1000, Duration::from_secs(3600)),
+    ];
+    let times = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let started = std::time::Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let limiter =
+            oauth_core::RateLimiter::fleet(&redis.url(), "fleet:client", &limits, 4).unwrap();
+        let times = std::sync::Arc::clone(&times);
+        workers.push(tokio::spawn(async move {
+            for _ in 0..10 {
+                limiter.acquire().await;
+                times.lock().unwrap().push(std::time::Instant::now());
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.len(), 40);
+    // 40 at 20 a second, spaced: about two seconds; each worker alone at
+    // 20 a second would have taken half a second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
+    // No second holds more than the budget (two more for the scheduling
+    // of a busy machine between Redis's clock and this one).
+    let most = most_in_a_window(&times, Duration::from_secs(1));
+    assert!(most <= 22, "{most} in one second");
+    // Both limits are kept on the server, under the namespace.
+    let mut keys: Vec<String> = raw(&redis, &["KEYS", "fleet:client:rate:*"]).await;
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "fleet:client:rate:1000/3600000ms",
+            "fleet:client:rate:20/1000ms"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_process_that_cannot_reach_the_budget_paces_itself_at_its_share() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("redis://:secret-password@127.0.0.1:{port}/")
+    };
+    // 20 a second for the fleet, 2 processes: 10 a second here.
+    let limiter =
+        oauth_core::RateLimiter::fleet(&closed, "fleet", &[(20, Duration::from_secs(1))], 2)
+            .unwrap();
+    assert!(!format!("{limiter:?}").contains("secret-password"));
+    let started = std::time::Instant::now();
+    for _ in 0..6 {
+        limiter.acquire().await;
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(10),
+        "six at ten a second, after one failed look at Redis: {took:?}"
+    );
+}

@@ -1,0 +1,174 @@
+//! The rate budget of a fleet, kept on Redis: every process of one client
+//! id draws from one GCRA bucket per limit, in one atomic script per
+//! request; a process that cannot reach Redis paces itself locally at its
+//! share of the budget, and says so.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use tokio::time::Instant;
+
+use super::RateLimiter;
+use crate::error::Error;
+use crate::redis_link::{self, LinkError};
+use crate::store::RedisStoreError;
+
+/// Takes one request from every limit's bucket, or none. Keys: one per
+/// limit. Arguments: each limit's interval and burst, in microseconds.
+/// Returns 0 when taken, else the microseconds to wait. The clock is the
+/// server's, so the fleet's machines need not agree on the time.
+const TAKE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local wait = 0
+local next = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local due = tat - now + interval
+  if due > burst then
+    wait = math.max(wait, due - burst)
+  end
+  next[i] = tat + interval
+end
+if wait > 0 then
+  return wait
+end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, string.format('%d', next[i]), 'PX', math.floor((next[i] - now) / 1000) + 1000)
+end
+return 0
+";
+
+/// How long a process paces itself locally after Redis failed, before it
+/// tries Redis again.
+const LOCAL_FOR: Duration = Duration::from_secs(1);
+
+pub(super) struct Fleet {
+    connection: ConnectionManager,
+    keys: Vec<String>,
+    /// Each limit's interval and burst, in microseconds.
+    args: Vec<u64>,
+    /// Each limit at this process's share, used while Redis is out of reach.
+    local: Vec<RateLimiter>,
+    /// Until when the local limiters pace, after a failure of Redis.
+    local_until: Mutex<Option<Instant>>,
+    /// Whether the fall back to local pacing has been told, this outage.
+    told: AtomicBool,
+    /// This process's requests go to Redis one at a time, in order.
+    line: tokio::sync::Mutex<()>,
+}
+
+impl Fleet {
+    pub(super) fn connect(
+        url: &str,
+        namespace: &str,
+        limits: &[(u32, Duration)],
+        share: u32,
+    ) -> Result<Self, Error> {
+        let connection = redis_link::connect(url).map_err(|e| {
+            Error::store(match e {
+                LinkError::Url => RedisStoreError::Url,
+                LinkError::Redis(e) => RedisStoreError::Redis(e),
+            })
+        })?;
+        let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let mut keys = Vec::new();
+        let mut args = Vec::new();
+        let mut local = Vec::new();
+        for (index, (requests, per)) in limits.iter().enumerate() {
+            let requests = (*requests).max(1);
+            keys.push(format!("{namespace}:rate:{requests}/{}ms", per.as_millis()));
+            // The first limit is spaced evenly, without a burst: never
+            // more than its count in any window of its period, as a
+            // provider counts a per-second limit. The others (a quota per
+            // hour) may be spent at any pace: their whole count at once.
+            let interval = *per / requests;
+            let burst = if index == 0 { 1 } else { requests };
+            args.push(micros(interval));
+            args.push(micros(interval.saturating_mul(burst)));
+            let here = (requests / share.max(1)).max(1);
+            local.push(RateLimiter::with_burst(
+                here,
+                *per,
+                if index == 0 { 1 } else { here },
+            ));
+        }
+        Ok(Fleet {
+            connection,
+            keys,
+            args,
+            local,
+            local_until: Mutex::new(None),
+            told: AtomicBool::new(false),
+            line: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub(super) async fn acquire(&self) {
+        let _turn = self.line.lock().await;
+        loop {
+            if self.pacing_locally() {
+                for limiter in &self.local {
+                    limiter.acquire_here().await;
+                }
+                return;
+            }
+            match self.take().await {
+                Ok(0) => {
+                    self.told.store(false, Ordering::Relaxed);
+                    return;
+                }
+                Ok(wait) => tokio::time::sleep(Duration::from_micros(wait)).await,
+                Err(error) => {
+                    *self.local_until() = Some(Instant::now() + LOCAL_FOR);
+                    if !self.told.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            %error,
+                            "the fleet's rate budget on Redis is out of reach; pacing locally at this process's share"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn pacing_locally(&self) -> bool {
+        let mut until = self.local_until();
+        match *until {
+            Some(at) if Instant::now() < at => true,
+            Some(_) => {
+                *until = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn local_until(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        // One `Instant`, always whole.
+        self.local_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn take(&self) -> Result<u64, RedisStoreError> {
+        let mut command = redis::cmd("EVAL");
+        command.arg(TAKE).arg(self.keys.len());
+        for key in &self.keys {
+            command.arg(key);
+        }
+        for arg in &self.args {
+            command.arg(*arg);
+        }
+        let mut connection = self.connection.clone();
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| RedisStoreError::Redis(redis_link::describe(&e)))
+    }
+}
