@@ -18,10 +18,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
-use battlenet::{Namespace, Region};
-use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
+use battlenet::Region;
 use oauth_core::cache::{ResponseCache, SqliteCache};
-use serde_json::Value;
 
 /// Distinct documents, and how many times each is asked for.
 const ITEMS: u64 = 200;
@@ -54,23 +52,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // ask is item (n × 7919) mod 200, a prime stride that visits each item
     // once per 200 asks.
     let asks = (0..ITEMS * ROUNDS).map(|n| 19 + (n * 7919) % ITEMS);
-    let names: Vec<String> = stream::iter(asks)
-        .map(|item| {
-            let client = &client;
-            async move {
-                let document: Value = client
-                    .get(
-                        &format!("/data/wow/item/{item}"),
-                        None,
-                        Namespace::static_data(Region::Us),
-                    )
-                    .await?;
-                Ok::<_, battlenet::Error>(document["name"].to_string())
-            }
-        })
-        .buffer_unordered(8)
-        .try_collect()
-        .await?;
+    let names = examples::item_names(&client, asks, 8).await?;
 
     let stats = cache.stats();
     println!(

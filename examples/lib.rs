@@ -78,17 +78,55 @@ pub async fn battlenet_app_with(
         let builder = BattleNetClient::builder(region, id, secret);
         return Ok((configure(builder).build()?, None));
     }
+    let sandbox = battlenet_sandbox().await?;
+    let builder = BattleNetClient::builder(region, "my-app", "my-secret")
+        .oauth_base(sandbox.oauth_url().clone())
+        .api_base(sandbox.api_url().clone());
+    let client = configure(builder).build()?;
+    Ok((client, Some(sandbox)))
+}
+
+/// An embedded sandbox that emulates Battle.net, with the client
+/// `my-app` / `my-secret`.
+///
+/// # Errors
+/// A sandbox that cannot start.
+#[allow(clippy::print_stdout)] // Examples say what they use, as they print their results.
+pub async fn battlenet_sandbox() -> Result<Sandbox, Box<dyn Error>> {
     let sandbox = Sandbox::builder()
         .profile(Profile::BattleNet)
         .client(ClientConfig::confidential("my-app", "my-secret"))
         .start()
         .await?;
     println!("Using a sandbox Battle.net at {}", sandbox.oauth_url());
-    let builder = BattleNetClient::builder(region, "my-app", "my-secret")
-        .oauth_base(sandbox.oauth_url().clone())
-        .api_base(sandbox.api_url().clone());
-    let client = configure(builder).build()?;
-    Ok((client, Some(sandbox)))
+    Ok(sandbox)
+}
+
+/// The names of the game-data items `items` (in that order, `concurrency`
+/// at a time), as a scan of Battle.net's item documents asks for them.
+///
+/// # Errors
+/// The first call that failed.
+pub async fn item_names(
+    client: &BattleNetClient,
+    items: impl Iterator<Item = u64>,
+    concurrency: usize,
+) -> Result<Vec<String>, battlenet::Error> {
+    use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
+    stream::iter(items)
+        .map(|item| async move {
+            let document: serde_json::Value = client
+                .get(
+                    &format!("/data/wow/item/{item}"),
+                    None,
+                    battlenet::Namespace::static_data(Region::Us),
+                )
+                .await?;
+            Ok::<_, battlenet::Error>(document["name"].to_string())
+        })
+        .buffer_unordered(concurrency)
+        .try_collect()
+        .await
 }
 
 /// A RingPlus `OAuthHandler`: the real service when `RINGPLUS_CLIENT_ID`,

@@ -65,6 +65,9 @@ struct SessionConfig {
     /// its rate limiter is shared by all of them, as the quota is per
     /// client id.
     stack: Stack,
+    /// The fleet's token store, for the app token.
+    #[cfg(feature = "fleet")]
+    fleet: Option<oauth_core::RedisStore>,
 }
 
 impl fmt::Debug for BattleNetClient {
@@ -230,6 +233,20 @@ impl BattleNetClientBuilder {
         self
     }
 
+    /// Shares the app token with every worker that names the same Redis
+    /// `store`, as a fleet's processes on one client id do: it is kept
+    /// there, and renewed by one worker at a time across all of them (see
+    /// [`SessionBuilder::fleet`](oauth_core::SessionBuilder::fleet)), so a
+    /// fleet on an expired token makes one token request. For the fleet's
+    /// rate budget and response cache, give [`stack`](Self::stack) a
+    /// [`RateLimiter::fleet`](oauth_core::RateLimiter::fleet) and a cache on
+    /// [`RedisCache`](oauth_core::cache::RedisCache).
+    #[cfg(feature = "fleet")]
+    pub fn fleet(mut self, store: oauth_core::RedisStore) -> Self {
+        self.session.fleet = Some(store);
+        self
+    }
+
     /// Every layer of the API calls at once (retries, rate limit, a total
     /// timeout, a response cache; see [`oauth_core::layer`]), replacing
     /// what [`rate_limit`](Self::rate_limit), [`retry`](Self::retry) and
@@ -269,7 +286,13 @@ impl BattleNetClientBuilder {
         // use, so building the client does no I/O.
         let session = match oauth.redirect_uri() {
             None => {
-                Some(configure(Session::client_credentials(&oauth, &[]), &self.session).build()?)
+                let builder = configure(Session::client_credentials(&oauth, &[]), &self.session);
+                #[cfg(feature = "fleet")]
+                let builder = match &self.session.fleet {
+                    Some(store) => builder.fleet(store.clone()).key("app"),
+                    None => builder,
+                };
+                Some(builder.build()?)
             }
             Some(_) => None,
         };
@@ -349,6 +372,8 @@ impl BattleNetClient {
             session: SessionConfig {
                 skew: Duration::from_secs(60),
                 stack: Stack::new(),
+                #[cfg(feature = "fleet")]
+                fleet: None,
             },
         }
     }
