@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 
 use oauth_core::http::StatusCode;
 use oauth_core::transport::{ReqwestTransport, TransportConfig};
-use oauth_core::{
-    Client, ClientAuth, Error, GenericProvider, RefreshToken, RetryPolicy, Session,
-    TransportErrorKind,
-};
+use oauth_core::{Client, Error, RefreshToken, RetryPolicy, Session, TransportErrorKind};
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Fault, FaultRule, Sandbox, TokenQuirk, UserConfig};
 
@@ -123,12 +120,7 @@ async fn run_cell(op: Op, fault: Fault) -> (String, Duration) {
         .unwrap();
     let transport =
         ReqwestTransport::with_config(&TransportConfig::default().timeout(TIMEOUT)).unwrap();
-    let provider = GenericProvider::new(
-        sandbox.oauth_url().join("authorize").unwrap().as_str(),
-        sandbox.oauth_url().join("token").unwrap().as_str(),
-    )
-    .unwrap()
-    .with_client_auth(ClientAuth::Basic);
+    let provider = integration_tests::sandbox_provider(&sandbox);
     let client = Client::builder(provider, ID)
         .client_secret(SECRET)
         .redirect_uri(REDIRECT)

@@ -16,7 +16,7 @@ use battlenet::{BattleNetClient, Namespace, Region};
 use oauth_core::transport::{HttpTransport, HyperTransport, ReqwestTransport, TransportConfig};
 use oauth_core::url::Url;
 use oauth_core::{
-    Client, ClientAuth, Error, GenericProvider, MemoryStore, Password, RateLimiter, RefreshToken,
+    Client, Error, GenericProvider, MemoryStore, Password, RateLimiter, RedisStore, RefreshToken,
     RetryPolicy, Session, Token,
 };
 use oauth_sandbox::browser::{self, Decision};
@@ -31,6 +31,7 @@ const LOGIN: &str = "alice";
 const PASSWORD: &str = "canary-password-Zr4tW8nV";
 const WRONG_PASSWORD: &str = "canary-wrong-password-Lp8sD3fG";
 const BOGUS_REFRESH: &str = "canary-bogus-refresh-H6yN2cJ5";
+const WRONG_REDIS_PASSWORD: &str = "canary-wrong-redis-password-T5mQ9";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const RINGPLUS_REDIRECT: &str = "https://www.ringplus.net/callback";
 const RINGPLUS_LOGIN: &str = "ann@example.com";
@@ -188,12 +189,7 @@ async fn generic_flows(canary: &mut Canary, adapter: Adapter) {
         .await
         .unwrap();
     let label = |what: &str| format!("{adapter:?} {what}");
-    let provider = GenericProvider::new(
-        sandbox.oauth_url().join("authorize").unwrap().as_str(),
-        sandbox.oauth_url().join("token").unwrap().as_str(),
-    )
-    .unwrap()
-    .with_client_auth(ClientAuth::Basic);
+    let provider = integration_tests::sandbox_provider(&sandbox);
     canary.debug(&label("provider"), &provider);
     let builder = Client::builder(provider.clone(), ID)
         .client_secret(SECRET)
@@ -250,7 +246,7 @@ async fn generic_flows(canary: &mut Canary, adapter: Adapter) {
         .unwrap();
     canary.debug(&label("api answer"), &me);
     let post = app_session
-        .post(sandbox.api_url().join("api/echo").unwrap())
+        .post(sandbox.api_url().join("api/me").unwrap())
         .json_body(&json!({"note": "hello"}));
     canary.debug(&label("api request"), &post);
     let echoed = post.send().await.unwrap();
@@ -629,6 +625,76 @@ async fn ringplus_flows(canary: &mut Canary) {
     canary.error("ringplus invalid client", &error);
 }
 
+/// The fleet's pieces on Redis: its password (and a wrong one) in the URLs
+/// of the token store, the rate budget and the response cache, on a
+/// server that answers and on one that refuses; the tokens they keep.
+async fn redis_flows(canary: &mut Canary) {
+    let Some(redis) = oauth_sandbox::redis::RedisServer::start("the secret canary's Redis flows")
+    else {
+        return;
+    };
+    canary.secret("Redis password", redis.password());
+    canary.secret("wrong Redis password", WRONG_REDIS_PASSWORD);
+    let sandbox = Sandbox::builder()
+        .client(ClientConfig::confidential(ID, SECRET))
+        .start()
+        .await
+        .unwrap();
+    let provider = integration_tests::sandbox_provider(&sandbox);
+    let client = Client::builder(provider, ID)
+        .client_secret(SECRET)
+        .shared_transport(transport(Adapter::Reqwest))
+        .build()
+        .unwrap();
+    let refused = format!(
+        "redis://:{WRONG_REDIS_PASSWORD}@127.0.0.1:{}/",
+        redis.port()
+    );
+    for (label, url) in [("Redis", redis.url()), ("refusing Redis", refused)] {
+        let store = RedisStore::connect(&url, "canary").unwrap();
+        canary.debug(&format!("{label} token store"), &store);
+        let limiter =
+            RateLimiter::fleet(&url, "canary", &[(50, Duration::from_secs(1))], 2).unwrap();
+        canary.debug(&format!("{label} rate budget"), &limiter);
+        let cache = oauth_core::cache::ResponseCache::new(
+            oauth_core::cache::RedisCache::connect(&url, "canary").unwrap(),
+        );
+        canary.debug(&format!("{label} cache"), &cache);
+        let session = Session::client_credentials(&client, &[])
+            .fleet(store)
+            .key("app")
+            .stack(
+                oauth_core::layer::Stack::new()
+                    .cache(cache)
+                    .rate_limiter(limiter),
+            )
+            .build()
+            .unwrap();
+        canary.debug(&format!("{label} fleet session"), &session);
+        match session
+            .get(sandbox.api_url().join("api/me").unwrap().as_str())
+            .send()
+            .await
+        {
+            Ok(answer) => canary.debug(&format!("{label} answer"), &answer),
+            Err(error) => canary.error(&format!("{label} call"), &error),
+        }
+        match session.access_token().await {
+            Ok(token) => {
+                assert_eq!(label, "Redis", "the refusing server cannot keep a token");
+                canary.token(&format!("{label} fleet"), token.token());
+            }
+            Err(error) => {
+                assert!(matches!(error, Error::Store(_)), "{error:?}");
+                canary.error(&format!("{label} token"), &error);
+            }
+        }
+    }
+    let unreadable =
+        RedisStore::connect(&format!("redis://:{WRONG_REDIS_PASSWORD}@[::1"), "x").unwrap_err();
+    canary.error("unreadable Redis URL", &unreadable);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_debug_display_or_errors() {
     let buffer = capture_logs();
@@ -640,6 +706,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     generic_flows(&mut canary, Adapter::Hyper).await;
     battlenet_flows(&mut canary).await;
     ringplus_flows(&mut canary).await;
+    redis_flows(&mut canary).await;
 
     let log = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
     // The capture works: every exchange is a span naming the endpoint and
