@@ -314,10 +314,12 @@ async fn a_fleet_draws_from_one_rate_budget() {
         "{:?}",
         started.elapsed()
     );
-    // No second holds more than the budget (two more for the scheduling
-    // of a busy machine between Redis's clock and this one).
+    // No second holds more than the budget, as seen here: Redis spaces
+    // them by its own clock, and a worker stalled on a busy machine may
+    // note a few late (five, a quarter second's worth); without the shared
+    // budget a second holds all 40.
     let most = most_in_a_window(&times, Duration::from_secs(1));
-    assert!(most <= 22, "{most} in one second");
+    assert!(most <= 25, "{most} in one second");
     // Both limits are kept on the server, under the namespace.
     let mut keys: Vec<String> = raw(&redis, &["KEYS", "fleet:client:rate:*"]).await;
     keys.sort();
