@@ -136,6 +136,10 @@
 //! - `cache` (default): [`BattleNetClientBuilder::cache`], a response cache
 //!   by HTTP's rules (oauth-core's `cache`): game data asked for again is
 //!   served from it while fresh and revalidated with a `304` after.
+//! - `fleet`: `BattleNetClientBuilder::fleet` (with `cache`), the app
+//!   token shared by a fleet's workers on Redis and renewed by one at a
+//!   time (oauth-core's `redis-store`, with its `redis-cache` for a shared
+//!   response cache and `RateLimiter::fleet` for a shared rate budget).
 //! - `blocking`: [`blocking::BattleNetClient`], a blocking client for
 //!   scripts (its own runtime on a background thread), and `wait()` on
 //!   every catalogue call.

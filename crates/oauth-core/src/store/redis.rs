@@ -262,14 +262,19 @@ impl TokenSource for Leased {
                     Ok(None) => self.source.fetch(current).await,
                     Err(error) => Err(error),
                 };
-                if let Ok(token) = &fetched {
-                    // Saved before the lease is freed, so the waiters find it.
-                    store.save(&self.key, token).await?;
+                // Saved before the lease is freed, so the waiters find it.
+                // A token got is never lost to Redis failing now: the
+                // session saves it too (and handles that failure), and a
+                // lease not freed runs out by itself.
+                if let Ok(token) = &fetched
+                    && let Err(error) = store.save(&self.key, token).await
+                {
+                    tracing::warn!(%error, "the renewed token could not be shared on Redis");
                 }
-                let released = store.release_lease(&self.key, &fence).await;
-                let token = fetched?;
-                released?;
-                return Ok(token);
+                if let Err(error) = store.release_lease(&self.key, &fence).await {
+                    tracing::warn!(%error, "the renewal lease could not be freed; it runs out");
+                }
+                return fetched;
             }
             // Another worker renews: wait for its token while it holds the
             // lease, bounded by the lease time.
