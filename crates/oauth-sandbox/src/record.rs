@@ -31,6 +31,9 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The request body; empty when the body was refused as too large.
     pub body: Vec<u8>,
+    /// When it arrived (real time, not the sandbox clock), to count what a
+    /// provider counts: requests in each second.
+    pub received: std::time::Instant,
 }
 
 impl RecordedRequest {

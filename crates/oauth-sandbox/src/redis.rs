@@ -62,11 +62,26 @@ impl RedisServer {
         let dir =
             std::env::temp_dir().join(format!("oauth-sandbox-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let (child, written) = Self::spawn(port, &password, &dir)?;
+        let server = RedisServer {
+            child,
+            port,
+            password,
+            dir,
+        };
+        written.map_err(|e| format!("cannot configure redis-server: {e}"))?;
+        server.wait_ready(Duration::from_secs(10))?;
+        Ok(server)
+    }
+
+    /// Runs `redis-server` on `port` in `dir` with `password`; the second
+    /// value tells whether its configuration was handed over.
+    fn spawn(port: u16, password: &str, dir: &Path) -> Result<(Child, Result<(), String>), String> {
         // The password is given on standard input, in a configuration read
         // from there, so it is never on a command line others can list.
         let mut child = Command::new("redis-server")
             .arg("-")
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -82,16 +97,31 @@ impl RedisServer {
             .stdin
             .take()
             .ok_or("no standard input")
-            .and_then(|mut stdin| stdin.write_all(config.as_bytes()).map_err(|_| "stdin"));
-        let server = RedisServer {
-            child,
-            port,
-            password,
-            dir,
-        };
+            .and_then(|mut stdin| stdin.write_all(config.as_bytes()).map_err(|_| "stdin"))
+            .map_err(str::to_owned);
+        Ok((child, written))
+    }
+
+    /// Stops the server, as an outage would: clients see refused
+    /// connections until [`RedisServer::restart`]. What it held is gone (it
+    /// keeps nothing on disk).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port with the same password,
+    /// after [`RedisServer::stop`], and waits until it answers.
+    ///
+    /// # Errors
+    /// When it does not start (another process took the port meanwhile,
+    /// say).
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.stop();
+        let (child, written) = Self::spawn(self.port, &self.password, &self.dir)?;
+        self.child = child;
         written.map_err(|e| format!("cannot configure redis-server: {e}"))?;
-        server.wait_ready(Duration::from_secs(10))?;
-        Ok(server)
+        self.wait_ready(Duration::from_secs(10))
     }
 
     /// Waits until the server answers an authenticated `PING`.

@@ -118,6 +118,7 @@ async fn handle(
         query: wire::parse_pairs_lossy(raw_query.as_bytes()),
         headers: parts.headers.clone(),
         body: body.as_ref().map(|b| b.to_vec()).unwrap_or_default(),
+        received: std::time::Instant::now(),
     });
     let body = match body {
         Ok(body) => body,
