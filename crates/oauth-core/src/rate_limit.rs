@@ -87,10 +87,13 @@ impl RateLimiter {
     /// under `namespace` (name it after the client id: the provider's quota
     /// is the client id's): at most `requests` per `per` for each of
     /// `limits`, across all of them (Battle.net: `[(100, 1 s), (36_000, 1
-    /// h)]`). The first limit is spaced evenly, so no window of its period
-    /// holds more than its count; the others are quotas spent at any pace
-    /// (their whole count at once when unused). Each request is one atomic script on Redis, timed by the
-    /// server's clock. A process that cannot reach Redis paces itself at
+    /// h)]`). The first limit is spaced evenly, a hundredth wider than its
+    /// count would allow, so that no window of its period holds more than
+    /// its count as the provider counts them, even when requests reach it
+    /// out of step by up to nine thousandths of the period (9 ms of a
+    /// second); the others are quotas spent at any pace (their whole count
+    /// at once when unused). Each request is one atomic script on Redis,
+    /// timed by the server's clock. A process that cannot reach Redis paces itself at
     /// `1 / share` of each limit (give the number of processes), says so
     /// in a warning, and tries Redis again a second later.
     ///

@@ -5,10 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use redis::aio::ConnectionManager;
-
 use super::{CacheError, CacheKey, CacheStore, CachedResponse};
-use crate::redis_link::{self, LinkError};
+use crate::redis_link;
 
 /// Answers kept in Redis, shared by every process that names the same
 /// server and namespace: what one worker fetched, the others are served.
@@ -32,7 +30,7 @@ use crate::redis_link::{self, LinkError};
 /// profiles among them): give it a password (or an ACL user) and keep it on
 /// a network only the application reaches.
 pub struct RedisCache {
-    connection: ConnectionManager,
+    link: redis_link::Link,
     prefix: Arc<str>,
     keep_stale: Duration,
     max_entry_bytes: usize,
@@ -51,12 +49,10 @@ impl RedisCache {
     /// connected yet: an unreachable server fails the first calls, not
     /// this).
     pub fn connect(url: &str, namespace: &str) -> Result<Self, CacheError> {
-        let connection = redis_link::connect(url).map_err(|e| match e {
-            LinkError::Url => CacheError::Store("the Redis URL cannot be read".into()),
-            LinkError::Redis(e) => CacheError::Store(format!("redis: {e}")),
-        })?;
+        let link = redis_link::connect(url)
+            .map_err(|_| CacheError::Store("the Redis URL cannot be read".into()))?;
         Ok(RedisCache {
-            connection,
+            link,
             prefix: format!("{namespace}:cache:").into(),
             keep_stale: Duration::from_secs(24 * 3600),
             max_entry_bytes: 1 << 20,
@@ -95,7 +91,7 @@ fn store_error(error: &redis::RedisError) -> CacheError {
 #[async_trait::async_trait]
 impl CacheStore for RedisCache {
     async fn get(&self, key: &CacheKey) -> Result<Option<Arc<CachedResponse>>, CacheError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.link.connection().map_err(|e| store_error(&e))?;
         let bytes: Option<Vec<u8>> = redis::cmd("GET")
             .arg(self.key(key))
             .query_async(&mut connection)
@@ -113,7 +109,7 @@ impl CacheStore for RedisCache {
         }
         let ttl = entry.policy.time_to_live(SystemTime::now()) + self.keep_stale;
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut connection = self.connection.clone();
+        let mut connection = self.link.connection().map_err(|e| store_error(&e))?;
         let len = bytes.len();
         () = redis::cmd("SET")
             .arg(self.key(key))
@@ -129,7 +125,7 @@ impl CacheStore for RedisCache {
     }
 
     async fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.link.connection().map_err(|e| store_error(&e))?;
         let _removed: u64 = redis::cmd("DEL")
             .arg(self.key(key))
             .query_async(&mut connection)

@@ -4,12 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 
 use super::TokenStore;
 use crate::error::Error;
-use crate::redis_link::{self, LinkError};
+use crate::redis_link;
 use crate::session::TokenSource;
 use crate::token::Token;
 
@@ -41,7 +40,7 @@ use crate::token::Token;
 /// Redis fails with [`Error::Store`], never hangs.
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    link: redis_link::Link,
     prefix: Arc<str>,
     /// The longest a renewal may hold the fleet's lease.
     lease: Duration,
@@ -118,14 +117,9 @@ impl RedisStore {
     /// read. Nothing is connected yet: an unreachable server fails the
     /// first calls, not this.
     pub fn connect(url: &str, namespace: &str) -> Result<Self, Error> {
-        let connection = redis_link::connect(url).map_err(|e| {
-            Error::store(match e {
-                LinkError::Url => RedisStoreError::Url,
-                LinkError::Redis(e) => RedisStoreError::Redis(e),
-            })
-        })?;
+        let link = redis_link::connect(url).map_err(|_| Error::store(RedisStoreError::Url))?;
         Ok(RedisStore {
-            connection,
+            link,
             prefix: format!("{namespace}:token:").into(),
             lease: Duration::from_secs(10),
         })
@@ -162,7 +156,10 @@ impl RedisStore {
         let millis = u64::try_from(self.lease.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         let taken: Option<String> = redis::cmd("SET")
             .arg(self.lease_key(key))
             .arg(fence)
@@ -176,7 +173,10 @@ impl RedisStore {
     }
 
     async fn lease_held(&self, key: &str) -> Result<bool, Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         let held: i64 = redis::cmd("EXISTS")
             .arg(self.lease_key(key))
             .query_async(&mut connection)
@@ -192,7 +192,10 @@ impl RedisStore {
             .arg(1)
             .arg(self.lease_key(key))
             .arg(fence);
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         let _released: i64 = command
             .query_async(&mut connection)
             .await
@@ -220,7 +223,10 @@ impl RedisStore {
         for arg in args {
             command.arg(arg);
         }
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         command
             .query_async(&mut connection)
             .await
@@ -330,7 +336,10 @@ fn millis_since_epoch(time: SystemTime) -> i64 {
 #[async_trait::async_trait]
 impl TokenStore for RedisStore {
     async fn load(&self, key: &str) -> Result<Option<Token>, Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         let json: Option<Vec<u8>> = redis::cmd("HGET")
             .arg(self.key(key))
             .arg("token")
@@ -366,7 +375,10 @@ impl TokenStore for RedisStore {
     }
 
     async fn remove(&self, key: &str) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .link
+            .connection()
+            .map_err(|e| Error::store(redis_error(&e)))?;
         let _removed: i64 = redis::cmd("DEL")
             .arg(self.key(key))
             .query_async(&mut connection)

@@ -355,3 +355,32 @@ async fn a_process_that_cannot_reach_the_budget_paces_itself_at_its_share() {
         "six at ten a second, after one failed look at Redis: {took:?}"
     );
 }
+
+/// The fleet's pieces are built where a program sets up, before any
+/// runtime runs (they connect on first use), and work once one does.
+#[test]
+fn the_fleets_pieces_are_built_outside_a_runtime_and_used_in_one() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url(), "outside").unwrap();
+    let limiter =
+        oauth_core::RateLimiter::fleet(&redis.url(), "outside", &[(10, Duration::from_secs(1))], 1)
+            .unwrap();
+    #[cfg(feature = "redis-cache")]
+    let _cache = oauth_core::cache::RedisCache::connect(&redis.url(), "outside").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        limiter.acquire().await;
+        store
+            .save("app", &token("at", None, Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert_eq!(
+            access(store.load("app").await.unwrap()).as_deref(),
+            Some("at")
+        );
+    });
+    let keys: Vec<String> = runtime.block_on(raw(&redis, &["KEYS", "outside:*"]));
+    assert_eq!(keys.len(), 2, "the token and the rate bucket: {keys:?}");
+}
