@@ -10,6 +10,7 @@
 mod cache;
 mod exchange;
 mod fast_path;
+mod fleet;
 mod get;
 mod machine;
 mod memory;
@@ -40,8 +41,8 @@ options:
   --build-times    also time clean release builds (slow: minutes)
   --no-python      skip the Python requests-oauthlib case
   --only CASES     run only these cases (comma-separated: get, exchange,
-                   cold-start, stampede, fast-path, memory, cache), for
-                   profiling
+                   cold-start, stampede, fast-path, memory, cache, fleet),
+                   for profiling
   --get-impls IMPLS  only these GET implementations (comma-separated:
                    ours-hyper, ours-reqwest, raw-hyper, raw-reqwest,
                    oauth2-reqwest; and, not run otherwise, oauth-core's
@@ -85,6 +86,17 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("sandbox process: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let [flag] = args.as_slice()
+        && flag == fleet::WORKER_FLAG
+    {
+        return match fleet::worker() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("fleet worker: {message}");
                 ExitCode::FAILURE
             }
         };
@@ -276,6 +288,16 @@ fn run(options: &Options) -> Result<(), String> {
         .map_err(|e| format!("cannot start the current-thread runtime: {e}"))?;
     let fast_session = runtime.block_on(async { fast_path::session(&server) })?;
 
+    // The fleet's cases need a `redis-server` of their own.
+    let fleet = if options.runs("fleet") {
+        match oauth_sandbox::redis::RedisServer::start("the fleet benchmark") {
+            Some(redis) => Some((redis, fleet::Logs::new()?)),
+            None => None,
+        }
+    } else {
+        None
+    };
+
     let mut results = Results::new(options.reps, &sizes_note(&sizes));
     for round in 1..=options.reps {
         eprintln!("bench: round {round}/{}", options.reps);
@@ -372,6 +394,24 @@ fn run(options: &Options) -> Result<(), String> {
                 sizes.cache_memory_requests,
             )?);
         }
+        if let Some((redis, logs)) = &fleet {
+            results
+                .fleet_stampede
+                .push(fleet::stampede(&runtime, &server, redis, logs, round)?);
+            results
+                .fleet_takeover
+                .push(fleet::takeover(&runtime, redis, logs, round)?);
+            // The long ones once a run.
+            if round == 1 {
+                eprintln!(
+                    "bench: the fleet's rate budget ({} s)",
+                    fleet::BUDGET_SECONDS
+                );
+                results.fleet_budget = Some(fleet::budget(&server, redis, logs)?);
+                eprintln!("bench: the fleet's soak ({} s)", fleet::SOAK_SECONDS);
+                results.fleet_soak = Some(fleet::soak(&runtime, logs)?);
+            }
+        }
         for kind in memory::Kind::ALL
             .into_iter()
             .filter(|_| options.runs("memory"))
@@ -382,6 +422,7 @@ fn run(options: &Options) -> Result<(), String> {
         server.forget_requests()?;
     }
 
+    results.fleet_ran = fleet.is_some();
     results.python_version = python
         .as_ref()
         .map(|p| p.version.clone())

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::machine::{BuildTime, CrateCount, Machine};
 use crate::stats::{Series, median};
-use crate::{cache, exchange, fast_path, get, memory, stampede};
+use crate::{cache, exchange, fast_path, fleet, get, memory, stampede};
 
 /// Every sample of every round.
 #[derive(Debug)]
@@ -32,6 +32,11 @@ pub(crate) struct Results {
     pub(crate) cache_miss_cpu: Series,
     /// The memory store's resident growth over its bound.
     pub(crate) cache_memory: Series,
+    pub(crate) fleet_ran: bool,
+    pub(crate) fleet_stampede: Vec<fleet::Stampede>,
+    pub(crate) fleet_takeover: Vec<fleet::Takeover>,
+    pub(crate) fleet_budget: Option<fleet::Budget>,
+    pub(crate) fleet_soak: Option<fleet::Soak>,
     pub(crate) crates: Vec<CrateCount>,
     pub(crate) build_times: Option<Vec<BuildTime>>,
 }
@@ -57,6 +62,11 @@ impl Results {
             cache_miss: Series::default(),
             cache_miss_cpu: Series::default(),
             cache_memory: Series::default(),
+            fleet_ran: false,
+            fleet_stampede: Vec::new(),
+            fleet_takeover: Vec::new(),
+            fleet_budget: None,
+            fleet_soak: None,
             crates: Vec::new(),
             build_times: None,
         }
@@ -674,6 +684,9 @@ pub(crate) fn render(
     // Case 8.
     render_cache(w, results, &mut targets);
 
+    // Case 9.
+    render_fleet(w, results, &mut targets);
+
     // Crates and build times.
     let _ = writeln!(w, "## Dependency trees and clean builds\n");
     let _ = writeln!(w, "| tree | crates | counted with | clean release build |");
@@ -870,4 +883,226 @@ fn render_cache(w: &mut String, results: &Results, targets: &mut Vec<Target>) {
         measured: format!("{most:.3} × the bound (the most in a round)"),
         met: most <= 1.10,
     });
+}
+
+fn render_fleet(w: &mut String, results: &Results, targets: &mut Vec<Target>) {
+    let _ = writeln!(w, "## 9. A fleet on Redis\n");
+    if !results.fleet_ran {
+        let _ = writeln!(
+            w,
+            "Not run: this machine has no `redis-server` (`apt-get install redis-server`).\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "Worker processes (this program again), each its own `BattleNetClient` (or, for \
+         the takeover, an oauth-core `Session` on a user's token) with `.fleet` on a \
+         `RedisStore`, `RateLimiter::fleet` and a `RedisCache` as the case needs, share a \
+         `redis-server` the bench starts on a free loopback port with a password. Each \
+         worker is told its configuration on stdin, says it is ready, and starts when \
+         every worker is.\n"
+    );
+
+    // The stampede.
+    let counts: Vec<String> = results
+        .fleet_stampede
+        .iter()
+        .map(|s| s.token_requests.to_string())
+        .collect();
+    let distinct: Vec<String> = results
+        .fleet_stampede
+        .iter()
+        .map(|s| s.distinct_tokens.to_string())
+        .collect();
+    let times = series(results.fleet_stampede.iter().map(|s| s.millis));
+    let _ = writeln!(
+        w,
+        "**One expired app token, {} processes × {} tasks** (the bench's sandbox \
+         process; the token on Redis expired a minute ago; every task awaits \
+         `BattleNetClient::access_token()`).\n",
+        fleet::PROCESSES,
+        fleet::STAMPEDE_TASKS
+    );
+    let _ = writeln!(
+        w,
+        "| token requests, each round | distinct tokens given, each round | time until all answer, median ms | min–max ms |"
+    );
+    let _ = writeln!(w, "|---|---|---:|---:|");
+    let _ = writeln!(
+        w,
+        "| {} | {} | {:.0} | {:.0}–{:.0} |\n",
+        counts.join(", "),
+        distinct.join(", "),
+        times.median(),
+        times.min(),
+        times.max()
+    );
+    targets.push(Target {
+        what: format!(
+            "fleet: {} processes × {} tasks on one expired app token make exactly 1 token request",
+            fleet::PROCESSES,
+            fleet::STAMPEDE_TASKS
+        ),
+        measured: format!("{} (each round)", counts.join(", ")),
+        met: !results.fleet_stampede.is_empty()
+            && results
+                .fleet_stampede
+                .iter()
+                .all(|s| s.token_requests == 1 && s.distinct_tokens == 1),
+    });
+
+    // The takeover.
+    let lease_ms = fleet::LEASE.as_secs_f64() * 1_000.0;
+    let after_lease = series(results.fleet_takeover.iter().map(|t| t.after_lease_ms));
+    let after_kill = series(results.fleet_takeover.iter().map(|t| t.after_kill_ms));
+    let refreshes: Vec<String> = results
+        .fleet_takeover
+        .iter()
+        .map(|t| t.refreshes.to_string())
+        .collect();
+    let kept = results.fleet_takeover.iter().all(|t| t.refresh_token_kept);
+    let _ = writeln!(
+        w,
+        "**A renewer killed holding the lease** (a generic sandbox in the bench's \
+         process, refresh tokens rotated; a user's token on Redis, expired; lease \
+         {lease_ms:.0} ms). One worker takes the lease and sends its refresh request, \
+         which the sandbox holds; a second worker starts and waits; the first is killed \
+         (SIGKILL) 300 ms later. Measured until the second has the renewed token.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| from the lease taken, median ms | min–max ms | from the kill, median ms | refreshes served, each round | the rotated refresh token kept on Redis and accepted |"
+    );
+    let _ = writeln!(w, "|---:|---:|---:|---|---|");
+    let _ = writeln!(
+        w,
+        "| {:.0} | {:.0}–{:.0} | {:.0} | {} | {} |\n",
+        after_lease.median(),
+        after_lease.min(),
+        after_lease.max(),
+        after_kill.median(),
+        refreshes.join(", "),
+        if kept {
+            "every round"
+        } else {
+            "**not every round**"
+        }
+    );
+    targets.push(Target {
+        what: "fleet: a renewer killed holding the lease: another renews within the lease + 1 s, no refresh token lost".into(),
+        measured: format!(
+            "{:.0} ms after the lease was taken at most (lease {lease_ms:.0} ms); refresh token kept: {}",
+            after_lease.max(),
+            if kept { "yes" } else { "no" }
+        ),
+        met: !results.fleet_takeover.is_empty()
+            && after_lease.max() <= lease_ms + 1_000.0
+            && kept
+            && results.fleet_takeover.iter().all(|t| t.refreshes == 1),
+    });
+
+    // The budget.
+    if let Some(budget) = &results.fleet_budget {
+        let counts: Vec<String> = budget.per_second.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            w,
+            "**One rate budget, {} processes × 4 tasks for {} s** at {} a second for the \
+             fleet (`RateLimiter::fleet`, a share of {} each if Redis fails), calling \
+             `BattleNetClient::get` on the bench's sandbox process, which notes when each \
+             request arrives. Once a run.\n",
+            fleet::PROCESSES,
+            fleet::BUDGET_SECONDS,
+            fleet::BUDGET,
+            fleet::PROCESSES
+        );
+        let _ = writeln!(
+            w,
+            "| requests received in each second from the first | most in any one-second window (sliding) | budget used | failed calls |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|");
+        let _ = writeln!(
+            w,
+            "| {} | {} | {:.1} % | {} |\n",
+            counts.join(", "),
+            budget.most_in_a_window,
+            budget.used * 100.0,
+            budget.errors
+        );
+        let most_fixed = budget.per_second.iter().copied().max().unwrap_or(0);
+        targets.push(Target {
+            what: format!(
+                "fleet: {} processes at {} a second for {} s: ≤ {} received in every second, ≥ 90 % of the budget used",
+                fleet::PROCESSES,
+                fleet::BUDGET,
+                fleet::BUDGET_SECONDS,
+                fleet::BUDGET
+            ),
+            measured: format!(
+                "at most {most_fixed} in a second ({} in any sliding second); {:.1} % used",
+                budget.most_in_a_window,
+                budget.used * 100.0
+            ),
+            met: budget.most_in_a_window <= fleet::BUDGET as usize
+                && budget.used >= 0.9
+                && budget.errors == 0,
+        });
+    }
+
+    // The soak.
+    if let Some(soak) = &results.fleet_soak {
+        let _ = writeln!(
+            w,
+            "**Redis stopped for 5 s and restarted during a soak**: {} workers × 4 tasks for \
+             {} s, each on the fleet's token (app tokens living 6 s, so one falls due while \
+             Redis is away), rate budget ({} a second) and cache on a Redis of its own; \
+             every `tracing` event at DEBUG written to the worker's log. Redis is stopped \
+             4 s in and started again, empty, 5 s later. Once a run.\n",
+            fleet::SOAK_WORKERS,
+            fleet::SOAK_SECONDS,
+            fleet::BUDGET
+        );
+        let _ = writeln!(
+            w,
+            "| calls that succeeded | failed with `Error::Store` | failed otherwise | longest call | last failure after the restart | successful calls in each worker's last 3 s | local pacing said | workers crashed | secrets in {} log lines |",
+            soak.log_lines
+        );
+        let _ = writeln!(w, "|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+        let _ = writeln!(
+            w,
+            "| {} | {} | {}{} | {:.0} ms | {:.0} ms | {} | {} | {} | {} |\n",
+            soak.ok,
+            soak.store_errors,
+            soak.other_errors,
+            soak.first_other
+                .as_deref()
+                .map(|m| format!(" (first: {m})"))
+                .unwrap_or_default(),
+            soak.longest_call_ms,
+            soak.recovered_after_ms,
+            soak.ok_at_the_end,
+            if soak.said_so { "yes" } else { "no" },
+            soak.crashed,
+            soak.leaks
+        );
+        targets.push(Target {
+            what: "fleet: Redis stopped 5 s and restarted in a soak: typed errors or local pacing, recovery by itself, no panic, hang or secret".into(),
+            measured: format!(
+                "{} typed failures, {} others; last failure {:.0} ms after the restart; longest call {:.0} ms; {} crashed; {} secrets in the logs",
+                soak.store_errors,
+                soak.other_errors,
+                soak.recovered_after_ms,
+                soak.longest_call_ms,
+                soak.crashed,
+                soak.leaks
+            ),
+            met: soak.other_errors == 0
+                && soak.crashed == 0
+                && soak.leaks == 0
+                && soak.said_so
+                && soak.ok_at_the_end > 0
+                && soak.recovered_after_ms <= 3_000.0
+                && soak.longest_call_ms <= 5_000.0,
+        });
+    }
 }

@@ -150,6 +150,18 @@ impl Server {
             .map_err(|_| format!("the sandbox process counted {answer:?}"))
     }
 
+    /// When the requests the sandbox logged whose path starts with `prefix`
+    /// arrived, in microseconds after the first of them, in order.
+    pub(crate) fn arrivals(&self, prefix: &str) -> Result<Vec<u64>, String> {
+        self.ask(&format!("arrivals {prefix}"))?
+            .split_whitespace()
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| format!("the sandbox process gave {n:?}"))
+            })
+            .collect()
+    }
+
     /// The CPU time the sandbox process has used so far.
     pub(crate) fn cpu(&self) -> Result<Duration, String> {
         let answer = self.ask("cpu")?;
@@ -233,6 +245,23 @@ pub(crate) fn child() -> Result<(), String> {
                 .filter(|request| request.path.starts_with(prefix))
                 .count()
                 .to_string(),
+            ["arrivals", prefix] => {
+                let mut times: Vec<_> = sandbox
+                    .requests()
+                    .iter()
+                    .filter(|request| request.path.starts_with(prefix))
+                    .map(|request| request.received)
+                    .collect();
+                times.sort_unstable();
+                let first = times.first().copied();
+                times
+                    .iter()
+                    .filter_map(|at| {
+                        first.map(|first| at.duration_since(first).as_micros().to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
             ["cpu"] => crate::stats::nanos(crate::stats::process_cpu()).to_string(),
             _ => format!("error unknown command {line:?}"),
         };
