@@ -94,6 +94,8 @@ pub struct OAuthHandlerBuilder {
     on_token_change: Option<TokenHook>,
     #[cfg(feature = "login")]
     login: Option<oauth_core::FormLoginConfig>,
+    #[cfg(feature = "fleet")]
+    fleet: Option<oauth_core::RedisStore>,
 }
 
 impl fmt::Debug for OAuthHandlerBuilder {
@@ -174,6 +176,31 @@ impl OAuthHandlerBuilder {
     /// [`store_key`](Self::store_key).
     pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// Keeps the user's token on Redis, shared with every worker (process)
+    /// that names the same `store` and [`store_key`](Self::store_key), and
+    /// refreshed by one worker at a time across all of them (see
+    /// [`SessionBuilder::fleet`](oauth_core::SessionBuilder::fleet)): two
+    /// workers never spend one refresh token, so the one RingPlus rotates
+    /// to is never lost. In place of [`store`](Self::store).
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), ringplus::Error> {
+    /// use oauth_core::RedisStore;
+    /// use ringplus::OAuthHandler;
+    ///
+    /// let store = RedisStore::connect("redis://:PASSWORD@tokens.internal/", "my-app")?;
+    /// let handler = OAuthHandler::builder("CLIENT_ID", "CLIENT_SECRET", "https://example.com/cb")
+    ///     .fleet(store)
+    ///     .store_key("user-42")
+    ///     .build()?;
+    /// # let _ = handler; Ok(()) }
+    /// ```
+    #[cfg(feature = "fleet")]
+    pub fn fleet(mut self, store: oauth_core::RedisStore) -> Self {
+        self.fleet = Some(store);
         self
     }
 
@@ -290,6 +317,10 @@ impl OAuthHandlerBuilder {
         if let Some(store) = self.store {
             session = session.shared_store(store);
         }
+        #[cfg(feature = "fleet")]
+        if let Some(store) = self.fleet {
+            session = session.fleet(store);
+        }
         if let Some(key) = self.store_key {
             session = session.key(key);
         }
@@ -358,6 +389,8 @@ impl OAuthHandler {
             token: None,
             store: None,
             store_key: None,
+            #[cfg(feature = "fleet")]
+            fleet: None,
             refresh_skew: None,
             stack: Stack::new(),
             clock: None,

@@ -90,6 +90,10 @@
 //! - `cache`: `OAuthHandlerBuilder::cache`, a response cache by HTTP's
 //!   rules (oauth-core's `cache`), its answers kept for the handler's own
 //!   user.
+//! - `fleet`: `OAuthHandlerBuilder::fleet`, a user's token kept on Redis
+//!   and shared by a fleet's workers, refreshed by one at a time so the
+//!   refresh token RingPlus rotates to is never lost (oauth-core's
+//!   `redis-store`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]

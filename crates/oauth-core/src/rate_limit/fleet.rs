@@ -187,3 +187,30 @@ impl Fleet {
             .map_err(|e| RedisStoreError::Redis(redis_link::describe(&e)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Any `count + 1` requests in a row span more than the period, with
+    /// 9 thousandths of it to spare for arrivals out of step, and the
+    /// budget used is 99 % of it.
+    #[test]
+    fn a_paced_limit_leaves_no_window_over_its_count() {
+        for per in [Duration::from_secs(1), Duration::from_secs(3600)] {
+            for count in [1, 2, 7, 20, 100, 36_000] {
+                let (interval, burst) = paced(count, per);
+                let early = burst - interval;
+                let span = interval * count - early;
+                let spare = span.saturating_sub(per);
+                // Less a nanosecond a request, for the interval's rounding.
+                assert!(
+                    spare + Duration::from_nanos(u64::from(count)) >= per * 9 / 1000,
+                    "{count}/{per:?}: {spare:?} to spare"
+                );
+                let used = per.as_secs_f64() / (interval * count).as_secs_f64();
+                assert!((0.989..0.991).contains(&used), "{count}/{per:?}: {used}");
+            }
+        }
+    }
+}

@@ -384,3 +384,84 @@ fn the_fleets_pieces_are_built_outside_a_runtime_and_used_in_one() {
     let keys: Vec<String> = runtime.block_on(raw(&redis, &["KEYS", "outside:*"]));
     assert_eq!(keys.len(), 2, "the token and the rate bucket: {keys:?}");
 }
+
+/// Redis stopped under a worker and started again (empty, as after a
+/// crash): calls on a fresh token go on, the rate budget paces locally, a
+/// renewal fails with a typed error that shows no password, and everything
+/// is back by itself once Redis is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_goes_on_through_a_redis_outage_and_recovers_by_itself() {
+    let Some(mut redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    let worker = fleet_worker(&sandbox, &redis, Duration::from_secs(10));
+    let limiter = oauth_core::RateLimiter::fleet(
+        &redis.url(),
+        "fleet:client",
+        &[(40, Duration::from_secs(1))],
+        2,
+    )
+    .unwrap();
+    let first = worker.access_token().await.unwrap();
+    limiter.acquire().await;
+
+    redis.stop();
+    let started = std::time::Instant::now();
+    let during = worker.access_token().await.unwrap();
+    assert!(during.access_token().ct_eq(first.access_token()));
+    for _ in 0..10 {
+        limiter.acquire().await;
+    }
+    // Ten at this process's share (20 a second), not all at once; and no
+    // hang on the unreachable server.
+    let paced = started.elapsed();
+    assert!(
+        paced >= Duration::from_millis(400) && paced < Duration::from_secs(5),
+        "{paced:?}"
+    );
+    let error = worker.refresh().await.unwrap_err();
+    assert!(
+        matches!(cause(&error), Some(RedisStoreError::Redis(_))),
+        "{error:?}"
+    );
+    assert!(!format!("{error} {error:?}").contains(redis.password()));
+    assert!(started.elapsed() < Duration::from_secs(8));
+
+    redis.restart().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let renewed = loop {
+        match worker.refresh().await {
+            Ok(token) => break token,
+            Err(error) if std::time::Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("not back after the restart: {error}"),
+        }
+    };
+    assert!(!renewed.access_token().ct_eq(first.access_token()));
+    let stored = RedisStore::connect(&redis.url(), "fleet")
+        .unwrap()
+        .load("app")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.access_token().ct_eq(renewed.access_token()));
+    // The budget is drawn from Redis again within seconds: a handle's
+    // first command after the restart may meet its failed connection, and
+    // paces locally one more second.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        limiter.acquire().await;
+        let keys: Vec<String> = raw(&redis, &["KEYS", "fleet:client:rate:*"]).await;
+        if keys == ["fleet:client:rate:40/1000ms"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the budget is not on Redis again: {keys:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -6,6 +6,9 @@
 #[cfg(feature = "blocking")]
 #[path = "handler/blocking.rs"]
 mod blocking;
+#[cfg(feature = "fleet")]
+#[path = "handler/fleet.rs"]
+mod fleet;
 
 use std::time::Duration;
 
