@@ -57,6 +57,19 @@ pub const NATIVE: TestClient = TestClient {
     secret: None,
     auth: ClientAuth::Basic,
 };
+/// Registered with `private_key_jwt` and three public keys (RSA, P-256,
+/// Ed25519) whose private halves the server hands over when it starts.
+pub const PRIVATE_KEY_JWT: TestClient = TestClient {
+    id: "private-key-jwt",
+    secret: None,
+    auth: ClientAuth::PrivateKeyJwt,
+};
+/// Registered with `client_secret_jwt`.
+pub const CLIENT_SECRET_JWT: TestClient = TestClient {
+    id: "client-secret-jwt",
+    secret: Some("a-shared-secret-long-enough-for-hs256-0123456789"),
+    auth: ClientAuth::ClientSecretJwt,
+};
 pub const DEVICE: TestClient = TestClient {
     id: "device-client",
     secret: None,
@@ -71,12 +84,29 @@ pub struct Server {
     // Held open: the server exits when it closes.
     _stdin: Mutex<ChildStdin>,
     issuer: Url,
+    /// The `private-key-jwt` client's keys by name (`rsa`, `ec`, `ed`):
+    /// each a private JWK (`jwk`) and PKCS#8 PEM (`pkcs8`).
+    client_keys: serde_json::Value,
 }
 
 impl Server {
     /// The issuer URL, `http://127.0.0.1:PORT`.
     pub fn issuer(&self) -> &Url {
         &self.issuer
+    }
+
+    /// The private JWK of the `private-key-jwt` client's key `name`
+    /// (`rsa`, `ec` or `ed`), as JSON text.
+    pub fn client_key_jwk(&self, name: &str) -> String {
+        self.client_keys[name]["jwk"].to_string()
+    }
+
+    /// The same key as PKCS#8 PEM.
+    pub fn client_key_pem(&self, name: &str) -> String {
+        self.client_keys[name]["pkcs8"]
+            .as_str()
+            .expect("interop: the server gave the key's PEM")
+            .to_owned()
     }
 
     /// The issuer without a trailing slash, as the server spells it.
@@ -227,6 +257,7 @@ fn spawn(dir: &Path) -> Server {
         child: Mutex::new(child),
         _stdin: Mutex::new(stdin),
         issuer,
+        client_keys: ready["client_keys"].clone(),
     }
 }
 

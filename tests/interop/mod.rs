@@ -10,6 +10,7 @@ mod harness;
 mod user_agent;
 
 mod authorization_code;
+mod client_assertion;
 mod client_credentials;
 mod device;
 mod discovery;

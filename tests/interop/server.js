@@ -1,13 +1,15 @@
 // An independent, certified OpenID Provider (oidc-provider) on loopback for
 // oauth-core's interop tests. It listens on 127.0.0.1 on a port the OS picks
-// and prints one JSON line, {"issuer": "http://127.0.0.1:PORT"}, on stdout
-// once it is ready. Everything else it says goes to stderr.
+// and prints one JSON line, {"issuer": "http://127.0.0.1:PORT",
+// "client_keys": {...}}, on stdout once it is ready: the issuer, and the
+// private keys of the `private-key-jwt` client. Everything else it says
+// goes to stderr.
 //
 // Run by hand with `node server.js`; the Rust interop tests start it
 // themselves. Its clients and the test user are listed below, and the Rust
 // tests (`tests/interop/main.rs`) use the same values.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
@@ -22,7 +24,46 @@ const WEB_REDIRECT = 'http://127.0.0.1/callback';
 const ALL_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
 const SCOPE = 'openid offline_access profile email api:read api:write';
 
+// The signing keys of the `private-key-jwt` client, made at each start. The
+// tests are handed the private halves in the ready line (as JWK and as
+// PKCS#8 PEM); the server knows the public halves.
+function clientKey(type, options, kid, alg) {
+  const { privateKey } = generateKeyPairSync(type, options);
+  return {
+    kid,
+    alg,
+    jwk: { ...privateKey.export({ format: 'jwk' }), kid },
+    pkcs8: privateKey.export({ format: 'pem', type: 'pkcs8' }),
+    public: { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid, alg, use: 'sig' },
+  };
+}
+const CLIENT_KEYS = {
+  rsa: clientKey('rsa', { modulusLength: 2048 }, 'client-rsa', 'RS256'),
+  ec: clientKey('ec', { namedCurve: 'P-256' }, 'client-ec', 'ES256'),
+  ed: clientKey('ed25519', {}, 'client-ed', 'EdDSA'),
+};
+
 const clients = [
+  {
+    // Signed client authentication with a private key (RFC 7523 §2.2):
+    // any of three keys, one per algorithm.
+    client_id: 'private-key-jwt',
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: Object.values(CLIENT_KEYS).map((key) => key.public) },
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ALL_GRANTS,
+    scope: SCOPE,
+  },
+  {
+    // Signed client authentication with the secret (HS256), which is
+    // never sent.
+    client_id: 'client-secret-jwt',
+    client_secret: 'a-shared-secret-long-enough-for-hs256-0123456789',
+    token_endpoint_auth_method: 'client_secret_jwt',
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ALL_GRANTS,
+    scope: SCOPE,
+  },
   {
     // Confidential, secret in HTTP Basic (RFC 6749 §2.3.1).
     client_id: 'confidential-basic',
@@ -149,7 +190,10 @@ server.listen(0, '127.0.0.1', () => {
     process.stderr.write(`oidc-provider server error: ${err.stack}\n`);
   });
   server.on('request', provider.callback());
-  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+  const clientKeys = Object.fromEntries(
+    Object.entries(CLIENT_KEYS).map(([name, key]) => [name, { jwk: key.jwk, pkcs8: key.pkcs8 }]),
+  );
+  process.stdout.write(`${JSON.stringify({ issuer, client_keys: clientKeys })}\n`);
 });
 
 // A reader that went away is no reason to crash mid-test.

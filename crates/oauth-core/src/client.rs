@@ -59,6 +59,13 @@ struct Inner {
     client_secret: Option<ClientSecret>,
     redirect_uri: Option<RedirectUri>,
     transport: Arc<dyn HttpTransport>,
+    /// How the client authenticates, settled when it was built.
+    auth: ClientAuth,
+    /// What signs its assertions (`private_key_jwt`, `client_secret_jwt`).
+    #[cfg(feature = "jose")]
+    assertion_key: Option<crate::jose::SigningKey>,
+    /// The assertions' `aud`, when not the issuer or token endpoint.
+    assertion_audience: Option<String>,
 }
 
 /// A redirect URI as registered: the exact string (servers compare it byte
@@ -81,7 +88,8 @@ impl fmt::Debug for Client {
                 &self.inner.redirect_uri.as_ref().map(|r| r.exact.as_str()),
             )
             .field("transport", &self.inner.transport)
-            .finish()
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,6 +101,9 @@ pub struct ClientBuilder {
     client_secret: Option<ClientSecret>,
     redirect_uri: Option<String>,
     transport: Option<Arc<dyn HttpTransport>>,
+    #[cfg(feature = "jose")]
+    signing_key: Option<crate::jose::SigningKey>,
+    assertion_audience: Option<String>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -135,6 +146,80 @@ impl ClientBuilder {
         self
     }
 
+    /// The client's private key, to authenticate with `private_key_jwt`
+    /// (RFC 7523 §2.2): each token request carries a JWT it signs (`iss`
+    /// and `sub` the client id, `aud` the issuer when the provider was
+    /// discovered, else the token endpoint; a fresh `jti`; valid for 60
+    /// seconds). Used whenever a key is given, unless the server's metadata
+    /// lists authentication methods without `private_key_jwt` (then the
+    /// secret's method, if there is a secret). The key is never sent and
+    /// never shown.
+    ///
+    /// ```
+    /// use oauth_core::jose::SigningKey;
+    /// use oauth_core::{Client, GenericProvider};
+    ///
+    /// # fn run(pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = GenericProvider::new(
+    ///     "https://auth.example.com/authorize",
+    ///     "https://auth.example.com/token",
+    /// )?;
+    /// let client = Client::builder(provider, "my-client")
+    ///     .signing_key(SigningKey::from_pkcs8_pem(pem)?.with_kid("key-1"))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    #[cfg(feature = "jose")]
+    pub fn signing_key(mut self, key: crate::jose::SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// The `aud` of the client's assertions (`private_key_jwt`,
+    /// `client_secret_jwt`), for a server that wants another than the
+    /// issuer (or, undiscovered, the token endpoint).
+    pub fn assertion_audience(mut self, audience: impl Into<String>) -> Self {
+        self.assertion_audience = Some(audience.into());
+        self
+    }
+
+    /// How the client will authenticate: the provider's method, or
+    /// `private_key_jwt` when a key is given and the server takes it.
+    fn settle_auth(&self) -> Result<ClientAuth, Error> {
+        let refuse = |reason: &str| Err(ConfigError::ClientAuth(reason.to_owned()).into());
+        let requested = self.provider.client_auth();
+        #[cfg(feature = "jose")]
+        let has_key = self.signing_key.is_some();
+        #[cfg(not(feature = "jose"))]
+        let has_key = false;
+        match requested {
+            ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt if !cfg!(feature = "jose") => {
+                refuse("signed client authentication needs oauth-core's `jose` feature")
+            }
+            ClientAuth::PrivateKeyJwt if !has_key => {
+                refuse("private_key_jwt needs the client's signing key")
+            }
+            ClientAuth::ClientSecretJwt if self.client_secret.is_none() => {
+                refuse("client_secret_jwt needs the client secret")
+            }
+            ClientAuth::Basic | ClientAuth::RequestBody if has_key => {
+                let takes_keys = self
+                    .provider
+                    .metadata()
+                    .and_then(|m| m.token_endpoint_auth_methods_supported())
+                    .is_none_or(|methods| methods.iter().any(|m| m == "private_key_jwt"));
+                if takes_keys {
+                    Ok(ClientAuth::PrivateKeyJwt)
+                } else if self.client_secret.is_some() {
+                    Ok(requested)
+                } else {
+                    refuse("the server does not list private_key_jwt among its methods")
+                }
+            }
+            other => Ok(other),
+        }
+    }
+
     /// The client.
     ///
     /// # Errors
@@ -145,6 +230,7 @@ impl ClientBuilder {
         if self.client_id.is_empty() {
             return Err(ConfigError::EmptyClientId.into());
         }
+        let auth = self.settle_auth()?;
         let redirect_uri = self
             .redirect_uri
             .map(|uri| parse_redirect_uri(&uri))
@@ -160,9 +246,25 @@ impl ClientBuilder {
                 client_secret: self.client_secret,
                 redirect_uri,
                 transport,
+                auth,
+                #[cfg(feature = "jose")]
+                assertion_key: self.signing_key,
+                assertion_audience: self.assertion_audience,
             }),
         })
     }
+}
+
+/// The `client_assertion_type` of a JWT assertion (RFC 7523 §2.2).
+const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How long a client assertion is valid: one request's worth.
+#[cfg(feature = "jose")]
+const ASSERTION_LIFETIME_SECS: u64 = 60;
+
+#[cfg(feature = "jose")]
+fn assertion_error(error: &crate::jose::KeyError) -> Error {
+    ConfigError::ClientAuth(format!("cannot sign the client assertion: {error}")).into()
 }
 
 #[cfg(any(feature = "reqwest", feature = "hyper"))]
@@ -212,6 +314,9 @@ impl Client {
             client_secret: None,
             redirect_uri: None,
             transport: None,
+            #[cfg(feature = "jose")]
+            signing_key: None,
+            assertion_audience: None,
         }
     }
 
@@ -377,9 +482,13 @@ impl Client {
         url: &Url,
         params: &[(&str, &str)],
     ) -> Result<(HttpResponse, SentSecrets), Error> {
-        let request = self.form_request(url, params)?;
+        let (request, assertion) = self.authenticated_form(url, params)?;
         let response = self.send(endpoint, request).await?;
-        Ok((response, self.sent_secrets(params)))
+        let mut sent = self.sent_secrets(params);
+        if let Some(assertion) = &assertion {
+            sent.add(assertion);
+        }
+        Ok((response, sent))
     }
 
     /// The secrets a form request with these parameters carries: the
@@ -408,6 +517,23 @@ impl Client {
     /// on loopback (the request would carry the client's credentials);
     /// [`Error::Config`] when the request cannot be built.
     pub fn form_request(&self, url: &Url, params: &[(&str, &str)]) -> Result<HttpRequest, Error> {
+        self.authenticated_form(url, params)
+            .map(|(request, _)| request)
+    }
+
+    /// How this client authenticates (settled when it was built).
+    #[must_use]
+    pub fn auth_method(&self) -> ClientAuth {
+        self.inner.auth
+    }
+
+    /// [`form_request`](Self::form_request), and the client assertion it
+    /// carries, if any (a secret for its short life).
+    fn authenticated_form(
+        &self,
+        url: &Url,
+        params: &[(&str, &str)],
+    ) -> Result<(HttpRequest, Option<String>), Error> {
         check_endpoint(url)?;
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.extend_pairs(params.iter().copied());
@@ -416,7 +542,15 @@ impl Client {
             .uri(url.as_str())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json");
-        match (&self.inner.client_secret, self.provider().client_auth()) {
+        let mut assertion = None;
+        match (&self.inner.client_secret, self.inner.auth) {
+            (_, ClientAuth::PrivateKeyJwt | ClientAuth::ClientSecretJwt) => {
+                let signed = self.client_assertion()?;
+                form.append_pair("client_id", &self.inner.client_id)
+                    .append_pair("client_assertion_type", CLIENT_ASSERTION_TYPE)
+                    .append_pair("client_assertion", &signed);
+                assertion = Some(signed);
+            }
             (None, _) => {
                 form.append_pair("client_id", &self.inner.client_id);
             }
@@ -428,9 +562,59 @@ impl Client {
                 builder = builder.header(AUTHORIZATION, basic_auth(&self.inner.client_id, secret)?);
             }
         }
-        builder
+        let request = builder
             .body(form.finish().into_bytes())
-            .map_err(|e| ConfigError::InvalidRequest(e.to_string()).into())
+            .map_err(|e| Error::from(ConfigError::InvalidRequest(e.to_string())))?;
+        Ok((request, assertion))
+    }
+
+    /// The `aud` of this client's assertions: as configured, else the
+    /// issuer when the provider was discovered, else the token endpoint.
+    fn assertion_audience(&self) -> String {
+        match (&self.inner.assertion_audience, self.provider().metadata()) {
+            (Some(audience), _) => audience.clone(),
+            (None, Some(metadata)) => metadata.issuer().to_owned(),
+            (None, None) => self.provider().endpoints().token().to_string(),
+        }
+    }
+
+    /// A client assertion (RFC 7523 §3) for one request: `iss` and `sub`
+    /// the client id, the audience, a fresh `jti`, valid for 60 seconds.
+    #[cfg(feature = "jose")]
+    fn client_assertion(&self) -> Result<String, Error> {
+        let key = match (
+            self.inner.auth,
+            &self.inner.assertion_key,
+            &self.inner.client_secret,
+        ) {
+            (ClientAuth::PrivateKeyJwt, Some(key), _) => key.clone(),
+            (ClientAuth::ClientSecretJwt, _, Some(secret)) => {
+                crate::jose::SigningKey::hmac(secret.secret().as_bytes())
+            }
+            _ => return Err(ConfigError::ClientAuth("no key to sign the assertion".into()).into()),
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = serde_json::json!({
+            "iss": self.inner.client_id,
+            "sub": self.inner.client_id,
+            "aud": self.assertion_audience(),
+            "jti": crate::jose::random_id().map_err(|e| assertion_error(&e))?,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME_SECS,
+        });
+        key.sign_jwt("JWT", &[], &claims)
+            .map_err(|e| assertion_error(&e))
+    }
+
+    #[cfg(not(feature = "jose"))]
+    fn client_assertion(&self) -> Result<String, Error> {
+        let _ = self.assertion_audience();
+        Err(ConfigError::ClientAuth(
+            "signed client authentication needs oauth-core's `jose` feature".into(),
+        )
+        .into())
     }
 
     /// Sends a request through the transport with a trace event naming

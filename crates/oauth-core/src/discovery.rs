@@ -256,17 +256,22 @@ impl ServerMetadata {
         )
     }
 
-    /// The client authentication to use: HTTP Basic when the server lists
-    /// `client_secret_basic` or lists nothing (its default), the form body
-    /// when it lists only `client_secret_post`.
+    /// The client authentication to use with a secret: HTTP Basic when the
+    /// server lists `client_secret_basic` or lists nothing (its default),
+    /// else the form body when it lists `client_secret_post`, else
+    /// `client_secret_jwt` when it lists that. (A client given a signing
+    /// key uses `private_key_jwt` when the server takes it.)
     #[must_use]
     pub fn client_auth(&self) -> ClientAuth {
         match &self.token_endpoint_auth_methods_supported {
-            Some(methods)
-                if !methods.iter().any(|m| m == "client_secret_basic")
-                    && methods.iter().any(|m| m == "client_secret_post") =>
-            {
-                ClientAuth::RequestBody
+            Some(methods) if !methods.iter().any(|m| m == "client_secret_basic") => {
+                if methods.iter().any(|m| m == "client_secret_post") {
+                    ClientAuth::RequestBody
+                } else if methods.iter().any(|m| m == "client_secret_jwt") {
+                    ClientAuth::ClientSecretJwt
+                } else {
+                    ClientAuth::Basic
+                }
             }
             _ => ClientAuth::Basic,
         }

@@ -443,6 +443,10 @@ pub enum ConfigError {
     /// A header's value (or name) holds characters a header cannot carry.
     #[error("invalid header text in {0}")]
     InvalidHeader(&'static str),
+    /// The client cannot authenticate as configured: a signed method
+    /// without its key or secret, or one the server does not take.
+    #[error("client authentication: {0}")]
+    ClientAuth(String),
     /// A value cannot be written as the request needs it.
     #[error("cannot write {what}: {reason}")]
     InvalidValue {

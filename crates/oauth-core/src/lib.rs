@@ -246,6 +246,9 @@ mod error;
 #[cfg(feature = "form-login")]
 mod form_login;
 mod introspection;
+#[cfg(feature = "jose")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jose")))]
+pub mod jose;
 pub mod layer;
 #[cfg(feature = "loopback")]
 mod loopback;

@@ -32,6 +32,13 @@ pub trait Provider: Send + Sync + fmt::Debug {
         " "
     }
 
+    /// The server's metadata, when the provider was discovered from it:
+    /// the client reads the issuer and the authentication methods the
+    /// server takes. Default: none.
+    fn metadata(&self) -> Option<&ServerMetadata> {
+        None
+    }
+
     /// Whether authorization requests carry a PKCE S256 challenge.
     /// Default: yes; turn off only for servers that reject the parameters.
     fn pkce(&self) -> bool {
@@ -55,6 +62,28 @@ pub enum ClientAuth {
     Basic,
     /// `client_id` and `client_secret` in the form body.
     RequestBody,
+    /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a JWT
+    /// signed with the client's private key
+    /// ([`ClientBuilder::signing_key`](crate::ClientBuilder::signing_key),
+    /// feature `jose`), fresh for each request.
+    PrivateKeyJwt,
+    /// `client_secret_jwt`: a JWT signed (HS256) with the client secret,
+    /// which itself is never sent (feature `jose`).
+    ClientSecretJwt,
+}
+
+impl ClientAuth {
+    /// The method's name in server metadata and registrations
+    /// (`token_endpoint_auth_method`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Basic => "client_secret_basic",
+            Self::RequestBody => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
+        }
+    }
 }
 
 /// The URLs of an authorization server. Each is `https`, or `http` on a
@@ -323,5 +352,9 @@ impl Provider for GenericProvider {
 
     fn pkce(&self) -> bool {
         self.pkce
+    }
+
+    fn metadata(&self) -> Option<&ServerMetadata> {
+        self.metadata.as_deref()
     }
 }

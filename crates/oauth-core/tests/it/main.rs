@@ -6,6 +6,7 @@
 
 mod cache;
 mod callback_proptests;
+mod client_assertion;
 mod device;
 mod discovery;
 mod errors;
