@@ -695,6 +695,67 @@ async fn redis_flows(canary: &mut Canary) {
     canary.error("unreadable Redis URL", &unreadable);
 }
 
+/// Signed client authentication: the private key (as PKCS#8 PEM), the
+/// assertions sent, and `client_secret_jwt`'s secret, through token
+/// requests the sandbox refuses (it checks secrets, not assertions).
+async fn jose_flows(canary: &mut Canary) {
+    use oauth_core::jose::SigningKey;
+
+    let sandbox = Sandbox::builder()
+        .client(ClientConfig::confidential(ID, SECRET))
+        .start()
+        .await
+        .unwrap();
+    let der = rcgen::KeyPair::generate().unwrap().serialize_der();
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|chunk| std::str::from_utf8(chunk).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    // Every line of the key's base64 body is a secret of its own.
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        canary.secret("private key (PEM line)", line);
+    }
+    let key = SigningKey::from_pkcs8_pem(&pem)
+        .unwrap()
+        .with_kid("canary-key");
+    canary.debug("signing key", &key);
+    let signed = Client::builder(integration_tests::sandbox_provider(&sandbox), ID)
+        .signing_key(key)
+        .shared_transport(transport(Adapter::Reqwest))
+        .build()
+        .unwrap();
+    canary.debug("private_key_jwt client", &signed);
+    let error = signed.client_credentials(&["read"]).await.unwrap_err();
+    canary.error("private_key_jwt token request", &error);
+
+    let provider = integration_tests::sandbox_provider(&sandbox)
+        .with_client_auth(oauth_core::ClientAuth::ClientSecretJwt);
+    let hmac = Client::builder(provider, ID)
+        .client_secret(SECRET)
+        .shared_transport(transport(Adapter::Hyper))
+        .build()
+        .unwrap();
+    canary.debug("client_secret_jwt client", &hmac);
+    let error = hmac.client_credentials(&["read"]).await.unwrap_err();
+    canary.error("client_secret_jwt token request", &error);
+
+    let assertions: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter_map(|r| r.form_value("client_assertion"))
+        .collect();
+    assert_eq!(assertions.len(), 2);
+    for assertion in &assertions {
+        canary.secret("client assertion", assertion);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_debug_display_or_errors() {
     let buffer = capture_logs();
@@ -707,6 +768,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     battlenet_flows(&mut canary).await;
     ringplus_flows(&mut canary).await;
     redis_flows(&mut canary).await;
+    jose_flows(&mut canary).await;
 
     let log = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
     // The capture works: every exchange is a span naming the endpoint and
