@@ -15,3 +15,4 @@ mod client_credentials;
 mod device;
 mod discovery;
 mod native_app;
+mod openid_login;

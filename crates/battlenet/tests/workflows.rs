@@ -533,7 +533,9 @@ fn authorization_urls_for_every_region() {
                 "scope",
                 "state",
                 "code_challenge",
-                "code_challenge_method"
+                "code_challenge_method",
+                // The `openid` scope: a nonce for the ID token.
+                "nonce"
             ]
         );
     }

@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{CallbackError, Cause, ConfigError, Error, ServerError};
-use crate::secret::{AuthorizationCode, CsrfState, PkceCodeVerifier};
+use crate::secret::{AuthorizationCode, CsrfState, Nonce, PkceCodeVerifier};
 use crate::url_policy::{display_without_query, same_redirect_target};
 
 /// Parameters the builder sets itself and will not let a caller override.
@@ -61,9 +61,11 @@ impl<'a> AuthorizationRequest<'a> {
         self
     }
 
-    /// Adds a parameter the provider understands (`prompt`, `nonce`,
+    /// Adds a parameter the provider understands (`prompt`, `login_hint`,
     /// `access_type`, …). The parameters this builder sets itself are
-    /// refused by [`build`](Self::build).
+    /// refused by [`build`](Self::build). A `nonce` given here is the one
+    /// the ID token is checked against; with the `openid` scope and none
+    /// given, the request makes its own.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
         self
@@ -99,6 +101,19 @@ impl<'a> AuthorizationRequest<'a> {
             return Err(ConfigError::ReservedParameter(name.clone()).into());
         }
         let state = CsrfState::new(random_token(16)?);
+        // OpenID Connect: the nonce binds the ID token to this request.
+        let given_nonce = self
+            .params
+            .iter()
+            .find(|(name, _)| name == "nonce")
+            .map(|(_, value)| Nonce::new(value.clone()));
+        let made_nonce = match given_nonce {
+            None if self.scopes.iter().any(|s| s == "openid") => {
+                Some(Nonce::new(random_token(16)?))
+            }
+            _ => None,
+        };
+        let metadata = self.client.provider().metadata();
         let verifier = if self.pkce {
             Some(PkceCodeVerifier::new(random_token(32)?))
         } else {
@@ -128,6 +143,9 @@ impl<'a> AuthorizationRequest<'a> {
                     .append_pair("code_challenge", &pkce_challenge(verifier))
                     .append_pair("code_challenge_method", "S256");
             }
+            if let Some(nonce) = &made_nonce {
+                query.append_pair("nonce", nonce.secret());
+            }
             for (name, value) in &self.params {
                 query.append_pair(name, value);
             }
@@ -138,6 +156,10 @@ impl<'a> AuthorizationRequest<'a> {
             redirect_uri: redirect.url,
             redirect_uri_as_sent: Some(redirect.exact),
             scopes: self.scopes,
+            nonce: made_nonce.or(given_nonce),
+            issuer: metadata.map(|m| m.issuer().to_owned()),
+            issuer_required: metadata
+                .is_some_and(crate::ServerMetadata::authorization_response_iss_parameter_supported),
         };
         Ok((url, pending))
     }
@@ -160,6 +182,16 @@ pub struct PendingAuthorization {
     redirect_uri_as_sent: Option<String>,
     #[serde(default)]
     scopes: Vec<String>,
+    /// The OpenID Connect nonce sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<Nonce>,
+    /// The issuer the request went to, when the provider was discovered:
+    /// an `iss` in the response must name it (RFC 9207).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    issuer: Option<String>,
+    /// Whether the server always sends `iss` in its responses.
+    #[serde(default)]
+    issuer_required: bool,
 }
 
 impl fmt::Debug for PendingAuthorization {
@@ -169,6 +201,8 @@ impl fmt::Debug for PendingAuthorization {
             .field("pkce_verifier", &self.pkce_verifier)
             .field("redirect_uri", &self.redirect_uri.as_str())
             .field("scopes", &self.scopes)
+            .field("nonce", &self.nonce)
+            .field("issuer", &self.issuer)
             .finish()
     }
 }
@@ -207,6 +241,19 @@ impl PendingAuthorization {
         &self.scopes
     }
 
+    /// The OpenID Connect nonce sent (made by the request for the `openid`
+    /// scope, or given as a parameter), which the ID token must carry.
+    #[must_use]
+    pub fn nonce(&self) -> Option<&Nonce> {
+        self.nonce.as_ref()
+    }
+
+    /// The issuer the request went to, when the provider was discovered.
+    #[must_use]
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
     /// Checks a callback URL (the full URL the user's browser was sent to)
     /// and returns its code.
     ///
@@ -231,6 +278,7 @@ impl PendingAuthorization {
         let mut error = None;
         let mut error_description = None;
         let mut error_uri = None;
+        let mut iss = None;
         for (name, value) in url.query_pairs() {
             let (slot, name) = match name.as_ref() {
                 "code" => (&mut code, "code"),
@@ -238,12 +286,16 @@ impl PendingAuthorization {
                 "error" => (&mut error, "error"),
                 "error_description" => (&mut error_description, "error_description"),
                 "error_uri" => (&mut error_uri, "error_uri"),
+                "iss" => (&mut iss, "iss"),
                 _ => continue,
             };
             if slot.replace(value.into_owned()).is_some() {
                 return Err(Error::Callback(CallbackError::DuplicateParameter(name)));
             }
         }
+        // RFC 9207: a response from another issuer is not this request's,
+        // error or not.
+        self.check_issuer(iss.as_deref())?;
         if let Some(error) = error {
             // An error answer carries the state too (RFC 6749 §4.1.2.1):
             // without the right one it is not an answer to this request,
@@ -274,6 +326,25 @@ impl PendingAuthorization {
         match code {
             Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
             _ => Err(Error::Callback(CallbackError::MissingCode)),
+        }
+    }
+
+    /// Checks the response's `iss` against the issuer the request went to
+    /// (RFC 9207): the same when both are known, present when the server
+    /// always sends it.
+    fn check_issuer(&self, iss: Option<&str>) -> Result<(), Error> {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        match (iss, &self.issuer) {
+            (Some(actual), Some(expected)) if !same(actual, expected) => {
+                Err(Error::Callback(CallbackError::IssuerMismatch {
+                    expected: expected.clone(),
+                    actual: actual.to_owned(),
+                }))
+            }
+            (None, Some(_)) if self.issuer_required => {
+                Err(Error::Callback(CallbackError::MissingIssuer))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -388,7 +388,7 @@ impl Client {
         self.exchange_code(&pending, &code).await
     }
 
-    async fn exchange_code(
+    pub(crate) async fn exchange_code(
         &self,
         pending: &PendingAuthorization,
         code: &AuthorizationCode,

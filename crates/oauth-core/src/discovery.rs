@@ -256,6 +256,16 @@ impl ServerMetadata {
         )
     }
 
+    /// Whether the server names itself (`iss`) in its authorization
+    /// responses (RFC 9207 `authorization_response_iss_parameter_supported`).
+    #[must_use]
+    pub fn authorization_response_iss_parameter_supported(&self) -> bool {
+        self.document()
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// The client authentication to use with a secret: HTTP Basic when the
     /// server lists `client_secret_basic` or lists nothing (its default),
     /// else the form body when it lists `client_secret_post`, else

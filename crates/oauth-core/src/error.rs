@@ -62,6 +62,10 @@ pub enum Error {
     /// The callback URL is not a valid answer to this authorization.
     #[error("invalid callback: {0}")]
     Callback(CallbackError),
+    /// An OpenID Connect ID token (or UserInfo answer) failed a check.
+    #[cfg(feature = "oidc")]
+    #[error("ID token: {0}")]
+    IdToken(#[from] crate::oidc::IdTokenError),
     /// The client, the provider or a request is set up in a way that
     /// cannot work; found before anything is sent.
     #[error("configuration error: {0}")]
@@ -495,6 +499,19 @@ pub enum CallbackError {
     /// A parameter appears more than once.
     #[error("parameter `{0}` appears more than once")]
     DuplicateParameter(&'static str),
+    /// The response names another issuer than the one the request went to
+    /// (RFC 9207): a mix-up attack, or a misconfigured client.
+    #[error("the authorization response comes from issuer `{actual}`, expected `{expected}`")]
+    IssuerMismatch {
+        /// The issuer the request went to.
+        expected: String,
+        /// The `iss` of the response.
+        actual: String,
+    },
+    /// The server says it names itself in its responses (RFC 9207), and
+    /// this one has no `iss`.
+    #[error("no `iss` parameter, which this server always sends")]
+    MissingIssuer,
 }
 
 /// An RFC 6749 §4.1.2.1 / §5.2 error from the server.

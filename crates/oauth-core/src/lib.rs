@@ -294,15 +294,15 @@ pub use crate::introspection::Introspection;
 #[cfg(feature = "loopback")]
 pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};
 #[cfg(feature = "oidc")]
-pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks};
+pub use crate::oidc::{IdTokenClaims, IdTokenError, IdTokenVerifier, Jwks, OpenIdLogin};
 pub use crate::provider::{ClientAuth, Endpoints, GenericProvider, Provider};
 pub use crate::rate_limit::RateLimiter;
 pub use crate::redact::{answer_excerpt, body_excerpt, is_secret_field, json_problem, server_text};
 pub use crate::retry::{RetryPolicy, retry_after};
 pub use crate::revocation::TokenRef;
 pub use crate::secret::{
-    AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Password, PkceCodeVerifier,
-    RefreshToken,
+    AccessToken, AuthorizationCode, ClientSecret, CsrfState, IdToken, Nonce, Password,
+    PkceCodeVerifier, RefreshToken,
 };
 pub use crate::session::{
     ApiRequest, ClientCredentialsSource, CurrentToken, RefreshTokenSource, Session, SessionBuilder,

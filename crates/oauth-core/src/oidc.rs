@@ -6,7 +6,8 @@
 //! algorithms are accepted, never `none` or a MAC.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,7 +21,7 @@ use crate::client::Client;
 use crate::discovery::{ServerMetadata, get};
 use crate::error::{ConfigError, Endpoint, Error, ParseError};
 use crate::introspection::numeric_date;
-use crate::secret::{IdToken, constant_time_eq};
+use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, constant_time_eq};
 use crate::token::Token;
 use crate::transport::HttpTransport;
 
@@ -75,6 +76,16 @@ pub enum IdTokenError {
     /// The JWKS is not a JSON Web Key Set with a usable signing key.
     #[error("invalid JWKS: {0}")]
     InvalidJwks(String),
+    /// `at_hash` is not the access token's: the token answer was altered.
+    #[error("the ID token's at_hash does not match the access token")]
+    AtHash,
+    /// `c_hash` is not the authorization code's.
+    #[error("the ID token's c_hash does not match the authorization code")]
+    CHash,
+    /// The UserInfo answer is about another user than the ID token
+    /// (OpenID Connect Core §5.3.2).
+    #[error("the UserInfo answer's sub is not the ID token's")]
+    UserInfoSubject,
 }
 
 /// A provider's public signing keys (a JSON Web Key Set, RFC 7517). Keys
@@ -220,9 +231,43 @@ impl fmt::Debug for IdTokenClaims {
 pub struct IdTokenVerifier {
     issuer: String,
     client_id: String,
-    jwks: Jwks,
+    /// Shared by the verifier's clones, replaced when fetched again.
+    jwks: Arc<RwLock<Jwks>>,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
+    /// Where to fetch the keys again on an unknown `kid`, when known.
+    refetch: Option<Arc<Refetch>>,
+}
+
+/// How an [`IdTokenVerifier`] fetches the provider's keys again.
+struct Refetch {
+    url: Url,
+    transport: Arc<dyn HttpTransport>,
+    /// When they were last fetched again: at most once a minute.
+    last: Mutex<Option<Instant>>,
+}
+
+impl fmt::Debug for Refetch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refetch")
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The least time between two fetches of the keys on unknown `kid`s, so a
+/// stream of forged tokens cannot make the client hammer the provider.
+const REFETCH_EVERY: Duration = Duration::from_secs(60);
+
+/// A sign-in completed by [`Client::complete_login`]: the tokens, and the
+/// claims of the ID token, verified.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OpenIdLogin {
+    /// The token answer (access token, refresh token, ID token).
+    pub token: Token,
+    /// Who signed in: the ID token's verified claims.
+    pub claims: IdTokenClaims,
 }
 
 /// Of the algorithms a server lists, those accepted (the asymmetric ones),
@@ -259,9 +304,10 @@ impl IdTokenVerifier {
         IdTokenVerifier {
             issuer: issuer.into(),
             client_id: client_id.into(),
-            jwks,
+            jwks: Arc::new(RwLock::new(jwks)),
             algorithms: ASYMMETRIC.to_vec(),
             leeway: Duration::from_secs(60),
+            refetch: None,
         }
     }
 
@@ -278,6 +324,11 @@ impl IdTokenVerifier {
             .ok_or(ConfigError::NoEndpoint("JWKS (`jwks_uri`)"))?;
         let jwks = Jwks::fetch(jwks_uri, &**client.transport()).await?;
         let mut verifier = IdTokenVerifier::new(metadata.issuer(), client.client_id(), jwks);
+        verifier.refetch = Some(Arc::new(Refetch {
+            url: jwks_uri.clone(),
+            transport: Arc::clone(client.transport()),
+            last: Mutex::new(None),
+        }));
         if let Some(listed) = metadata
             .id_token_signing_alg_values_supported()
             .and_then(accepted_of)
@@ -297,8 +348,66 @@ impl IdTokenVerifier {
     /// Replaces the signing keys (after the provider rotated them).
     #[must_use]
     pub fn with_jwks(mut self, jwks: Jwks) -> Self {
-        self.jwks = jwks;
+        self.jwks = Arc::new(RwLock::new(jwks));
         self
+    }
+
+    /// Fetches the provider's keys again (a verifier made by
+    /// [`for_client`](Self::for_client) knows where), at most once a
+    /// minute; whether it did.
+    ///
+    /// # Errors
+    /// Those of [`Jwks::fetch`].
+    pub async fn refresh_keys(&self) -> Result<bool, Error> {
+        let Some(refetch) = &self.refetch else {
+            return Ok(false);
+        };
+        {
+            let mut last = refetch.last.lock().unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|at| at.elapsed() < REFETCH_EVERY) {
+                return Ok(false);
+            }
+            *last = Some(Instant::now());
+        }
+        let jwks = Jwks::fetch(&refetch.url, &*refetch.transport).await?;
+        *self.jwks.write().unwrap_or_else(PoisonError::into_inner) = jwks;
+        Ok(true)
+    }
+
+    /// Verifies the ID token of a sign-in's token answer as
+    /// [`verify`](Self::verify) does, and more: the keys are fetched again
+    /// once when the token names an unknown one (rotated keys); `nonce`
+    /// must be the one sent; `at_hash`, when present, must be the access
+    /// token's and `c_hash` the code's.
+    ///
+    /// # Errors
+    /// [`Error::IdToken`] with the check that failed; those of fetching the
+    /// keys.
+    pub async fn verify_login(
+        &self,
+        token: &Token,
+        nonce: Option<&Nonce>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims, Error> {
+        let id_token = token.id_token().ok_or(IdTokenError::Missing)?;
+        let nonce = nonce.map(Nonce::secret);
+        let claims = match self.verify(id_token, nonce) {
+            Err(IdTokenError::UnknownKey { .. }) if self.refresh_keys().await? => {
+                self.verify(id_token, nonce)?
+            }
+            other => other?,
+        };
+        let alg = header(id_token.secret())?
+            .get("alg")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_default();
+        check_hash(&claims, "at_hash", token.access_token().secret(), &alg)
+            .map_err(|()| IdTokenError::AtHash)?;
+        if let Some(code) = code {
+            check_hash(&claims, "c_hash", code.secret(), &alg).map_err(|()| IdTokenError::CHash)?;
+        }
+        Ok(claims)
     }
 
     /// Verifies the `id_token` of a token answer; see [`verify`](Self::verify).
@@ -359,8 +468,8 @@ impl IdTokenVerifier {
             .find(|alg| self::alg_name(*alg) == alg_name)
             .ok_or_else(|| IdTokenError::UnsupportedAlgorithm(alg_name.to_owned()))?;
         let kid = header.get("kid").and_then(Value::as_str);
-        let candidates: Vec<&Jwk> = self
-            .jwks
+        let jwks = self.jwks.read().unwrap_or_else(PoisonError::into_inner);
+        let candidates: Vec<&Jwk> = jwks
             .keys
             .iter()
             .filter(|key| kid.is_none_or(|kid| key.common.key_id.as_deref() == Some(kid)))
@@ -475,6 +584,107 @@ impl IdTokenVerifier {
             azp,
             extra: claims,
         })
+    }
+}
+
+/// Checks the hash claim `name` (`at_hash`, `c_hash`), when the token has
+/// one, against `value`: the left half of its digest by the hash of the
+/// token's algorithm (SHA-512 for EdDSA), base64url (OpenID Connect Core
+/// §3.1.3.6, §3.3.2.11).
+fn check_hash(claims: &IdTokenClaims, name: &str, value: &str, alg: &str) -> Result<(), ()> {
+    use sha2::Digest as _;
+    let Some(stated) = claims.extra.get(name) else {
+        return Ok(());
+    };
+    let digest: Vec<u8> = if alg.ends_with("384") {
+        sha2::Sha384::digest(value.as_bytes()).to_vec()
+    } else if alg.ends_with("512") || alg == "EdDSA" {
+        sha2::Sha512::digest(value.as_bytes()).to_vec()
+    } else {
+        sha2::Sha256::digest(value.as_bytes()).to_vec()
+    };
+    let expected = URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2]);
+    match stated.as_str() {
+        Some(stated) if constant_time_eq(stated.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(()),
+    }
+}
+
+impl Client {
+    /// Completes an OpenID Connect sign-in from the callback URL: checks
+    /// the callback (redirect, `state`, the issuer of RFC 9207), exchanges
+    /// the code, and verifies the ID token with `verifier`
+    /// ([`IdTokenVerifier::verify_login`]: signature, `iss`, `aud`/`azp`,
+    /// `exp`, `iat`, the nonce the request made, `at_hash`, `c_hash`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client, verifier: oauth_core::IdTokenVerifier, callback: &str) -> Result<(), oauth_core::Error> {
+    /// let (url, pending) = client.authorization_url().scopes(["openid", "email"]).build()?;
+    /// // … the user signs in at `url`, the browser comes back to `callback` …
+    /// let login = client.complete_login(pending, callback, &verifier).await?;
+    /// println!("signed in as {}", login.claims.sub);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`Client::exchange_callback`]; [`Error::IdToken`] when the
+    /// ID token is missing or fails a check.
+    pub async fn complete_login(
+        &self,
+        pending: crate::PendingAuthorization,
+        callback_url: &str,
+        verifier: &IdTokenVerifier,
+    ) -> Result<OpenIdLogin, Error> {
+        let code = pending.code_from_callback(callback_url)?;
+        let token = self.exchange_code(&pending, &code).await?;
+        let claims = verifier
+            .verify_login(&token, pending.nonce(), Some(&code))
+            .await?;
+        Ok(OpenIdLogin { token, claims })
+    }
+
+    /// The signed-in user's claims from the provider's UserInfo endpoint
+    /// (OpenID Connect Core §5.3), checked to be about the user of the ID
+    /// token (`sub`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the provider has no UserInfo endpoint; the
+    /// server's errors; [`Error::Parse`] for an answer that is not a JSON
+    /// object with a `sub`; [`Error::IdToken`]
+    /// ([`IdTokenError::UserInfoSubject`]) for another user.
+    pub async fn user_info(
+        &self,
+        access_token: &AccessToken,
+        id_token_claims: &IdTokenClaims,
+    ) -> Result<Map<String, Value>, Error> {
+        let url = self
+            .provider()
+            .endpoints()
+            .userinfo()
+            .ok_or(ConfigError::NoEndpoint("userinfo"))?
+            .clone();
+        crate::url_policy::check_endpoint(&url)?;
+        let endpoint = Endpoint::new("userinfo", &url);
+        let authorization =
+            http::HeaderValue::from_str(&format!("Bearer {}", access_token.secret()))
+                .map_err(|_| ConfigError::InvalidHeader("the access token"))?;
+        let request = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(url.as_str())
+            .header(http::header::ACCEPT, "application/json")
+            .header(http::header::AUTHORIZATION, authorization)
+            .body(Vec::new())
+            .map_err(|e| ConfigError::InvalidRequest(e.to_string()))?;
+        let response = self.send(&endpoint, request).await?;
+        let (fields, errors) = crate::answer::json_object_answer(&endpoint, &response)?;
+        let sub = fields
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(|| errors.field(Some("sub"), "expected the user's `sub`".into()))?;
+        if !constant_time_eq(sub.as_bytes(), id_token_claims.sub.as_bytes()) {
+            return Err(IdTokenError::UserInfoSubject.into());
+        }
+        Ok(fields)
     }
 }
 

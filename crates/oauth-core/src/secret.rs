@@ -76,6 +76,11 @@ secret_type!(
     /// The `state` of an authorization request, which the callback must echo.
     CsrfState
 );
+secret_type!(
+    /// The OpenID Connect `nonce` of an authorization request, which the ID
+    /// token must carry.
+    Nonce
+);
 
 /// Compares two byte strings in constant time for equal lengths.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

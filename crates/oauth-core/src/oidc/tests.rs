@@ -365,3 +365,82 @@ fn a_jwt_that_cannot_be_decoded_is_described_without_quoting_it() {
         assert_eq!(describe_jwt_error(&error), described, "{error:?}");
     }
 }
+
+#[test]
+fn hash_claims_follow_openid_connect_cores_examples() {
+    // OpenID Connect Core, Appendix A.4 and A.6 (RS256: SHA-256).
+    let mut claims = check(&sign(&claims(), Some("k1")), Some("n-0S6_WzA2Mj")).unwrap();
+    claims
+        .extra
+        .insert("at_hash".into(), json!("77QmUPtjPfzWtF2AnpK9RQ"));
+    claims
+        .extra
+        .insert("c_hash".into(), json!("LDktKdoQak3Pk0cnXxCltA"));
+    let access = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+    let code = "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk";
+    assert_eq!(check_hash(&claims, "at_hash", access, "RS256"), Ok(()));
+    assert_eq!(check_hash(&claims, "c_hash", code, "RS256"), Ok(()));
+    assert_eq!(check_hash(&claims, "at_hash", "another", "RS256"), Err(()));
+    // The hash follows the algorithm: the same value under SHA-384 differs.
+    assert_eq!(check_hash(&claims, "at_hash", access, "ES384"), Err(()));
+    // No claim, nothing to check.
+    assert_eq!(check_hash(&claims, "s_hash", "anything", "RS256"), Ok(()));
+}
+
+#[tokio::test]
+async fn a_login_checks_the_nonce_sent_and_the_access_tokens_hash() {
+    use sha2::Digest as _;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let access = "an-access-token-of-the-sign-in";
+    let digest = sha2::Sha256::digest(access.as_bytes());
+    let mut payload = claims();
+    payload["exp"] = json!(now + 600);
+    payload["iat"] = json!(now);
+    payload["at_hash"] = json!(URL_SAFE_NO_PAD.encode(&digest[..16]));
+    let id_token = sign(&payload, Some("k1"));
+    let token_with = |access: &str| -> Token {
+        serde_json::from_value(json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "id_token": id_token.secret(),
+        }))
+        .unwrap()
+    };
+    let nonce = Nonce::new("n-0S6_WzA2Mj");
+    let claims = verifier()
+        .verify_login(&token_with(access), Some(&nonce), None)
+        .await
+        .unwrap();
+    assert_eq!(claims.sub, "alice");
+    let error = |result: Result<IdTokenClaims, Error>| match result.unwrap_err() {
+        Error::IdToken(error) => error,
+        other => panic!("expected an ID token error, got {other:?}"),
+    };
+    assert_eq!(
+        error(
+            verifier()
+                .verify_login(&token_with("swapped"), Some(&nonce), None)
+                .await
+        ),
+        IdTokenError::AtHash
+    );
+    assert_eq!(
+        error(
+            verifier()
+                .verify_login(&token_with(access), Some(&Nonce::new("another")), None)
+                .await
+        ),
+        IdTokenError::Nonce
+    );
+    let bare: Token =
+        serde_json::from_value(json!({ "access_token": access, "token_type": "Bearer" })).unwrap();
+    assert_eq!(
+        error(verifier().verify_login(&bare, Some(&nonce), None).await),
+        IdTokenError::Missing
+    );
+    // Without a place to fetch keys from, an unknown kid stays unknown.
+    assert!(!verifier().refresh_keys().await.unwrap());
+}

@@ -256,8 +256,44 @@ async fn the_authorization_url_carries_state_and_the_pkce_challenge() {
             ("state".into(), pending.state().secret().into()),
             ("code_challenge".into(), pkce_challenge(verifier)),
             ("code_challenge_method".into(), "S256".into()),
+            // OpenID Connect: a nonce of its own, kept for the ID token.
+            (
+                "nonce".into(),
+                pending.nonce().expect("made for openid").secret().into()
+            ),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_nonce_given_is_the_one_kept_and_none_is_made_without_openid() {
+    let (_, transport) = transports().remove(0);
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+    let nonces = |url: &oauth_core::url::Url| -> Vec<String> {
+        url.query_pairs()
+            .filter(|(name, _)| name == "nonce")
+            .map(|(_, value)| value.into_owned())
+            .collect()
+    };
+    let (url, pending) = client
+        .authorization_url()
+        .scope("openid")
+        .param("nonce", "my-own-nonce")
+        .build()
+        .unwrap();
+    assert_eq!(nonces(&url), ["my-own-nonce"]);
+    assert_eq!(
+        pending.nonce().map(oauth_core::Nonce::secret),
+        Some("my-own-nonce")
+    );
+    let (url, pending) = client.authorization_url().scope("profile").build().unwrap();
+    assert!(nonces(&url).is_empty());
+    assert!(pending.nonce().is_none());
+    // Undiscovered, the issuer is unknown: an `iss` in the callback is
+    // not checked against anything, and none is required.
+    assert_eq!(pending.issuer(), None);
 }
 
 #[tokio::test]

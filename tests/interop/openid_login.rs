@@ -1,0 +1,183 @@
+//! OpenID Connect sign-ins done for the caller: the request makes and
+//! keeps its nonce, the callback's issuer is checked (RFC 9207), the ID
+//! token is verified with keys fetched again on an unknown `kid`, and
+//! UserInfo is checked to be about the same user. (oidc-provider puts no
+//! `at_hash` in the code flow's ID tokens: its check is a unit test.)
+
+use oauth_core::jose::SigningKey;
+use oauth_core::{
+    CallbackError, Client, Error, GenericProvider, IdTokenError, IdTokenVerifier, Jwks, Password,
+};
+
+use crate::interop::authorization_code::form_login;
+use crate::interop::harness::{
+    CONFIDENTIAL_BASIC, PASSWORD, Server, USER, WEB_REDIRECT, transport,
+};
+use crate::server_or_skip;
+
+async fn discovered_client(server: &Server) -> (Client, IdTokenVerifier) {
+    let provider = GenericProvider::discover_with(server.issuer_str(), &*transport())
+        .await
+        .unwrap();
+    let metadata = provider.metadata().unwrap().clone();
+    assert!(metadata.authorization_response_iss_parameter_supported());
+    let client = Client::builder(provider, CONFIDENTIAL_BASIC.id)
+        .client_secret(CONFIDENTIAL_BASIC.secret.unwrap())
+        .redirect_uri(WEB_REDIRECT)
+        .shared_transport(transport())
+        .build()
+        .unwrap();
+    let verifier = IdTokenVerifier::for_client(&client, &metadata)
+        .await
+        .unwrap();
+    (client, verifier)
+}
+
+/// Signs in with `openid profile`, no nonce given: the request makes one.
+async fn sign_in(client: &Client) -> (oauth_core::url::Url, oauth_core::PendingAuthorization) {
+    let (url, pending) = client
+        .authorization_url()
+        .scopes(["openid", "profile"])
+        .build()
+        .unwrap();
+    let sent_nonce = url
+        .query_pairs()
+        .find(|(name, _)| name == "nonce")
+        .map(|(_, value)| value.into_owned());
+    assert_eq!(
+        sent_nonce.as_deref(),
+        pending.nonce().map(oauth_core::Nonce::secret)
+    );
+    assert_eq!(sent_nonce.as_ref().map(String::len), Some(22));
+    let callback = form_login()
+        .sign_in(client, &url, USER, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    (callback, pending)
+}
+
+#[tokio::test]
+async fn a_sign_in_is_verified_for_the_caller_and_userinfo_is_the_same_user() {
+    let server = server_or_skip!();
+    let (client, verifier) = discovered_client(server).await;
+    let (callback, pending) = sign_in(&client).await;
+    let nonce = pending.nonce().unwrap().secret().to_owned();
+    assert_eq!(pending.issuer(), Some(server.issuer_str()));
+    // oidc-provider names itself in the response (RFC 9207).
+    assert!(
+        callback
+            .query_pairs()
+            .any(|(name, value)| name == "iss" && value == server.issuer_str())
+    );
+
+    let login = client
+        .complete_login(pending, callback.as_str(), &verifier)
+        .await
+        .unwrap();
+    assert_eq!(login.claims.sub, USER);
+    assert_eq!(login.claims.iss, server.issuer_str());
+    assert_eq!(login.claims.nonce.as_deref(), Some(nonce.as_str()));
+
+    let info = client
+        .user_info(login.token.access_token(), &login.claims)
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], USER);
+    assert_eq!(info["name"], "Alice Liddell");
+}
+
+#[tokio::test]
+async fn a_response_from_another_issuer_or_without_one_is_refused() {
+    let server = server_or_skip!();
+    let (client, verifier) = discovered_client(server).await;
+    let (callback, pending) = sign_in(&client).await;
+    let with_iss = |iss: Option<&str>| {
+        let mut url = callback.clone();
+        let pairs: Vec<(String, String)> = callback
+            .query_pairs()
+            .filter(|(name, _)| name != "iss")
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        {
+            let mut query = url.query_pairs_mut();
+            query.clear();
+            for (name, value) in &pairs {
+                query.append_pair(name, value);
+            }
+            if let Some(iss) = iss {
+                query.append_pair("iss", iss);
+            }
+        }
+        url
+    };
+    let copy = || -> oauth_core::PendingAuthorization {
+        serde_json::from_value(serde_json::to_value(&pending).unwrap()).unwrap()
+    };
+    let attacker = with_iss(Some("https://attacker.example"));
+    let error = client
+        .complete_login(copy(), attacker.as_str(), &verifier)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid callback: the authorization response comes from issuer `https://attacker.example`, expected `{}`",
+            server.issuer_str()
+        )
+    );
+    assert!(matches!(
+        error,
+        Error::Callback(CallbackError::IssuerMismatch { .. })
+    ));
+    let error = client
+        .complete_login(copy(), with_iss(None).as_str(), &verifier)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Callback(CallbackError::MissingIssuer)),
+        "{error:?}"
+    );
+    // Neither spent the code: the real callback still completes.
+    client
+        .complete_login(pending, callback.as_str(), &verifier)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn rotated_keys_are_fetched_again_once_a_minute() {
+    let server = server_or_skip!();
+    let (client, verifier) = discovered_client(server).await;
+    let (callback, pending) = sign_in(&client).await;
+    let nonce = pending.nonce().cloned();
+    let login = client
+        .complete_login(pending, callback.as_str(), &verifier)
+        .await
+        .unwrap();
+
+    // A verifier whose keys are stale (another key, another kid) fetches
+    // the provider's again, once.
+    let stale = SigningKey::generate_es256().unwrap().with_kid("stale");
+    let stale = Jwks::from_json(
+        serde_json::json!({ "keys": [stale.public_jwk().unwrap()] })
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    let rotated = verifier.clone().with_jwks(stale.clone());
+    let claims = rotated
+        .verify_login(&login.token, nonce.as_ref(), None)
+        .await
+        .unwrap();
+    assert_eq!(claims.sub, USER);
+    // Within the minute, a second unknown kid is not fetched again.
+    let again = rotated.with_jwks(stale);
+    let error = again
+        .verify_login(&login.token, nonce.as_ref(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::UnknownKey { .. })),
+        "{error:?}"
+    );
+}
