@@ -70,6 +70,12 @@ pub const CLIENT_SECRET_JWT: TestClient = TestClient {
     secret: Some("a-shared-secret-long-enough-for-hs256-0123456789"),
     auth: ClientAuth::ClientSecretJwt,
 };
+/// Registered to take authorization requests only pushed (RFC 9126).
+pub const PAR_REQUIRED: TestClient = TestClient {
+    id: "par-required",
+    secret: Some("par-secret"),
+    auth: ClientAuth::Basic,
+};
 pub const DEVICE: TestClient = TestClient {
     id: "device-client",
     secret: None,
@@ -133,6 +139,8 @@ impl Server {
             .with_introspection(&url("/token/introspection"))
             .expect(accepted)
             .with_device_authorization(&url("/device/auth"))
+            .expect(accepted)
+            .with_pushed_authorization(&url("/request"))
             .expect(accepted)
     }
 

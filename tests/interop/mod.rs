@@ -16,3 +16,4 @@ mod device;
 mod discovery;
 mod native_app;
 mod openid_login;
+mod pushed_authorization;

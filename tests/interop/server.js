@@ -110,6 +110,16 @@ const clients = [
     scope: SCOPE,
   },
   {
+    // Takes authorization requests only pushed (RFC 9126).
+    client_id: 'par-required',
+    client_secret: 'par-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    require_pushed_authorization_requests: true,
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ALL_GRANTS,
+    scope: SCOPE,
+  },
+  {
     // Device authorization grant (RFC 8628), public.
     client_id: 'device-client',
     token_endpoint_auth_method: 'none',

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use serde_json::Value;
+
+use crate::answer::json_object_answer;
 use crate::client::Client;
-use crate::error::{CallbackError, Cause, ConfigError, Error, ServerError};
+use crate::error::{CallbackError, Cause, ConfigError, Endpoint, Error, ServerError};
 use crate::secret::{AuthorizationCode, CsrfState, Nonce, PkceCodeVerifier};
 use crate::url_policy::{display_without_query, same_redirect_target};
 
@@ -84,8 +87,90 @@ impl<'a> AuthorizationRequest<'a> {
     ///
     /// # Errors
     /// [`Error::Config`] when the client has no redirect URI, a parameter
-    /// would override one this builder sets, or no randomness is available.
+    /// would override one this builder sets, no randomness is available,
+    /// or the server takes only pushed requests (then use
+    /// [`push`](Self::push), or [`prepare`](Self::prepare) which chooses).
     pub fn build(self) -> Result<(Url, PendingAuthorization), Error> {
+        if self
+            .client
+            .provider()
+            .metadata()
+            .is_some_and(crate::ServerMetadata::require_pushed_authorization_requests)
+        {
+            return Err(ConfigError::PushRequired.into());
+        }
+        let client = self.client;
+        let (params, pending) = self.prepared()?;
+        let mut url = authorization_endpoint(client)?;
+        url.query_pairs_mut().extend_pairs(params);
+        Ok((url, pending))
+    }
+
+    /// Pushes the request to the server first (RFC 9126): its parameters go
+    /// in a POST with the client's authentication, and the URL to send the
+    /// user to carries only `client_id` and the `request_uri` the server
+    /// gave, so nothing of the request can be read or changed on its way
+    /// through the browser.
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client) -> Result<(), oauth_core::Error> {
+    /// let (url, pending) = client.authorization_url().scope("openid").push().await?;
+    /// // url: https://auth.example.com/authorize?client_id=…&request_uri=urn%3A…
+    /// # let _ = (url, pending); Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`build`](Self::build) (but for the push it asks for);
+    /// [`Error::Config`] when the provider has no pushed authorization
+    /// request endpoint; the server's errors; [`Error::Parse`] for an
+    /// answer without a `request_uri`.
+    pub async fn push(self) -> Result<(Url, PendingAuthorization), Error> {
+        let client = self.client;
+        let par = client
+            .provider()
+            .endpoints()
+            .pushed_authorization()
+            .ok_or(ConfigError::NoEndpoint("pushed authorization request"))?
+            .clone();
+        let (params, pending) = self.prepared()?;
+        // The client's authentication names the client (in the body, or in
+        // HTTP Basic, where the body says it too).
+        let fields: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|(name, _)| name != "client_id" || client.basic_auth_in_use())
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let endpoint = Endpoint::new("pushed authorization request", &par);
+        let (response, sent) = client.post_form(&endpoint, &par, &fields).await?;
+        let request_uri = pushed_request_uri(&endpoint, &response).map_err(|e| e.masking(&sent))?;
+        let mut url = authorization_endpoint(client)?;
+        url.query_pairs_mut()
+            .append_pair("client_id", client.client_id())
+            .append_pair("request_uri", &request_uri);
+        Ok((url, pending))
+    }
+
+    /// [`push`](Self::push) when the server's metadata says it takes only
+    /// pushed requests, else [`build`](Self::build).
+    ///
+    /// # Errors
+    /// Those of the one it runs.
+    pub async fn prepare(self) -> Result<(Url, PendingAuthorization), Error> {
+        let required = self
+            .client
+            .provider()
+            .metadata()
+            .is_some_and(crate::ServerMetadata::require_pushed_authorization_requests);
+        if required {
+            self.push().await
+        } else {
+            self.build()
+        }
+    }
+
+    /// The request's parameters, in order, and what the callback is
+    /// checked against.
+    fn prepared(self) -> Result<(Vec<(String, String)>, PendingAuthorization), Error> {
         let redirect = self
             .client
             .redirect()
@@ -120,36 +205,24 @@ impl<'a> AuthorizationRequest<'a> {
             None
         };
 
-        let mut url = self
-            .client
-            .provider()
-            .endpoints()
-            .authorization()
-            .ok_or(ConfigError::NoEndpoint("authorization"))?
-            .clone();
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", self.client.client_id())
-                .append_pair("redirect_uri", &redirect.exact);
-            if !self.scopes.is_empty() {
-                let separator = self.client.provider().scope_separator();
-                query.append_pair("scope", &self.scopes.join(separator));
-            }
-            query.append_pair("state", state.secret());
-            if let Some(verifier) = &verifier {
-                query
-                    .append_pair("code_challenge", &pkce_challenge(verifier))
-                    .append_pair("code_challenge_method", "S256");
-            }
-            if let Some(nonce) = &made_nonce {
-                query.append_pair("nonce", nonce.secret());
-            }
-            for (name, value) in &self.params {
-                query.append_pair(name, value);
-            }
+        let mut params: Vec<(String, String)> = vec![
+            ("response_type".into(), "code".into()),
+            ("client_id".into(), self.client.client_id().to_owned()),
+            ("redirect_uri".into(), redirect.exact.clone()),
+        ];
+        if !self.scopes.is_empty() {
+            let separator = self.client.provider().scope_separator();
+            params.push(("scope".into(), self.scopes.join(separator)));
         }
+        params.push(("state".into(), state.secret().to_owned()));
+        if let Some(verifier) = &verifier {
+            params.push(("code_challenge".into(), pkce_challenge(verifier)));
+            params.push(("code_challenge_method".into(), "S256".into()));
+        }
+        if let Some(nonce) = &made_nonce {
+            params.push(("nonce".into(), nonce.secret().to_owned()));
+        }
+        params.extend(self.params);
         let pending = PendingAuthorization {
             state,
             pkce_verifier: verifier,
@@ -161,7 +234,31 @@ impl<'a> AuthorizationRequest<'a> {
             issuer_required: metadata
                 .is_some_and(crate::ServerMetadata::authorization_response_iss_parameter_supported),
         };
-        Ok((url, pending))
+        Ok((params, pending))
+    }
+}
+
+/// The provider's authorization endpoint.
+fn authorization_endpoint(client: &Client) -> Result<Url, Error> {
+    Ok(client
+        .provider()
+        .endpoints()
+        .authorization()
+        .ok_or(ConfigError::NoEndpoint("authorization"))?
+        .clone())
+}
+
+/// The `request_uri` of a pushed authorization request's answer (RFC 9126
+/// §2.2: `201 Created` with `request_uri` and `expires_in`).
+fn pushed_request_uri(
+    endpoint: &Endpoint,
+    response: &http::Response<bytes::Bytes>,
+) -> Result<String, Error> {
+    let (fields, errors) = json_object_answer(endpoint, response)?;
+    match fields.get("request_uri") {
+        Some(Value::String(uri)) if !uri.is_empty() => Ok(uri.clone()),
+        Some(_) => Err(errors.field(Some("request_uri"), "expected a string".into())),
+        None => Err(errors.field(Some("request_uri"), "missing".into())),
     }
 }
 

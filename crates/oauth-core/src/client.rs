@@ -521,6 +521,20 @@ impl Client {
             .map(|(request, _)| request)
     }
 
+    /// The server metadata the provider was discovered from, if it was:
+    /// endpoints, supported methods, and every other member
+    /// ([`ServerMetadata::document`](crate::ServerMetadata::document)).
+    #[must_use]
+    pub fn metadata(&self) -> Option<&crate::ServerMetadata> {
+        self.provider().metadata()
+    }
+
+    /// Whether the client authenticates with HTTP Basic (its id then not
+    /// otherwise in a form it sends).
+    pub(crate) fn basic_auth_in_use(&self) -> bool {
+        self.inner.client_secret.is_some() && self.inner.auth == ClientAuth::Basic
+    }
+
     /// How this client authenticates (settled when it was built).
     #[must_use]
     pub fn auth_method(&self) -> ClientAuth {

@@ -32,6 +32,7 @@ pub struct ServerMetadata {
     revocation_endpoint: Option<Url>,
     introspection_endpoint: Option<Url>,
     device_authorization_endpoint: Option<Url>,
+    pushed_authorization_request_endpoint: Option<Url>,
     scopes_supported: Option<Vec<String>>,
     response_types_supported: Option<Vec<String>>,
     grant_types_supported: Option<Vec<String>>,
@@ -59,6 +60,10 @@ impl fmt::Debug for ServerMetadata {
                 "device_authorization_endpoint",
                 &url(&self.device_authorization_endpoint),
             )
+            .field(
+                "pushed_authorization_request_endpoint",
+                &url(&self.pushed_authorization_request_endpoint),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -67,7 +72,9 @@ impl ServerMetadata {
     /// Fetches the metadata of `issuer`: first its OpenID Connect
     /// configuration (`{issuer}/.well-known/openid-configuration`), then,
     /// when that is not found, its RFC 8414 metadata
-    /// (`/.well-known/oauth-authorization-server{issuer path}`).
+    /// (`/.well-known/oauth-authorization-server{issuer path}`). When the
+    /// OpenID document lacks the revocation or introspection endpoint, the
+    /// RFC 8414 document fills in what it has.
     ///
     /// # Errors
     /// [`Error::Config`] or [`Error::InsecureUrl`] for an unusable issuer;
@@ -79,14 +86,64 @@ impl ServerMetadata {
         let issuer_url = parse_issuer(issuer)?;
         let openid = openid_configuration_url(&issuer_url)?;
         let response = get(transport, "discovery", &openid).await?;
-        let (url, response) = if response.status() == StatusCode::NOT_FOUND {
+        if response.status() == StatusCode::NOT_FOUND {
             let rfc8414 = rfc8414_url(&issuer_url)?;
             let response = get(transport, "discovery", &rfc8414).await?;
-            (rfc8414, response)
-        } else {
-            (openid, response)
+            return Self::from_response(
+                &issuer_url,
+                &Endpoint::new("discovery", &rfc8414),
+                &response,
+            );
+        }
+        let mut metadata =
+            Self::from_response(&issuer_url, &Endpoint::new("discovery", &openid), &response)?;
+        if metadata.revocation_endpoint.is_none() || metadata.introspection_endpoint.is_none() {
+            metadata.complete_from_rfc8414(&issuer_url, transport).await;
+        }
+        Ok(metadata)
+    }
+
+    /// Fills what the OpenID document left out (revocation and
+    /// introspection endpoints, and any other member) from the server's
+    /// RFC 8414 document, when it has one for the same issuer. Without one,
+    /// or with one that cannot be used, the OpenID document stands alone.
+    async fn complete_from_rfc8414(&mut self, issuer: &Url, transport: &dyn HttpTransport) {
+        let Ok(url) = rfc8414_url(issuer) else {
+            return;
         };
-        Self::from_response(&issuer_url, &Endpoint::new("discovery", &url), &response)
+        let other = match get(transport, "discovery", &url).await {
+            Ok(response) if response.status().is_success() => {
+                Self::from_response(issuer, &Endpoint::new("discovery", &url), &response)
+            }
+            Ok(_) => return,
+            Err(error) => Err(error),
+        };
+        let other = match other {
+            Ok(other) => other,
+            Err(error) => {
+                tracing::debug!(%error, "the RFC 8414 metadata cannot be used; the OpenID document stands alone");
+                return;
+            }
+        };
+        self.revocation_endpoint = self
+            .revocation_endpoint
+            .take()
+            .or(other.revocation_endpoint);
+        self.introspection_endpoint = self
+            .introspection_endpoint
+            .take()
+            .or(other.introspection_endpoint);
+        self.device_authorization_endpoint = self
+            .device_authorization_endpoint
+            .take()
+            .or(other.device_authorization_endpoint);
+        self.pushed_authorization_request_endpoint = self
+            .pushed_authorization_request_endpoint
+            .take()
+            .or(other.pushed_authorization_request_endpoint);
+        for (name, value) in other.document {
+            self.document.entry(name).or_insert(value);
+        }
     }
 
     fn from_response(
@@ -132,6 +189,8 @@ impl ServerMetadata {
             revocation_endpoint: reader.endpoint("revocation_endpoint")?,
             introspection_endpoint: reader.endpoint("introspection_endpoint")?,
             device_authorization_endpoint: reader.endpoint("device_authorization_endpoint")?,
+            pushed_authorization_request_endpoint: reader
+                .endpoint("pushed_authorization_request_endpoint")?,
             scopes_supported: reader.strings("scopes_supported")?,
             response_types_supported: reader.strings("response_types_supported")?,
             grant_types_supported: reader.strings("grant_types_supported")?,
@@ -254,6 +313,23 @@ impl ServerMetadata {
             self.introspection_endpoint.clone(),
             self.device_authorization_endpoint.clone(),
         )
+        .with_checked_pushed_authorization(self.pushed_authorization_request_endpoint.clone())
+    }
+
+    /// The pushed authorization request endpoint (RFC 9126).
+    #[must_use]
+    pub fn pushed_authorization_request_endpoint(&self) -> Option<&Url> {
+        self.pushed_authorization_request_endpoint.as_ref()
+    }
+
+    /// Whether the server takes authorization requests only pushed (RFC
+    /// 9126 `require_pushed_authorization_requests`).
+    #[must_use]
+    pub fn require_pushed_authorization_requests(&self) -> bool {
+        self.document()
+            .get("require_pushed_authorization_requests")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// Whether the server names itself (`iss`) in its authorization

@@ -447,6 +447,11 @@ pub enum ConfigError {
     /// A header's value (or name) holds characters a header cannot carry.
     #[error("invalid header text in {0}")]
     InvalidHeader(&'static str),
+    /// The server takes only pushed authorization requests (RFC 9126).
+    #[error(
+        "the server takes only pushed authorization requests: use `AuthorizationRequest::push` (or `prepare`)"
+    )]
+    PushRequired,
     /// The client cannot authenticate as configured: a signed method
     /// without its key or secret, or one the server does not take.
     #[error("client authentication: {0}")]

@@ -97,6 +97,7 @@ pub struct Endpoints {
     revocation: Option<Url>,
     introspection: Option<Url>,
     device_authorization: Option<Url>,
+    pushed_authorization: Option<Url>,
 }
 
 impl Endpoints {
@@ -113,6 +114,7 @@ impl Endpoints {
             revocation: None,
             introspection: None,
             device_authorization: None,
+            pushed_authorization: None,
         })
     }
 
@@ -131,6 +133,7 @@ impl Endpoints {
             revocation: None,
             introspection: None,
             device_authorization: None,
+            pushed_authorization: None,
         })
     }
 
@@ -149,6 +152,7 @@ impl Endpoints {
             revocation: None,
             introspection: None,
             device_authorization: None,
+            pushed_authorization: None,
         })
     }
 
@@ -161,6 +165,7 @@ impl Endpoints {
             revocation: None,
             introspection: None,
             device_authorization: None,
+            pushed_authorization: None,
         }
     }
 
@@ -215,6 +220,24 @@ impl Endpoints {
         Ok(self)
     }
 
+    /// Adds the pushed authorization request endpoint (RFC 9126), where
+    /// [`AuthorizationRequest::push`](crate::AuthorizationRequest::push)
+    /// sends the request's parameters.
+    ///
+    /// # Errors
+    /// As [`Endpoints::new`].
+    pub fn with_pushed_authorization(mut self, url: &str) -> Result<Self, Error> {
+        self.pushed_authorization = Some(parse_endpoint(url)?);
+        Ok(self)
+    }
+
+    /// Sets the pushed authorization request endpoint from a URL that has
+    /// passed the policy.
+    pub(crate) fn with_checked_pushed_authorization(mut self, url: Option<Url>) -> Self {
+        self.pushed_authorization = url;
+        self
+    }
+
     /// The authorization endpoint.
     #[must_use]
     pub fn authorization(&self) -> Option<&Url> {
@@ -249,6 +272,12 @@ impl Endpoints {
     #[must_use]
     pub fn device_authorization(&self) -> Option<&Url> {
         self.device_authorization.as_ref()
+    }
+
+    /// The pushed authorization request endpoint, if any.
+    #[must_use]
+    pub fn pushed_authorization(&self) -> Option<&Url> {
+        self.pushed_authorization.as_ref()
     }
 }
 

@@ -643,6 +643,11 @@ fn discovery(shared: &Shared, openid: bool) -> Reply {
             Profile::RingPlus => {}
         }
         if openid {
+            // As many providers' OpenID documents do, this one leaves out
+            // revocation and introspection, which its RFC 8414 document
+            // lists: a client reads both.
+            map.remove("revocation_endpoint");
+            map.remove("introspection_endpoint");
             map.insert("subject_types_supported".into(), json!(["public"]));
             // The sandbox's ID tokens are unsigned; it says so.
             map.insert(

@@ -98,9 +98,16 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
             )),
             "{shown}"
         );
-        // The OpenID document came first.
+        // The OpenID document came first, then the RFC 8414 one for what
+        // it left out.
         let paths: Vec<String> = sandbox.requests().into_iter().map(|r| r.path).collect();
-        assert_eq!(paths, vec!["/.well-known/openid-configuration".to_owned()]);
+        assert_eq!(
+            paths,
+            [
+                "/.well-known/openid-configuration",
+                "/.well-known/oauth-authorization-server"
+            ]
+        );
     }
 }
 
@@ -431,4 +438,85 @@ async fn a_key_set_is_fetched_and_judged() {
         .unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND), "{err:?}");
     assert!(!matches!(err, Error::Parse(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_openid_document_is_completed_by_the_rfc8414_one() {
+    let sandbox =
+        sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
+    let transport = transports().remove(0).1;
+    let issuer = sandbox
+        .oauth_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let provider = GenericProvider::discover_with(&issuer, &*transport)
+        .await
+        .unwrap();
+    // The sandbox's OpenID document leaves revocation and introspection
+    // out, as many do; its RFC 8414 document has them.
+    let fetched: Vec<String> = sandbox.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        fetched,
+        [
+            "/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server"
+        ]
+    );
+    let client = oauth_core::Client::builder(provider, CLIENT_ID)
+        .client_secret(SECRET)
+        .shared_transport(transport)
+        .build()
+        .unwrap();
+    // The metadata stays reachable from the built client.
+    let metadata = client.metadata().expect("discovered");
+    let at = |path: &str| sandbox.oauth_url().join(path).unwrap();
+    assert_eq!(metadata.revocation_endpoint(), Some(&at("revoke")));
+    assert_eq!(metadata.introspection_endpoint(), Some(&at("introspect")));
+    // The OpenID document's own members are kept.
+    assert_eq!(
+        metadata.id_token_signing_alg_values_supported(),
+        Some(&["none".to_owned()][..])
+    );
+    let token = client.client_credentials(&[]).await.unwrap();
+    assert!(
+        client
+            .introspect(token.access_token())
+            .await
+            .unwrap()
+            .active
+    );
+    client.revoke(token.access_token()).await.unwrap();
+}
+
+const OPENID_DOC: &str = r#"{
+    "issuer": "https://id.example.com/tenant",
+    "authorization_endpoint": "https://id.example.com/tenant/authorize",
+    "token_endpoint": "https://id.example.com/tenant/token"
+}"#;
+
+#[tokio::test]
+async fn without_a_usable_rfc8414_document_the_openid_one_stands_alone() {
+    let other_issuer = RFC8414_DOC.replace("id.example.com/tenant\"", "elsewhere.example.com\"");
+    for (status, rfc8414) in [(404, "not found".to_owned()), (200, other_issuer)] {
+        let (seen, transport) = scripted(vec![
+            (
+                "/tenant/.well-known/openid-configuration",
+                200,
+                OPENID_DOC.to_owned(),
+            ),
+            (
+                "/.well-known/oauth-authorization-server/tenant",
+                status,
+                rfc8414,
+            ),
+        ]);
+        let provider = GenericProvider::discover_with("https://id.example.com/tenant", &transport)
+            .await
+            .unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 2, "both were asked for");
+        let endpoints = oauth_core::Provider::endpoints(&provider);
+        assert_eq!(endpoints.revocation(), None);
+        assert_eq!(endpoints.device_authorization(), None, "{status}");
+    }
 }
