@@ -9,6 +9,10 @@
 //!    form body, comma-separated scopes, and a hook that repairs its token
 //!    answers before they are parsed.
 //!
+//! 3. A client that proves itself with a private key instead of a secret
+//!    (`private_key_jwt`, RFC 7523): each token request carries a fresh
+//!    assertion it signs; the key never leaves the process.
+//!
 //! Either way every grant, refresh, revocation, introspection, session and
 //! typed error comes from `oauth-core`. It runs against an embedded sandbox;
 //! `cargo run --example custom_provider`.
@@ -19,6 +23,7 @@
 
 use oauth_core::http::HeaderValue;
 use oauth_core::http::header::CONTENT_TYPE;
+use oauth_core::jose::SigningKey;
 use oauth_core::transport::HttpResponse;
 use oauth_core::{Client, ClientAuth, Endpoints, Error, GenericProvider, Provider};
 use oauth_sandbox::{ClientConfig, Profile, Sandbox};
@@ -82,9 +87,17 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // The key of part 3: made here; in production, read from a file with
+    // `SigningKey::from_pkcs8_pem` (or `from_jwk`), its public half
+    // registered with the server.
+    let key = SigningKey::generate_es256()?.with_kid("acme-key-1");
     let sandbox = Sandbox::builder()
         .profile(Profile::Generic)
         .client(ClientConfig::confidential("acme-app", "acme-secret"))
+        .client(
+            ClientConfig::public("acme-service")
+                .public_key(key.public_jwk().ok_or("an ES256 key has a public half")?),
+        )
         .start()
         .await?;
     let issuer = sandbox.oauth_url().as_str().trim_end_matches('/');
@@ -137,5 +150,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => println!("With a wrong secret: {e}"),
         Ok(_) => return Err("a wrong secret was accepted".into()),
     }
+
+    // 3. With a private key: the provider says nothing of it; a key given
+    // is enough (with discovery, only if the server lists private_key_jwt).
+    let signed = Client::builder(
+        Acme::at(&format!("{issuer}/authorize"), &format!("{issuer}/token"))?,
+        "acme-service",
+    )
+    .signing_key(key)
+    .build()?;
+    let token = signed.client_credentials(&["profile"]).await?;
+    println!(
+        "With a private key ({:?}): an app token for {:?}",
+        signed.auth_method(),
+        token.scopes().unwrap_or_default(),
+    );
     Ok(())
 }

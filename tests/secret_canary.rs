@@ -696,8 +696,9 @@ async fn redis_flows(canary: &mut Canary) {
 }
 
 /// Signed client authentication: the private key (as PKCS#8 PEM), the
-/// assertions sent, and `client_secret_jwt`'s secret, through token
-/// requests the sandbox refuses (it checks secrets, not assertions).
+/// assertions sent, and `client_secret_jwt`'s secret, through a token
+/// request the sandbox refuses (it knows no key of the client) and one it
+/// grants.
 async fn jose_flows(canary: &mut Canary) {
     use oauth_core::jose::SigningKey;
 
@@ -742,8 +743,9 @@ async fn jose_flows(canary: &mut Canary) {
         .build()
         .unwrap();
     canary.debug("client_secret_jwt client", &hmac);
-    let error = hmac.client_credentials(&["read"]).await.unwrap_err();
-    canary.error("client_secret_jwt token request", &error);
+    // The sandbox checks HS256 assertions with the client's secret.
+    let token = hmac.client_credentials(&["read"]).await.unwrap();
+    canary.token("client_secret_jwt", &token);
 
     let assertions: Vec<String> = sandbox
         .requests()

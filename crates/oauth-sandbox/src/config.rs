@@ -171,6 +171,8 @@ pub struct ClientConfig {
     pub(crate) auth: ClientAuth,
     pub(crate) rotate_refresh_tokens: bool,
     pub(crate) require_pkce: bool,
+    /// Public keys for `private_key_jwt` (a JWKS's `keys`).
+    pub(crate) keys: Vec<serde_json::Value>,
 }
 
 impl ClientConfig {
@@ -203,7 +205,22 @@ impl ClientConfig {
             auth: ClientAuth::Any,
             rotate_refresh_tokens: true,
             require_pkce,
+            keys: Vec::new(),
         }
+    }
+
+    /// Registers a public key (a JWK) the client signs its assertions with
+    /// (`private_key_jwt`, RFC 7523 §2.2); may be called several times. A
+    /// client with a key is confidential even without a secret, and must
+    /// then authenticate with an assertion. A
+    /// client with a secret may also sign with it (`client_secret_jwt`,
+    /// HS256). The token endpoint checks the assertion's signature, `iss`
+    /// and `sub` (the client id), `aud` (the issuer or the token endpoint),
+    /// `exp` by the sandbox clock, and that its `jti` was not seen before.
+    #[must_use]
+    pub fn public_key(mut self, jwk: serde_json::Value) -> Self {
+        self.keys.push(jwk);
+        self
     }
 
     /// Registers a redirect URI; the authorization endpoint compares them

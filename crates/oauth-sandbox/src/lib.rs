@@ -129,6 +129,7 @@
 #![warn(missing_debug_implementations)]
 
 mod api;
+mod assertion;
 mod battlenet;
 mod battlenet_docs;
 mod battlenet_routes;

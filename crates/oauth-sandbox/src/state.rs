@@ -283,6 +283,8 @@ pub(crate) struct State {
     pub(crate) grants_served: BTreeMap<Grant, usize>,
     /// Requests per client in the current rate-limit second.
     pub(crate) rate: HashMap<String, (u64, u32)>,
+    /// The `jti`s of client assertions taken, each once only.
+    pub(crate) assertion_ids: std::collections::HashSet<String>,
     pub(crate) ringplus: ringplus::Data,
 }
 

@@ -73,6 +73,8 @@ enum AuthUsed {
     Body,
     /// A public client naming itself with `client_id` only.
     None,
+    /// A signed client assertion (RFC 7523 §2.2).
+    Assertion,
 }
 
 /// Checks method, content type and form encoding of a token-style request.
@@ -119,6 +121,26 @@ fn authenticate(
     let body_id = form.first("client_id").filter(|s| !s.is_empty());
     let body_secret = form.first("client_secret");
     let header = request.header(header::AUTHORIZATION.as_str());
+    if let Some(kind) = form.first("client_assertion_type") {
+        if header.is_some() || body_secret.is_some() {
+            return Err(OauthError::bad(
+                "invalid_request",
+                "the client authenticated in more than one way",
+            ));
+        }
+        if kind != crate::assertion::JWT_BEARER {
+            return Err(OauthError::client(
+                format!("unsupported client_assertion_type {kind}"),
+                false,
+            ));
+        }
+        let Some(assertion) = form.first("client_assertion") else {
+            return Err(OauthError::client("client_assertion is missing", false));
+        };
+        let client = crate::assertion::verify(shared, assertion, body_id)
+            .map_err(|reason| OauthError::client(reason, false))?;
+        return Ok((client, AuthUsed::Assertion));
+    }
     let (id, secret, used) = match header {
         Some(value) => {
             let (scheme, encoded) = value.split_once(' ').unwrap_or((value, ""));
@@ -188,6 +210,12 @@ fn authenticate(
             }
         }
         None => {
+            if !client.keys.is_empty() {
+                return Err(OauthError::client(
+                    "this client must authenticate with a signed client assertion",
+                    basic,
+                ));
+            }
             if secret.is_some_and(|s| !s.is_empty()) {
                 return Err(OauthError::client(
                     "this is a public client; it has no secret",
@@ -398,7 +426,7 @@ fn client_credentials(
     client: &ClientConfig,
     form: &Params,
 ) -> Result<Issued, OauthError> {
-    if client.secret.is_none() {
+    if client.secret.is_none() && client.keys.is_empty() {
         return Err(OauthError::bad(
             "unauthorized_client",
             "public clients cannot use the client_credentials grant",

@@ -14,7 +14,14 @@ fn example_binary(name: &str) -> PathBuf {
 #[test]
 fn the_sandbox_examples_run_and_print_their_results() {
     // Example, lines its output must hold.
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 7] = [
+        (
+            "custom_provider",
+            &[
+                "  revoked: active false",
+                "With a private key (PrivateKeyJwt): an app token for [\"profile\"]",
+            ],
+        ),
         (
             "battlenet_catalogue",
             &[

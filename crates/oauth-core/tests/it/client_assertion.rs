@@ -1,8 +1,8 @@
 //! Signed client authentication as the server receives it: the exact form
-//! of a `private_key_jwt` and a `client_secret_jwt` token request (the
-//! sandbox logs it, then refuses the assertion it does not check), the
-//! assertion verified independently (`jsonwebtoken`), and the settings that
-//! cannot work refused when the client is built.
+//! of a `private_key_jwt` and a `client_secret_jwt` token request, the
+//! assertion verified independently (`jsonwebtoken`) and by the sandbox
+//! (which refuses an expired, replayed or foreign one with its words), and
+//! the settings that cannot work refused when the client is built.
 #![cfg(all(
     feature = "jose",
     feature = "oidc",
@@ -39,19 +39,17 @@ fn now() -> u64 {
 
 #[tokio::test]
 async fn a_private_key_jwt_request_carries_a_fresh_signed_assertion_and_no_secret() {
-    let sandbox = sandbox(ClientConfig::confidential(CLIENT_ID, SECRET)).await;
     let key = SigningKey::generate_es256().unwrap().with_kid("key-1");
     let jwk = key.public_jwk().unwrap();
+    let sandbox = sandbox(ClientConfig::public(CLIENT_ID).public_key(jwk.clone())).await;
     let client = Client::builder(provider(&sandbox, ClientAuth::Basic), CLIENT_ID)
         .signing_key(key)
         .shared_transport(transports().remove(0).1)
         .build()
         .unwrap();
     assert_eq!(client.auth_method(), ClientAuth::PrivateKeyJwt);
-    // The sandbox checks secrets, not assertions: it refuses both, after
-    // logging what it received.
     for _ in 0..2 {
-        client.client_credentials(&["read"]).await.unwrap_err();
+        client.client_credentials(&["read"]).await.unwrap();
     }
     let token_url = sandbox.token_endpoint().to_string();
     let sent = requests_to(&sandbox, sandbox.token_endpoint().path());
@@ -101,17 +99,76 @@ async fn a_private_key_jwt_request_carries_a_fresh_signed_assertion_and_no_secre
     assert_ne!(ids[0], ids[1], "each request its own jti");
 }
 
+fn refusal(error: &Error) -> String {
+    let server = error
+        .server_error()
+        .unwrap_or_else(|| panic!("expected the server's error, got {error:?}"));
+    assert_eq!(server.error, oauth_core::ErrorCode::InvalidClient);
+    assert!(
+        !format!("{error} {error:?}").contains("eyJ"),
+        "no assertion shown: {error:?}"
+    );
+    server.error_description.clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_expired_replayed_or_foreign_assertion_is_invalid_client() {
+    let key = SigningKey::generate_es256().unwrap().with_kid("key-1");
+    let sandbox =
+        sandbox(ClientConfig::public(CLIENT_ID).public_key(key.public_jwk().unwrap())).await;
+    let transport = transports().remove(0).1;
+    let signed = |key: SigningKey| {
+        Client::builder(provider(&sandbox, ClientAuth::PrivateKeyJwt), CLIENT_ID)
+            .signing_key(key)
+            .shared_transport(transport.clone())
+            .build()
+            .unwrap()
+    };
+    let client = signed(key);
+    client.client_credentials(&[]).await.unwrap();
+
+    // The same request again, assertion and all: its jti was seen.
+    let first = &requests_to(&sandbox, sandbox.token_endpoint().path())[0];
+    let replay = oauth_core::http::Request::builder()
+        .method("POST")
+        .uri(sandbox.token_endpoint().as_str())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(first.body.clone())
+        .unwrap();
+    let answer = transport.send(replay).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    assert!(
+        String::from_utf8_lossy(answer.body()).contains("the client assertion was used before"),
+        "{:?}",
+        answer.body()
+    );
+
+    // Another key under the registered key's id.
+    let stranger = signed(SigningKey::generate_es256().unwrap().with_kid("key-1"));
+    let error = stranger.client_credentials(&[]).await.unwrap_err();
+    assert_eq!(
+        refusal(&error),
+        "the client assertion's signature does not verify"
+    );
+
+    // The server's clock two minutes ahead: a one-minute assertion made
+    // now has expired by it.
+    sandbox.advance(std::time::Duration::from_secs(120));
+    let error = client.client_credentials(&[]).await.unwrap_err();
+    assert_eq!(refusal(&error), "the client assertion has expired");
+}
+
 #[tokio::test]
 async fn a_client_secret_jwt_request_never_sends_the_secret() {
     let sandbox = sandbox(ClientConfig::confidential(CLIENT_ID, SECRET)).await;
-    let client = client(
+    let signed = client(
         &sandbox,
         ClientAuth::ClientSecretJwt,
         Some(SECRET),
         &transports().remove(0).1,
     );
-    assert_eq!(client.auth_method(), ClientAuth::ClientSecretJwt);
-    client.client_credentials(&[]).await.unwrap_err();
+    assert_eq!(signed.auth_method(), ClientAuth::ClientSecretJwt);
+    signed.client_credentials(&[]).await.unwrap();
     let request = &requests_to(&sandbox, sandbox.token_endpoint().path())[0];
     assert_eq!(request.header("authorization"), None);
     assert_eq!(request.form_value("client_secret"), None);
@@ -124,6 +181,18 @@ async fn a_client_secret_jwt_request_never_sends_the_secret() {
         sandbox.token_endpoint().as_str(),
     );
     assert_eq!(claims["iss"], CLIENT_ID);
+    // Signed with another secret, it is refused.
+    let wrong = client(
+        &sandbox,
+        ClientAuth::ClientSecretJwt,
+        Some("another secret of some length"),
+        &transports().remove(0).1,
+    );
+    let error = wrong.client_credentials(&[]).await.unwrap_err();
+    assert_eq!(
+        refusal(&error),
+        "the client assertion's signature does not verify"
+    );
 }
 
 fn config_error(result: Result<Client, Error>) -> String {
