@@ -724,8 +724,24 @@ mod tests {
             format!("{pending:?}"),
             "PendingAuthorization { state: CsrfState([redacted]), \
              pkce_verifier: Some(PkceCodeVerifier([redacted])), \
-             redirect_uri: \"https://app.example/cb\", scopes: [] }"
+             redirect_uri: \"https://app.example/cb\", scopes: [], nonce: None, issuer: None }"
         );
+        // An OpenID request's nonce round-trips too, and shows redacted.
+        let client = client(Some(REDIRECT), provider());
+        let openid = client
+            .authorization_url()
+            .scope("openid")
+            .build()
+            .expect("build")
+            .1;
+        let json = serde_json::to_string(&openid).expect("serialise");
+        let back: PendingAuthorization = serde_json::from_str(&json).expect("deserialise");
+        assert!(
+            back.nonce()
+                .expect("nonce")
+                .ct_eq(openid.nonce().expect("nonce"))
+        );
+        assert!(format!("{back:?}").contains("nonce: Some(Nonce([redacted]))"));
     }
 
     #[test]
