@@ -747,6 +747,25 @@ async fn jose_flows(canary: &mut Canary) {
     let token = hmac.client_credentials(&["read"]).await.unwrap();
     canary.token("client_secret_jwt", &token);
 
+    // A DPoP key: its proofs ride on the token requests' headers.
+    let dpop = oauth_core::jose::DpopKey::generate().unwrap();
+    canary.debug("DPoP key", &dpop);
+    let bound = Client::builder(integration_tests::sandbox_provider(&sandbox), ID)
+        .client_secret(SECRET)
+        .dpop(dpop)
+        .shared_transport(transport(Adapter::Reqwest))
+        .build()
+        .unwrap();
+    canary.debug("DPoP client", &bound);
+    let token = bound.client_credentials(&["read"]).await.unwrap();
+    canary.token("DPoP client", &token);
+    let proofs: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("dpop").map(str::to_owned))
+        .collect();
+    assert_eq!(proofs.len(), 1, "one proof sent");
+
     let assertions: Vec<String> = sandbox
         .requests()
         .iter()

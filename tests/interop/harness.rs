@@ -70,6 +70,12 @@ pub const CLIENT_SECRET_JWT: TestClient = TestClient {
     secret: Some("a-shared-secret-long-enough-for-hs256-0123456789"),
     auth: ClientAuth::ClientSecretJwt,
 };
+/// Public, with DPoP-bound access tokens (RFC 9449).
+pub const DPOP_PUBLIC: TestClient = TestClient {
+    id: "dpop-public",
+    secret: None,
+    auth: ClientAuth::Basic,
+};
 /// Registered to take authorization requests only pushed (RFC 9126).
 pub const PAR_REQUIRED: TestClient = TestClient {
     id: "par-required",

@@ -14,6 +14,7 @@ mod client_assertion;
 mod client_credentials;
 mod device;
 mod discovery;
+mod dpop;
 mod native_app;
 mod openid_login;
 mod pushed_authorization;

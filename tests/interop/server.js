@@ -110,6 +110,16 @@ const clients = [
     scope: SCOPE,
   },
   {
+    // Public, its tokens bound to a DPoP key (RFC 9449); its refresh
+    // tokens too, as a public client's are.
+    client_id: 'dpop-public',
+    token_endpoint_auth_method: 'none',
+    dpop_bound_access_tokens: true,
+    redirect_uris: [WEB_REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: SCOPE,
+  },
+  {
     // Takes authorization requests only pushed (RFC 9126).
     client_id: 'par-required',
     client_secret: 'par-secret',
@@ -160,6 +170,13 @@ function configuration() {
       introspection: { enabled: true },
       revocation: { enabled: true },
       deviceFlow: { enabled: true },
+      // DPoP (RFC 9449), with server nonces required: every client that
+      // sends proofs must take the nonce and try again once.
+      dPoP: {
+        enabled: true,
+        nonceSecret: randomBytes(32),
+        requireNonce: () => true,
+      },
     },
     // A refresh token rotates for public clients (oidc-provider's default
     // policy does so too); for confidential ones it stays.

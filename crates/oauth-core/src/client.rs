@@ -66,6 +66,9 @@ struct Inner {
     assertion_key: Option<crate::jose::SigningKey>,
     /// The assertions' `aud`, when not the issuer or token endpoint.
     assertion_audience: Option<String>,
+    /// The key the client's tokens are bound to (DPoP).
+    #[cfg(feature = "jose")]
+    dpop: Option<crate::jose::DpopKey>,
 }
 
 /// A redirect URI as registered: the exact string (servers compare it byte
@@ -104,6 +107,8 @@ pub struct ClientBuilder {
     #[cfg(feature = "jose")]
     signing_key: Option<crate::jose::SigningKey>,
     assertion_audience: Option<String>,
+    #[cfg(feature = "jose")]
+    dpop: Option<crate::jose::DpopKey>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -172,6 +177,30 @@ impl ClientBuilder {
     #[cfg(feature = "jose")]
     pub fn signing_key(mut self, key: crate::jose::SigningKey) -> Self {
         self.signing_key = Some(key);
+        self
+    }
+
+    /// Binds the client's tokens to a DPoP key (RFC 9449): every token
+    /// request carries a proof of it (again with the server's nonce, when
+    /// it asks for one), the server issues `DPoP` tokens, and the sessions
+    /// on this client present them with a proof for each request. A public
+    /// client's refresh tokens are bound to the key as well.
+    ///
+    /// ```
+    /// use oauth_core::jose::DpopKey;
+    /// use oauth_core::{Client, GenericProvider};
+    ///
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = GenericProvider::new(
+    ///     "https://auth.example.com/authorize",
+    ///     "https://auth.example.com/token",
+    /// )?;
+    /// let client = Client::builder(provider, "my-client").dpop(DpopKey::generate()?).build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    #[cfg(feature = "jose")]
+    pub fn dpop(mut self, key: crate::jose::DpopKey) -> Self {
+        self.dpop = Some(key);
         self
     }
 
@@ -250,9 +279,30 @@ impl ClientBuilder {
                 #[cfg(feature = "jose")]
                 assertion_key: self.signing_key,
                 assertion_audience: self.assertion_audience,
+                #[cfg(feature = "jose")]
+                dpop: self.dpop,
             }),
         })
     }
+}
+
+/// `request` with a DPoP proof for its method and URL (no token yet).
+#[cfg(feature = "jose")]
+fn with_proof(dpop: &crate::jose::DpopKey, mut request: HttpRequest) -> Result<HttpRequest, Error> {
+    let proof = dpop
+        .proof(request.method(), &request.uri().to_string(), None)
+        .map_err(|e| ConfigError::ClientAuth(format!("cannot make the DPoP proof: {e}")))?;
+    let value = HeaderValue::try_from(proof).map_err(|_| ConfigError::InvalidHeader("DPoP"))?;
+    request.headers_mut().insert("dpop", value);
+    Ok(request)
+}
+
+/// Whether a token endpoint's answer is RFC 9449's `use_dpop_nonce` error.
+#[cfg(feature = "jose")]
+fn asks_for_dpop_nonce(response: &HttpResponse) -> bool {
+    response.status() == http::StatusCode::BAD_REQUEST
+        && serde_json::from_slice::<serde_json::Value>(response.body())
+            .is_ok_and(|body| body["error"] == "use_dpop_nonce")
 }
 
 /// The `client_assertion_type` of a JWT assertion (RFC 7523 §2.2).
@@ -317,6 +367,8 @@ impl Client {
             #[cfg(feature = "jose")]
             signing_key: None,
             assertion_audience: None,
+            #[cfg(feature = "jose")]
+            dpop: None,
         }
     }
 
@@ -482,13 +534,34 @@ impl Client {
         url: &Url,
         params: &[(&str, &str)],
     ) -> Result<(HttpResponse, SentSecrets), Error> {
-        let (request, assertion) = self.authenticated_form(url, params)?;
-        let response = self.send(endpoint, request).await?;
         let mut sent = self.sent_secrets(params);
-        if let Some(assertion) = &assertion {
-            sent.add(assertion);
+        let (request, assertion) = self.authenticated_form(url, params)?;
+        sent.add_all(assertion);
+        #[cfg(feature = "jose")]
+        if let Some(dpop) = &self.inner.dpop {
+            let request = with_proof(dpop, request)?;
+            let response = self.send(endpoint, request).await?;
+            // RFC 9449 §8: a server that wants a nonce says so once; the
+            // request goes again with it (and a new assertion).
+            let told = dpop.remember_nonce(url.as_str(), response.headers());
+            if !(told && asks_for_dpop_nonce(&response)) {
+                return Ok((response, sent));
+            }
+            let (request, assertion) = self.authenticated_form(url, params)?;
+            sent.add_all(assertion);
+            let response = self.send(endpoint, with_proof(dpop, request)?).await?;
+            dpop.remember_nonce(url.as_str(), response.headers());
+            return Ok((response, sent));
         }
+        let response = self.send(endpoint, request).await?;
         Ok((response, sent))
+    }
+
+    /// The client's DPoP key, if its tokens are bound to one.
+    #[cfg(feature = "jose")]
+    #[must_use]
+    pub fn dpop(&self) -> Option<&crate::jose::DpopKey> {
+        self.inner.dpop.as_ref()
     }
 
     /// The secrets a form request with these parameters carries: the

@@ -1,14 +1,16 @@
 //! Keys that sign: a client's proof of who it is at the token endpoint
-//! (RFC 7523 `private_key_jwt` and `client_secret_jwt`), read from PKCS#8
-//! (DER or PEM) or from a JWK, signed with `ring`.
+//! (RFC 7523 `private_key_jwt` and `client_secret_jwt`), and a session's
+//! proof that it holds the key its tokens are bound to (DPoP, RFC 9449);
+//! read from PKCS#8 (DER or PEM) or from a JWK, signed with `ring`.
 //!
 //! Only signing lives here: a JWS in compact form is the two JSON parts
 //! and the signature, each base64url, joined by dots. Verifying tokens
 //! from others (where the pitfalls are) is `jsonwebtoken`'s, in
 //! [`IdTokenVerifier`](crate::IdTokenVerifier).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -340,6 +342,134 @@ impl SigningKey {
     }
 }
 
+/// A DPoP key (RFC 9449): proves, request by request, that whoever
+/// presents a token holds the key it was bound to. Each proof is a JWT
+/// (`typ` `dpop+jwt`, the public key in its header) naming the method and
+/// URL it is for, when it was made, a fresh `jti`, the access token's hash
+/// on resource requests (`ath`) and the server's latest `DPoP-Nonce`.
+///
+/// A session's key is made with [`DpopKey::generate`] (P-256) or given
+/// ([`DpopKey::new`]); give it to the client
+/// ([`ClientBuilder::dpop`](crate::ClientBuilder::dpop)) and every token it
+/// gets is bound to it, and every session on it presents the token with a
+/// proof. Cheap to clone; the clones share the nonces the servers gave.
+#[derive(Clone)]
+pub struct DpopKey {
+    inner: Arc<DpopInner>,
+}
+
+struct DpopInner {
+    key: SigningKey,
+    /// The public key as the proofs' header carries it.
+    jwk: Value,
+    /// The latest `DPoP-Nonce` of each server (by origin).
+    nonces: Mutex<HashMap<String, String>>,
+}
+
+impl fmt::Debug for DpopKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DpopKey")
+            .field("alg", &self.inner.key.algorithm())
+            .field("thumbprint", &self.thumbprint())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DpopKey {
+    /// A DPoP key of its own: a new P-256 key (ES256).
+    ///
+    /// # Errors
+    /// [`KeyError::Rejected`] if the system has no randomness to give.
+    pub fn generate() -> Result<Self, KeyError> {
+        Self::new(SigningKey::generate_es256()?)
+    }
+
+    /// A DPoP key from a signing key of one's own (RSA, P-256, Ed25519).
+    ///
+    /// # Errors
+    /// [`KeyError::Unsupported`] for an HMAC key, which cannot be shown.
+    pub fn new(key: SigningKey) -> Result<Self, KeyError> {
+        let jwk = key
+            .public_members()
+            .ok_or_else(|| KeyError::Unsupported("a DPoP key must be asymmetric".to_owned()))?;
+        Ok(DpopKey {
+            inner: Arc::new(DpopInner {
+                key,
+                jwk,
+                nonces: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The key's JWK thumbprint (RFC 7638), as a server binds tokens to it
+    /// (`cnf.jkt`, `dpop_jkt`).
+    #[must_use]
+    pub fn thumbprint(&self) -> String {
+        self.inner.key.thumbprint().unwrap_or_default()
+    }
+
+    /// A proof for a request of `method` to `url` (its query and fragment
+    /// left out, as `htu` wants), with the access token's hash when one is
+    /// presented, and the server's latest nonce.
+    pub(crate) fn proof(
+        &self,
+        method: &http::Method,
+        url: &str,
+        access_token: Option<&str>,
+    ) -> Result<String, KeyError> {
+        let target =
+            url::Url::parse(url).map_err(|_| KeyError::Rejected("the request's URL".to_owned()))?;
+        let mut htu = target.clone();
+        htu.set_query(None);
+        htu.set_fragment(None);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut claims = json!({
+            "jti": random_id()?,
+            "htm": method.as_str(),
+            "htu": htu.as_str(),
+            "iat": now,
+        });
+        if let Some(token) = access_token {
+            claims["ath"] = json!(B64.encode(Sha256::digest(token.as_bytes())));
+        }
+        if let Some(nonce) = self.nonce_for(&target) {
+            claims["nonce"] = json!(nonce);
+        }
+        // The proof names its key by value, not by id.
+        let mut key = self.inner.key.clone();
+        key.kid = None;
+        key.sign_jwt("dpop+jwt", &[("jwk", self.inner.jwk.clone())], &claims)
+    }
+
+    fn nonce_for(&self, url: &url::Url) -> Option<String> {
+        let nonces = self
+            .inner
+            .nonces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        nonces.get(&url.origin().ascii_serialization()).cloned()
+    }
+
+    /// Keeps the server's `DPoP-Nonce`, if its answer to `url` carries one;
+    /// whether it did.
+    pub(crate) fn remember_nonce(&self, url: &str, headers: &http::HeaderMap) -> bool {
+        let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let Ok(url) = url::Url::parse(url) else {
+            return false;
+        };
+        self.inner
+            .nonces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(url.origin().ascii_serialization(), nonce.to_owned());
+        true
+    }
+}
+
 /// The required members of a JWK in lexical order, without spaces (RFC
 /// 7638 §3.3), whatever order the map keeps.
 fn canonical(members: &Value) -> Option<String> {
@@ -451,5 +581,51 @@ mod tests {
         .unwrap_err();
         assert!(matches!(error, KeyError::Rejected(_)), "{error:?}");
         assert!(!error.to_string().contains("c2Vj"));
+    }
+
+    #[test]
+    fn a_dpop_proof_names_its_request_its_key_the_tokens_hash_and_the_nonce() {
+        let key = DpopKey::generate().unwrap();
+        let url = "https://api.example.com/me?x=1#f";
+        let proof = key
+            .proof(&http::Method::GET, url, Some("the-access-token"))
+            .unwrap();
+        let (header, claims, signature) = parts(&proof);
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["jwk"]["kty"], "EC");
+        assert!(header.get("kid").is_none());
+        assert!(header["jwk"].get("d").is_none(), "only the public key");
+        assert_eq!(claims["htm"], "GET");
+        assert_eq!(claims["htu"], "https://api.example.com/me");
+        assert_eq!(
+            claims["ath"],
+            B64.encode(Sha256::digest(b"the-access-token")).as_str()
+        );
+        assert!(claims.get("nonce").is_none());
+        assert_eq!(claims["jti"].as_str().unwrap().len(), 22);
+        // It verifies with the key in its own header.
+        let mut point = vec![4];
+        point.extend(B64.decode(header["jwk"]["x"].as_str().unwrap()).unwrap());
+        point.extend(B64.decode(header["jwk"]["y"].as_str().unwrap()).unwrap());
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+            .verify(proof.rsplit_once('.').unwrap().0.as_bytes(), &signature)
+            .unwrap();
+
+        // The server's nonce is kept for its origin, and only for it.
+        let mut headers = http::HeaderMap::new();
+        headers.insert("dpop-nonce", http::HeaderValue::from_static("n-1"));
+        assert!(key.remember_nonce("https://api.example.com/other", &headers));
+        let (_, claims, _) = parts(&key.proof(&http::Method::POST, url, None).unwrap());
+        assert_eq!(claims["nonce"], "n-1");
+        assert!(claims.get("ath").is_none());
+        let (_, claims, _) = parts(
+            &key.proof(&http::Method::GET, "https://elsewhere.example/", None)
+                .unwrap(),
+        );
+        assert!(claims.get("nonce").is_none());
+        // An HMAC key cannot be shown, so it cannot be a DPoP key.
+        assert!(DpopKey::new(SigningKey::hmac(b"secret")).is_err());
+        assert!(!format!("{key:?}").contains("\"d\""));
     }
 }

@@ -140,6 +140,13 @@ impl SentSecrets {
 
     /// Adds a value, with the forms it takes on the wire (form-encoded,
     /// percent-encoded) when they differ.
+    /// Adds the secret, if there is one.
+    pub(crate) fn add_all(&mut self, value: Option<String>) {
+        if let Some(value) = value {
+            self.add(&value);
+        }
+    }
+
     pub(crate) fn add(&mut self, value: &str) {
         if value.is_empty() {
             return;

@@ -103,6 +103,9 @@ pub(crate) struct Tokens {
     /// The renewal under way, if one is. Held only to look and to swap,
     /// never across an await.
     flight: Mutex<Option<watch::Receiver<Option<Outcome>>>>,
+    /// The key the session's tokens are bound to (DPoP), if any.
+    #[cfg(feature = "jose")]
+    dpop: Option<crate::jose::DpopKey>,
 }
 
 /// A session's API path: the layers, and what they were built of.
@@ -118,8 +121,10 @@ type Outcome = Result<Arc<Cached>, Error>;
 /// A token with what the fast path needs ready-made.
 struct Cached {
     token: Token,
-    /// `Bearer …`, marked sensitive.
+    /// `Bearer …` (or `DPoP …`), marked sensitive.
     authorization: HeaderValue,
+    /// A DPoP-bound token, presented only with a proof of the key.
+    dpop: bool,
     /// When the token counts as stale: its expiry less the skew.
     stale_at: Option<SystemTime>,
 }
@@ -128,15 +133,21 @@ impl Cached {
     /// The token ready for the fast path, its expiry dated by `now` if it
     /// is fresh from a token endpoint; a token of a type other than
     /// `Bearer` is refused, as it cannot be presented (RFC 6749 §7.1).
-    fn new(mut token: Token, skew: Duration, now: SystemTime) -> Result<Self, Error> {
-        if let TokenType::Other(token_type) = token.token_type() {
-            return Err(Error::UnsupportedTokenType {
-                token_type: token_type.clone(),
-            });
-        }
+    fn new(mut token: Token, skew: Duration, now: SystemTime, dpop: bool) -> Result<Self, Error> {
+        let scheme = match token.token_type() {
+            TokenType::Bearer => "Bearer",
+            // A DPoP-bound token (RFC 9449) goes only with a proof of its
+            // key: without the key, it cannot be presented at all.
+            TokenType::Other(token_type) if token_type == "dpop" && dpop => "DPoP",
+            TokenType::Other(token_type) => {
+                return Err(Error::UnsupportedTokenType {
+                    token_type: token_type.clone(),
+                });
+            }
+        };
         token.stamp_expiry(now);
         let mut authorization =
-            HeaderValue::try_from(format!("Bearer {}", token.access_token().secret()))
+            HeaderValue::try_from(format!("{scheme} {}", token.access_token().secret()))
                 .map_err(|_| ConfigError::InvalidHeader("the access token"))?;
         authorization.set_sensitive(true);
         let stale_at = token
@@ -145,6 +156,7 @@ impl Cached {
         Ok(Cached {
             token,
             authorization,
+            dpop: scheme == "DPoP",
             stale_at,
         })
     }
@@ -191,10 +203,16 @@ impl CurrentToken {
         &self.cached().token
     }
 
-    /// The `Authorization: Bearer …` header value, marked sensitive.
+    /// The `Authorization: Bearer …` (or `DPoP …`) header value, marked
+    /// sensitive.
     #[must_use]
     pub fn authorization(&self) -> &HeaderValue {
         &self.cached().authorization
+    }
+
+    /// Whether the token is DPoP-bound (presented with a proof).
+    pub(crate) fn is_dpop(&self) -> bool {
+        self.cached().dpop
     }
 }
 
@@ -246,6 +264,9 @@ pub struct SessionBuilder {
     /// The fleet's store, when renewals are taken in turn across processes.
     #[cfg(feature = "redis-store")]
     fleet: Option<crate::store::RedisStore>,
+    /// The key its tokens are bound to (DPoP).
+    #[cfg(feature = "jose")]
+    dpop: Option<crate::jose::DpopKey>,
 }
 
 /// Whom a session's token stands for, which decides who may share its
@@ -375,15 +396,46 @@ impl SessionBuilder {
         self
     }
 
+    /// Presents the session's DPoP-bound tokens with proofs of `key`
+    /// (RFC 9449): each API request carries a proof for its method and URL
+    /// with the token's hash (`ath`), and goes once more with the server's
+    /// nonce when it asks for one. A session on a client with a DPoP key
+    /// ([`ClientBuilder::dpop`](crate::ClientBuilder::dpop)) has it already.
+    #[cfg(feature = "jose")]
+    pub fn dpop(mut self, key: crate::jose::DpopKey) -> Self {
+        self.dpop = Some(key);
+        self
+    }
+
+    /// The client's DPoP key, if it has one.
+    #[cfg(feature = "jose")]
+    fn with_client_dpop(mut self, client: &Client) -> Self {
+        self.dpop = client.dpop().cloned();
+        self
+    }
+
+    #[cfg(not(feature = "jose"))]
+    fn with_client_dpop(self, _client: &Client) -> Self {
+        self
+    }
+
+    fn has_dpop(&self) -> bool {
+        #[cfg(feature = "jose")]
+        return self.dpop.is_some();
+        #[cfg(not(feature = "jose"))]
+        false
+    }
+
     /// The session.
     ///
     /// # Errors
     /// [`Error::Config`] when the starting token cannot be sent in a header.
     pub fn build(self) -> Result<Session, Error> {
         let now = self.clock.now();
+        let has_dpop = self.has_dpop();
         let current = self
             .token
-            .map(|token| Cached::new(token, self.skew, now).map(Arc::new))
+            .map(|token| Cached::new(token, self.skew, now, has_dpop).map(Arc::new))
             .transpose()?;
         // Whose answers this session's are, for a response cache: made only
         // for a stack that has one.
@@ -413,6 +465,8 @@ impl SessionBuilder {
             on_token_change: self.on_token_change,
             current: ArcSwapOption::new(current),
             flight: Mutex::new(None),
+            #[cfg(feature = "jose")]
+            dpop: self.dpop,
         });
         let layers = self.stack.build(
             Arc::clone(&tokens),
@@ -451,6 +505,8 @@ impl Session {
             key_given: false,
             #[cfg(feature = "redis-store")]
             fleet: None,
+            #[cfg(feature = "jose")]
+            dpop: None,
         }
     }
 
@@ -462,7 +518,7 @@ impl Session {
             Arc::clone(client.transport()),
         );
         builder.owner = Owner::App(client.client_id().to_owned());
-        builder
+        builder.with_client_dpop(client)
     }
 
     /// A session on a user's token, renewed with its refresh token. Give it
@@ -474,7 +530,7 @@ impl Session {
             Arc::clone(client.transport()),
         );
         builder.owner = Owner::User(Some(client.client_id().to_owned()));
-        builder
+        builder.with_client_dpop(client)
     }
 
     /// The store key of this session's token.
@@ -526,7 +582,12 @@ impl Session {
     /// [`Error::Config`] when it cannot be sent in a header.
     pub async fn set_token(&self, token: Token) -> Result<CurrentToken, Error> {
         let tokens = &self.tokens;
-        let cached = Arc::new(Cached::new(token, tokens.skew, tokens.clock.now())?);
+        let cached = Arc::new(Cached::new(
+            token,
+            tokens.skew,
+            tokens.clock.now(),
+            tokens.dpop().is_some(),
+        )?);
         tokens.store.save(&tokens.key, &cached.token).await?;
         tokens.install(&cached, true);
         Ok(CurrentToken::new(cached))
@@ -637,6 +698,18 @@ impl Session {
 }
 
 impl Tokens {
+    /// The key the session's tokens are bound to (DPoP), if any.
+    #[cfg(feature = "jose")]
+    pub(crate) fn dpop(&self) -> Option<&crate::jose::DpopKey> {
+        self.dpop.as_ref()
+    }
+
+    #[cfg(not(feature = "jose"))]
+    #[allow(clippy::unused_self)] // The same call with or without the feature.
+    pub(crate) fn dpop(&self) -> Option<&std::convert::Infallible> {
+        None
+    }
+
     /// The store key of the token.
     pub(crate) fn key(&self) -> &str {
         &self.key
@@ -728,7 +801,12 @@ impl Tokens {
             // Another process (or an earlier run) may have renewed already.
             let is_rejected =
                 rejected.is_some_and(|r| r.access_token().ct_eq(stored.access_token()));
-            let cached = Cached::new(stored.clone(), inner.skew, inner.clock.now())?;
+            let cached = Cached::new(
+                stored.clone(),
+                inner.skew,
+                inner.clock.now(),
+                inner.dpop().is_some(),
+            )?;
             if !is_rejected && cached.is_fresh(inner.clock.now()) {
                 let cached = Arc::new(cached);
                 self.install(&cached, false);
@@ -753,7 +831,12 @@ impl Tokens {
             }
             Err(error) => return Err(error),
         };
-        let cached = Arc::new(Cached::new(token, inner.skew, inner.clock.now())?);
+        let cached = Arc::new(Cached::new(
+            token,
+            inner.skew,
+            inner.clock.now(),
+            inner.dpop().is_some(),
+        )?);
         // Saved before use: a rotated refresh token must never live only
         // in memory. A failed save fails the call and keeps the old token.
         inner.store.save(&inner.key, &cached.token).await?;
@@ -779,7 +862,12 @@ impl Tokens {
             Ok(true) => {}
             Ok(false) => {
                 if let Some(stored) = inner.store.load(&inner.key).await? {
-                    let cached = Arc::new(Cached::new(stored, inner.skew, inner.clock.now())?);
+                    let cached = Arc::new(Cached::new(
+                        stored,
+                        inner.skew,
+                        inner.clock.now(),
+                        inner.dpop().is_some(),
+                    )?);
                     if cached.is_fresh(inner.clock.now()) {
                         self.install(&cached, false);
                         return Ok(cached);

@@ -597,6 +597,7 @@ fn the_bearer_header_is_sensitive_and_nothing_leaks() {
         Token::bearer(AccessToken::new("top-secret")),
         DEFAULT_SKEW,
         SystemTime::now(),
+        false,
     )
     .expect("cached");
     let current = CurrentToken::new(Arc::new(cached));
@@ -610,9 +611,22 @@ fn the_bearer_header_is_sensitive_and_nothing_leaks() {
         Cached::new(
             Token::bearer(AccessToken::new("a\nb")),
             DEFAULT_SKEW,
-            SystemTime::now()
+            SystemTime::now(),
+            false,
         ),
         Err(Error::Config(_))
+    ));
+    // A DPoP-bound token: `DPoP …` with the session's key, refused without.
+    let dpop: Token = serde_json::from_value(serde_json::json!({
+        "access_token": "bound", "token_type": "DPoP",
+    }))
+    .expect("token");
+    let bound = Cached::new(dpop.clone(), DEFAULT_SKEW, SystemTime::now(), true).expect("cached");
+    assert_eq!(bound.authorization.to_str().ok(), Some("DPoP bound"));
+    assert!(bound.dpop);
+    assert!(matches!(
+        Cached::new(dpop, DEFAULT_SKEW, SystemTime::now(), false),
+        Err(Error::UnsupportedTokenType { token_type }) if token_type == "dpop"
     ));
 }
 
