@@ -6,5 +6,6 @@
 mod fault_matrix;
 mod hostile;
 mod interop;
+mod proxy;
 mod secret_canary;
 mod tls;

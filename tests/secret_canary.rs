@@ -32,6 +32,7 @@ const PASSWORD: &str = "canary-password-Zr4tW8nV";
 const WRONG_PASSWORD: &str = "canary-wrong-password-Lp8sD3fG";
 const BOGUS_REFRESH: &str = "canary-bogus-refresh-H6yN2cJ5";
 const WRONG_REDIS_PASSWORD: &str = "canary-wrong-redis-password-T5mQ9";
+const WRONG_PROXY_PASSWORD: &str = "canary-wrong-proxy-password-R2dX4";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const RINGPLUS_REDIRECT: &str = "https://www.ringplus.net/callback";
 const RINGPLUS_LOGIN: &str = "ann@example.com";
@@ -777,6 +778,59 @@ async fn jose_flows(canary: &mut Canary) {
     }
 }
 
+/// Proxy credentials: a real proxy that takes them and refuses others,
+/// given in the URL and with `basic_auth`, through both transports.
+async fn proxy_flows(canary: &mut Canary) {
+    use oauth_core::transport::Proxy;
+
+    let Some(proxy) = oauth_sandbox::proxy::ProxyServer::start("the secret canary's proxy flows")
+    else {
+        return;
+    };
+    canary.secret("proxy password", proxy.password());
+    canary.secret("wrong proxy password", WRONG_PROXY_PASSWORD);
+    let sandbox = Sandbox::builder()
+        .client(ClientConfig::confidential(ID, SECRET))
+        .start()
+        .await
+        .unwrap();
+    let in_url = format!(
+        "http://{}:{WRONG_PROXY_PASSWORD}@{}",
+        proxy.user(),
+        proxy.url().trim_start_matches("http://")
+    );
+    let proxies = [
+        (
+            "proxy",
+            Proxy::all(&proxy.url())
+                .unwrap()
+                .basic_auth(proxy.user(), oauth_core::Password::new(proxy.password())),
+        ),
+        ("refusing proxy", Proxy::all(&in_url).unwrap()),
+    ];
+    for (label, proxied) in proxies {
+        canary.debug(label, &proxied);
+        let config = TransportConfig::default().proxy(proxied);
+        canary.debug(&format!("{label} transport config"), &config);
+        for transport in [
+            Arc::new(ReqwestTransport::with_config(&config).unwrap()) as Arc<dyn HttpTransport>,
+            Arc::new(HyperTransport::with_config(&config).unwrap()),
+        ] {
+            let client = Client::builder(integration_tests::sandbox_provider(&sandbox), ID)
+                .client_secret(SECRET)
+                .shared_transport(transport)
+                .build()
+                .unwrap();
+            match client.client_credentials(&[]).await {
+                Ok(token) => canary.token(label, &token),
+                Err(error) => canary.error(&format!("{label} token request"), &error),
+            }
+        }
+    }
+    let unreadable = Proxy::all(&format!("socks5://user:{WRONG_PROXY_PASSWORD}@h:1")).unwrap_err();
+    canary.error("unreadable proxy URL", &unreadable);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_debug_display_or_errors() {
     let buffer = capture_logs();
@@ -790,6 +844,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     ringplus_flows(&mut canary).await;
     redis_flows(&mut canary).await;
     jose_flows(&mut canary).await;
+    proxy_flows(&mut canary).await;
 
     let log = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
     // The capture works: every exchange is a span naming the endpoint and

@@ -17,13 +17,13 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-const ID: &str = "tls-client";
-const SECRET: &str = "tls-secret";
+pub(crate) const ID: &str = "tls-client";
+pub(crate) const SECRET: &str = "tls-secret";
 
 /// A CA, and a server certificate for `127.0.0.1` and `localhost` it
 /// signed.
-struct Pki {
-    ca: CertificateDer<'static>,
+pub(crate) struct Pki {
+    pub(crate) ca: CertificateDer<'static>,
     server: CertificateDer<'static>,
     server_key: PrivateKeyDer<'static>,
 }
@@ -43,7 +43,7 @@ fn ca(name: &str) -> (CertificateParams, KeyPair, CertificateDer<'static>) {
     (params, key, cert.der().clone())
 }
 
-fn pki() -> Pki {
+pub(crate) fn pki() -> Pki {
     let (ca_params, ca_key, ca) = ca("oauth-workspace test CA");
     let issuer = Issuer::new(ca_params, ca_key);
     let mut params =
@@ -62,7 +62,7 @@ fn pki() -> Pki {
 
 /// A TLS front on 127.0.0.1 that hands every connection, decrypted, to the
 /// sandbox's authorization server. Returns its `https` base URL.
-async fn tls_front(pki: &Pki, sandbox: &Sandbox) -> String {
+pub(crate) async fn tls_front(pki: &Pki, sandbox: &Sandbox) -> String {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -95,7 +95,7 @@ async fn tls_front(pki: &Pki, sandbox: &Sandbox) -> String {
     format!("https://{address}")
 }
 
-fn client(base: &str, transport: Arc<dyn HttpTransport>) -> Client {
+pub(crate) fn client(base: &str, transport: Arc<dyn HttpTransport>) -> Client {
     let provider =
         GenericProvider::new(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
     Client::builder(provider, ID)
@@ -105,9 +105,9 @@ fn client(base: &str, transport: Arc<dyn HttpTransport>) -> Client {
         .unwrap()
 }
 
-type Adapter = fn(&TransportConfig) -> Arc<dyn HttpTransport>;
+pub(crate) type Adapter = fn(&TransportConfig) -> Arc<dyn HttpTransport>;
 
-fn adapters() -> [(&'static str, Adapter); 2] {
+pub(crate) fn adapters() -> [(&'static str, Adapter); 2] {
     [
         ("reqwest", |config| {
             Arc::new(ReqwestTransport::with_config(config).unwrap())
@@ -118,14 +118,14 @@ fn adapters() -> [(&'static str, Adapter); 2] {
     ]
 }
 
-fn config() -> TransportConfig {
+pub(crate) fn config() -> TransportConfig {
     TransportConfig::default()
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
 }
 
 /// The whole error chain, for messages.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(c) = cause {

@@ -1,7 +1,7 @@
 //! What `cargo xtask test` installs before it tests, so a fresh machine
 //! runs every suite: oidc-provider for the interop tests (`npm ci`) and
-//! Chromium with its WebDriver for the browser test and `redis-server` for
-//! the shared cache's tests (`apt-get`, as root on
+//! Chromium with its WebDriver for the browser test, `redis-server` for
+//! the fleet's tests and `tinyproxy` for the proxy tests (`apt-get`, as root on
 //! Debian). What cannot be installed here is said with the one command that
 //! would; the suites that need it then skip, and the summary counts them.
 
@@ -19,6 +19,7 @@ pub(crate) fn prepare(root: &Path) -> Result<(), String> {
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("redis-server", "redis-server"),
+        ("tinyproxy", "tinyproxy"),
     ])
 }
 

@@ -13,6 +13,7 @@ use crate::error::TransportError;
 
 #[cfg(feature = "hyper")]
 mod hyper;
+mod proxy;
 #[cfg(feature = "reqwest")]
 mod reqwest;
 #[cfg(any(feature = "reqwest", feature = "hyper"))]
@@ -23,6 +24,7 @@ pub use self::hyper::HyperTransport;
 #[cfg(feature = "reqwest")]
 pub use self::reqwest::ReqwestTransport;
 
+pub use self::proxy::Proxy;
 pub use bytes::Bytes;
 
 /// A request as the core hands it to a transport.
@@ -61,6 +63,8 @@ pub struct TransportConfig {
     pub extra_root_certificates: Vec<Vec<u8>>,
     /// The `User-Agent` sent with every request.
     pub user_agent: String,
+    /// The proxy, if any. Default: the environment's, as curl reads it.
+    pub proxy: Proxy,
 }
 
 impl Default for TransportConfig {
@@ -71,6 +75,7 @@ impl Default for TransportConfig {
             max_body_bytes: 1024 * 1024,
             extra_root_certificates: Vec::new(),
             user_agent: concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxy: Proxy::from_env(),
         }
     }
 }
@@ -101,6 +106,14 @@ impl TransportConfig {
     #[must_use]
     pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
         self.extra_root_certificates.push(der.into());
+        self
+    }
+
+    /// Sets the proxy ([`Proxy::none`] to go direct whatever the
+    /// environment says).
+    #[must_use]
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 

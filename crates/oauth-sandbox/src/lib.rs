@@ -138,6 +138,7 @@ mod config;
 mod fault;
 mod oauth;
 mod pages;
+pub mod proxy;
 mod record;
 pub mod redis;
 mod ringplus;

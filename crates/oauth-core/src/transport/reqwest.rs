@@ -41,14 +41,19 @@ impl ReqwestTransport {
     /// [`Error::Config`] when TLS cannot be set up with these options.
     pub fn with_config(config: &TransportConfig) -> Result<Self, Error> {
         let tls = super::tls::client_config(config)?;
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
-            .user_agent(config.user_agent.clone())
-            // Proxies from the environment are the user's business, but
-            // reading them is not done silently for an auth client.
-            .no_proxy()
+            .user_agent(config.user_agent.clone());
+        // reqwest reads the environment itself, with the same matcher
+        // (curl's rules) as the hyper transport.
+        builder = match config.proxy.for_reqwest()? {
+            None => builder.no_proxy(),
+            Some(None) => builder,
+            Some(Some(proxy)) => builder.no_proxy().proxy(proxy),
+        };
+        let client = builder
             .tls_backend_preconfigured(tls)
             .build()
             .map_err(|e| ConfigError::Environment {

@@ -1,0 +1,226 @@
+//! Both built-in transports through a real proxy on loopback (tinyproxy,
+//! started for the test with a user and password it requires): plain
+//! `http` sent to the proxy whole, `https` through a `CONNECT` tunnel with
+//! TLS to the destination inside it; a proxy given explicitly and one read
+//! from the environment as curl reads it (`HTTPS_PROXY`, `HTTP_PROXY`,
+//! `NO_PROXY`, in a child process of this test binary); credentials that
+//! the proxy refuses are a typed error that never shows them.
+
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::process::Command;
+
+use oauth_core::transport::Proxy;
+use oauth_core::{Error, Password};
+use oauth_sandbox::proxy::ProxyServer;
+use oauth_sandbox::{ClientConfig, Sandbox};
+
+use crate::tls::{ID, SECRET, adapters, chain, client, config, pki, tls_front};
+
+const SUITE: &str = "the transports through a proxy";
+
+/// Where the child process is told to send its requests.
+const CHILD_URLS: &str = "PROXY_TEST_CHILD_URLS";
+
+async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .client(ClientConfig::confidential(ID, SECRET))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn count(requests: &[String], prefix: &str) -> usize {
+    requests.iter().filter(|r| r.starts_with(prefix)).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_transports_go_through_a_proxy_given_with_credentials() {
+    let Some(proxy) = ProxyServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let pki = pki();
+    let https = tls_front(&pki, &sandbox).await;
+    let http = sandbox
+        .oauth_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let given = Proxy::all(&proxy.url())
+        .unwrap()
+        .basic_auth(proxy.user(), Password::new(proxy.password()));
+    assert!(!format!("{given:?}").contains(proxy.password()));
+    for (name, adapter) in adapters() {
+        let transport = adapter(
+            &config()
+                .add_root_certificate(pki.ca.to_vec())
+                .proxy(given.clone()),
+        );
+        for base in [&http, &https] {
+            client(base, transport.clone())
+                .client_credentials(&[])
+                .await
+                .unwrap_or_else(|e| panic!("{name} to {base}: {}", chain(&e)));
+        }
+    }
+    let requests = proxy.requests();
+    let tunnel = https.trim_start_matches("https://");
+    assert_eq!(
+        count(&requests, &format!("POST {http}/token")),
+        2,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&requests, &format!("CONNECT {tunnel}")),
+        2,
+        "{requests:?}"
+    );
+    // The sandbox saw the plain requests arrive from the proxy, and every
+    // token request was granted.
+    assert_eq!(sandbox.requests().len(), 4);
+
+    // Credentials the proxy refuses: a typed error, the password in none
+    // of it.
+    let wrong = Proxy::all(&proxy.url())
+        .unwrap()
+        .basic_auth(proxy.user(), Password::new("not-the-proxy-password"));
+    for (name, adapter) in adapters() {
+        let transport = adapter(
+            &config()
+                .add_root_certificate(pki.ca.to_vec())
+                .proxy(wrong.clone()),
+        );
+        // Plain http: the proxy answers 407 in the server's place (and
+        // may close before the request's body is read: then a transport
+        // error); https: the tunnel is refused, a transport error.
+        for base in [&http, &https] {
+            let error = client(base, transport.clone())
+                .client_credentials(&[])
+                .await
+                .unwrap_err();
+            let refused = error.status().is_some_and(|s| s.as_u16() == 407)
+                || matches!(error, Error::Transport { .. });
+            assert!(refused, "{name} to {base}: {error:?}");
+            for shown in [format!("{error:?}"), chain(&error)] {
+                assert!(!shown.contains("not-the-proxy-password"), "{name}: {shown}");
+            }
+        }
+    }
+}
+
+/// Run in a child process with the proxy variables set: the default
+/// transports (which read them) make token requests to the URLs it is
+/// given. Not a test of its own: without the variable it does nothing.
+#[tokio::test]
+#[ignore = "run by env_proxies_are_read_as_curl_reads_them in a child process"]
+async fn env_proxy_child() {
+    let Ok(urls) = std::env::var(CHILD_URLS) else {
+        return;
+    };
+    let ca = std::env::var("PROXY_TEST_CHILD_CA").unwrap();
+    let ca = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, ca).unwrap();
+    for (name, adapter) in adapters() {
+        // The default proxy setting: the environment's.
+        let transport = adapter(&config().add_root_certificate(ca.clone()));
+        for base in urls.split(' ') {
+            client(base, transport.clone())
+                .client_credentials(&[])
+                .await
+                .unwrap_or_else(|e| panic!("{name} to {base}: {}", chain(&e)));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_proxies_are_read_as_curl_reads_them() {
+    let Some(proxy) = ProxyServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let pki = pki();
+    let https = tls_front(&pki, &sandbox).await;
+    let http = sandbox
+        .oauth_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let run = |vars: &[(&str, &str)]| {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "--exact",
+                "proxy::env_proxy_child",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(CHILD_URLS, format!("{http} {https}"))
+            .env(
+                "PROXY_TEST_CHILD_CA",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &pki.ca),
+            );
+        for name in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "no_proxy",
+        ] {
+            command.env_remove(name);
+        }
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{vars:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    };
+    let tunnel = https.trim_start_matches("https://").to_owned();
+    let with_credentials = proxy.url_with_credentials();
+
+    // HTTP_PROXY for http, HTTPS_PROXY for https, the credentials in the
+    // URL: each transport's two requests go through.
+    run(&[
+        ("HTTP_PROXY", &with_credentials),
+        ("https_proxy", &with_credentials),
+    ]);
+    let requests = proxy.requests();
+    assert_eq!(
+        count(&requests, &format!("POST {http}/token")),
+        2,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&requests, &format!("CONNECT {tunnel}")),
+        2,
+        "{requests:?}"
+    );
+
+    // ALL_PROXY covers both; NO_PROXY sends the loopback address direct.
+    run(&[("ALL_PROXY", &with_credentials), ("NO_PROXY", "127.0.0.1")]);
+    assert_eq!(
+        proxy.requests().len(),
+        requests.len(),
+        "nothing more went through the proxy"
+    );
+
+    // ALL_PROXY alone: all four through it.
+    run(&[("ALL_PROXY", &with_credentials)]);
+    let requests = proxy.requests();
+    assert_eq!(
+        count(&requests, &format!("POST {http}/token")),
+        4,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&requests, &format!("CONNECT {tunnel}")),
+        4,
+        "{requests:?}"
+    );
+}
