@@ -52,6 +52,13 @@ struct Inner {
     /// Whether `session` holds a user's token.
     user_token: bool,
     session_config: SessionConfig,
+    /// The ID token verifier, made on the first sign-in with `openid` and
+    /// shared with the user clients made from this one.
+    #[cfg(feature = "openid")]
+    verifier: Arc<std::sync::Mutex<Option<oauth_core::IdTokenVerifier>>>,
+    /// The signed-in user's verified ID token claims.
+    #[cfg(feature = "openid")]
+    id_claims: Option<Arc<oauth_core::IdTokenClaims>>,
     /// The blocking calls' runtime, started on first use and shared with
     /// the user clients made from this one.
     #[cfg(feature = "blocking")]
@@ -309,6 +316,10 @@ impl BattleNetClientBuilder {
                 session,
                 user_token: false,
                 session_config: self.session,
+                #[cfg(feature = "openid")]
+                verifier: Arc::default(),
+                #[cfg(feature = "openid")]
+                id_claims: None,
                 #[cfg(feature = "blocking")]
                 runtime: Arc::default(),
             }),
@@ -426,6 +437,18 @@ impl BattleNetClient {
         pending: PendingAuthorization,
         callback_url: &str,
     ) -> Result<BattleNetClient, Error> {
+        #[cfg(feature = "openid")]
+        if self.wants_id_token() {
+            let verifier = self.verifier().await?;
+            let login = self
+                .inner
+                .oauth
+                .complete_login(pending, callback_url, &verifier)
+                .await?;
+            return self
+                .user_client(login.token, Some(Arc::new(login.claims)))
+                .await;
+        }
         let token = self
             .inner
             .oauth
@@ -445,12 +468,64 @@ impl BattleNetClient {
         code: &str,
         state: &str,
     ) -> Result<BattleNetClient, Error> {
+        #[cfg(feature = "openid")]
+        let nonce = pending.nonce().cloned();
         let token = self
             .inner
             .oauth
             .exchange_code_with_state(pending, code, state)
             .await?;
+        #[cfg(feature = "openid")]
+        if self.wants_id_token() {
+            let verifier = self.verifier().await?;
+            let code = oauth_core::AuthorizationCode::new(code);
+            let claims = verifier
+                .verify_login(&token, nonce.as_ref(), Some(&code))
+                .await?;
+            return self.user_client(token, Some(Arc::new(claims))).await;
+        }
         self.with_user_token(token).await
+    }
+
+    /// Whether the user workflow asks for an ID token (`openid`).
+    #[cfg(feature = "openid")]
+    fn wants_id_token(&self) -> bool {
+        self.inner.scopes.iter().any(|s| s == "openid")
+    }
+
+    /// The verifier of Battle.net's ID tokens: its issuer (the OAuth host)
+    /// and keys, read from its discovery document on first use.
+    #[cfg(feature = "openid")]
+    async fn verifier(&self) -> Result<oauth_core::IdTokenVerifier, Error> {
+        let cached = self
+            .inner
+            .verifier
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(verifier) = cached {
+            return Ok(verifier);
+        }
+        let issuer = self.inner.hosts.oauth_base.as_str().trim_end_matches('/');
+        let metadata =
+            oauth_core::ServerMetadata::fetch(issuer, &**self.inner.oauth.transport()).await?;
+        let verifier =
+            oauth_core::IdTokenVerifier::for_client(&self.inner.oauth, &metadata).await?;
+        *self
+            .inner
+            .verifier
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(verifier.clone());
+        Ok(verifier)
+    }
+
+    /// The signed-in user's ID token claims, verified (the user workflow
+    /// with the `openid` scope): `sub` is their account id, and the
+    /// BattleTag is in `extra` when Battle.net sends it.
+    #[cfg(feature = "openid")]
+    #[must_use]
+    pub fn id_token_claims(&self) -> Option<&oauth_core::IdTokenClaims> {
+        self.inner.id_claims.as_deref()
     }
 
     /// A client like this one that calls the API with `token`, a user token
@@ -464,6 +539,20 @@ impl BattleNetClient {
     /// # Errors
     /// A store error when the token cannot be kept.
     pub async fn with_user_token(&self, token: Token) -> Result<BattleNetClient, Error> {
+        self.user_client(
+            token,
+            #[cfg(feature = "openid")]
+            None,
+        )
+        .await
+    }
+
+    /// A user client on `token`, with its verified claims if any.
+    async fn user_client(
+        &self,
+        token: Token,
+        #[cfg(feature = "openid")] id_claims: Option<Arc<oauth_core::IdTokenClaims>>,
+    ) -> Result<BattleNetClient, Error> {
         let session = configure(
             Session::refreshing(&self.inner.oauth),
             &self.inner.session_config,
@@ -483,6 +572,10 @@ impl BattleNetClient {
                 session: Some(session),
                 user_token: true,
                 session_config: self.inner.session_config.clone(),
+                #[cfg(feature = "openid")]
+                verifier: self.inner.verifier.clone(),
+                #[cfg(feature = "openid")]
+                id_claims,
                 #[cfg(feature = "blocking")]
                 runtime: self.inner.runtime.clone(),
             }),

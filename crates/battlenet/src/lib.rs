@@ -136,6 +136,12 @@
 //! - `cache` (default): [`BattleNetClientBuilder::cache`], a response cache
 //!   by HTTP's rules (oauth-core's `cache`): game data asked for again is
 //!   served from it while fresh and revalidated with a `304` after.
+//! - `openid` (default): the user workflow with the `openid` scope
+//!   verifies Battle.net's ID token (its signature with the keys of the
+//!   OAuth host's JWKS, fetched again once on an unknown key; issuer,
+//!   audience, expiry, and the nonce the authorization URL carried), and
+//!   the user's client keeps its claims
+//!   ([`BattleNetClient::id_token_claims`]).
 //! - `fleet`: `BattleNetClientBuilder::fleet` (with `cache`), the app
 //!   token shared by a fleet's workers on Redis and renewed by one at a
 //!   time (oauth-core's `redis-store`, with its `redis-cache` for a shared

@@ -582,3 +582,62 @@ async fn the_rate_limiter_keeps_a_busy_job_under_the_quota() {
     }
     assert_eq!(requests_to(&sandbox, "/data/wow/token/index").len(), 150);
 }
+
+#[cfg(feature = "openid")]
+#[tokio::test]
+async fn an_openid_sign_in_verifies_battle_nets_id_token() {
+    let sandbox = sandbox().await;
+    let client = builder(&sandbox)
+        .scope("openid wow.profile")
+        .redirect_uri(REDIRECT)
+        .build()
+        .unwrap();
+    let first = sign_in(&client, "alice", "wonderland").await;
+    let claims = first.id_token_claims().expect("a verified ID token");
+    let info = first.user_info().await.unwrap();
+    assert_eq!(claims.sub, info.id.to_string(), "the same account");
+    assert_eq!(
+        claims.iss,
+        sandbox.oauth_url().as_str().trim_end_matches('/')
+    );
+    assert_eq!(claims.aud, [ID]);
+    assert!(claims.nonce.is_some(), "the nonce the request made");
+    // The keys and discovery are read once for every sign-in.
+    sign_in(&client, "alice", "wonderland").await;
+    assert_eq!(requests_to(&sandbox, "/jwks/certs").len(), 1);
+    assert_eq!(
+        requests_to(&sandbox, "/.well-known/openid-configuration").len(),
+        1
+    );
+
+    // A callback completed with another request's nonce is refused.
+    let (url, pending) = client.authorization_url().unwrap();
+    let callback = browser::sign_in(&url, "alice", "wonderland", Decision::Approve)
+        .await
+        .unwrap();
+    let mut other = serde_json::to_value(&pending).unwrap();
+    other["nonce"] = serde_json::json!("another-request's-nonce");
+    let other: battlenet::oauth_core::PendingAuthorization = serde_json::from_value(other).unwrap();
+    let err = client
+        .complete_authorization(other, callback.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.oauth(),
+            Some(battlenet::oauth_core::Error::IdToken(
+                battlenet::oauth_core::IdTokenError::Nonce
+            ))
+        ),
+        "{err:?}"
+    );
+
+    // Without `openid`, no ID token is asked for or checked.
+    let plain = builder(&sandbox)
+        .scope("wow.profile")
+        .redirect_uri(REDIRECT)
+        .build()
+        .unwrap();
+    let user = sign_in(&plain, "alice", "wonderland").await;
+    assert!(user.id_token_claims().is_none());
+}

@@ -61,9 +61,9 @@ pub(crate) fn route(shared: &Shared, request: &Request, extras: Extras) -> Reply
         (Profile::Generic, "/.well-known/oauth-authorization-server") => {
             only_get(method, || discovery(shared, false))
         }
-        (Profile::Generic | Profile::BattleNet, "/jwks/certs") => only_get(method, || {
-            wire::json(StatusCode::OK, &json!({ "keys": [] }))
-        }),
+        (Profile::Generic | Profile::BattleNet, "/jwks/certs") => {
+            only_get(method, || wire::json(StatusCode::OK, &shared.signer.jwks()))
+        }
         _ => wire::json(
             StatusCode::NOT_FOUND,
             &json!({ "error": "not_found", "error_description": format!("no endpoint at {path}") }),
@@ -649,10 +649,9 @@ fn discovery(shared: &Shared, openid: bool) -> Reply {
             map.remove("revocation_endpoint");
             map.remove("introspection_endpoint");
             map.insert("subject_types_supported".into(), json!(["public"]));
-            // The sandbox's ID tokens are unsigned; it says so.
             map.insert(
                 "id_token_signing_alg_values_supported".into(),
-                json!(["none"]),
+                json!(["ES256"]),
             );
             map.insert(
                 "claims_supported".into(),

@@ -122,6 +122,8 @@ impl SandboxBuilder {
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(FaultBook::default()),
             api_latency: AtomicU64::new(nanos(self.api_latency)),
+            signer: crate::signing::Signer::new()
+                .ok_or_else(|| io::Error::other("no randomness for the ID token signing key"))?,
         });
         let tasks = vec![
             tokio::spawn(server::accept_loop(

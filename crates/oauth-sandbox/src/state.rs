@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultBook>,
     /// How long each API answer waits (real time), in nanoseconds.
     pub(crate) api_latency: AtomicU64,
+    /// Signs the ID tokens.
+    pub(crate) signer: crate::signing::Signer,
 }
 
 impl Shared {

@@ -3,7 +3,7 @@
 //! Battle.net's `check_token`.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use http::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 
@@ -640,7 +640,7 @@ fn answer(shared: &Shared, issued: &Issued, quirk: Option<TokenQuirk>) -> Reply 
     reply
 }
 
-/// An unsigned JWT (`alg: none`): enough for clients that only read it.
+/// An ID token signed with the sandbox's key (ES256), as a provider's is.
 fn id_token(
     shared: &Shared,
     client_id: &str,
@@ -649,7 +649,6 @@ fn id_token(
     nonce: Option<&str>,
 ) -> String {
     let now = shared.clock.epoch();
-    let header = json!({ "alg": "none", "typ": "JWT" });
     let mut claims = json!({
         "iss": shared.issuer(),
         "sub": sub.to_string(),
@@ -665,11 +664,7 @@ fn id_token(
             map.insert("preferred_username".into(), json!(login));
         }
     }
-    format!(
-        "{}.{}.",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    )
+    shared.signer.sign(&claims)
 }
 
 /// `POST /revoke` (RFC 7009).

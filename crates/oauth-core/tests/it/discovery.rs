@@ -82,7 +82,7 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
         // The sandbox's ID tokens are unsigned, and its metadata says so.
         assert_eq!(
             names(metadata.id_token_signing_alg_values_supported()),
-            Some(vec!["none".to_owned()])
+            Some(vec!["ES256".to_owned()])
         );
         assert!(metadata.pkce_s256());
         assert_eq!(
@@ -476,7 +476,7 @@ async fn the_openid_document_is_completed_by_the_rfc8414_one() {
     // The OpenID document's own members are kept.
     assert_eq!(
         metadata.id_token_signing_alg_values_supported(),
-        Some(&["none".to_owned()][..])
+        Some(&["ES256".to_owned()][..])
     );
     let token = client.client_credentials(&[]).await.unwrap();
     assert!(

@@ -14,6 +14,7 @@ mod form_login;
 mod grants;
 mod layers;
 mod loopback;
+mod openid;
 mod session;
 mod session_send;
 mod store_contention;
