@@ -82,7 +82,19 @@ pub enum ConsentPolicy {
     /// Stop with [`FormLoginError::ConsentRequired`]: the user must approve
     /// the app once in a browser.
     Refuse,
+    /// Press the button that refuses the app (see
+    /// [`FormLoginConfig::deny_labels`]): the server then sends the denial
+    /// to the redirect URI, and the login ends with
+    /// [`FormLoginError::ConsentDenied`] — to test how an app handles a
+    /// user who says no.
+    Deny,
 }
+
+/// The CSS selector of a sign-in page's error message, unless configured
+/// ([`FormLoginConfig::error_selector`]).
+pub const DEFAULT_ERROR_SELECTOR: &str = "[role=alert], #error, .error, .alert, .flash, \
+     #error_explanation, ul.errorlist, #input-error, .kc-feedback-text, \
+     .validation-summary-errors";
 
 /// How to find and fill a provider's sign-in and consent forms.
 ///
@@ -111,6 +123,11 @@ pub struct FormLoginConfig {
     /// its label or value ignoring ASCII case. Default: `authorize`,
     /// `approve`, `allow`, `accept`, `grant`.
     pub approve_labels: Vec<String>,
+    /// Words that mark the refusing button of a consent form, matched the
+    /// same way; a button they match never counts as approving (`Don't
+    /// allow` holds `allow`). Default: `deny`, `refuse`, `reject`,
+    /// `decline`, `cancel`, `don't`, `do not`, `no thanks`.
+    pub deny_labels: Vec<String>,
     /// How many requests one login may take, redirects included, before it
     /// fails with [`FormLoginError::TooManyRedirects`]. Default: 10.
     pub max_requests: usize,
@@ -118,7 +135,12 @@ pub struct FormLoginConfig {
     /// to (a separate sign-in host, say). Default: none.
     pub allowed_hosts: Vec<String>,
     /// The CSS selector of the element holding a page's error message.
-    /// Default: `[role=alert], #error, .error, .alert, .flash, #error_explanation`.
+    /// Default: [`DEFAULT_ERROR_SELECTOR`], which finds the sign-in errors
+    /// of common frameworks: ARIA alerts and Bootstrap's `.alert`
+    /// (Spring Security's login page), Rails' flash and
+    /// `#error_explanation`, Django's `ul.errorlist`, Keycloak's
+    /// `#input-error` and `.kc-feedback-text`, ASP.NET Identity's
+    /// `.validation-summary-errors`.
     pub error_selector: String,
 }
 
@@ -135,10 +157,22 @@ impl FormLoginConfig {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
+            deny_labels: [
+                "deny",
+                "refuse",
+                "reject",
+                "decline",
+                "cancel",
+                "don't",
+                "do not",
+                "no thanks",
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
             max_requests: 10,
             allowed_hosts: Vec::new(),
-            error_selector: "[role=alert], #error, .error, .alert, .flash, #error_explanation"
-                .to_owned(),
+            error_selector: DEFAULT_ERROR_SELECTOR.to_owned(),
         }
     }
 
@@ -157,6 +191,17 @@ impl FormLoginConfig {
         S: Into<String>,
     {
         self.approve_labels = labels.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Replaces the words that mark the refusing button.
+    #[must_use]
+    pub fn deny_labels<I, S>(mut self, labels: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.deny_labels = labels.into_iter().map(Into::into).collect();
         self
     }
 
@@ -624,16 +669,24 @@ impl Walk<'_> {
                 reason: "the consent form came back after it was approved".into(),
             });
         }
-        let approve = page.forms.iter().find_map(|form| {
+        let deny = self.config.consent == ConsentPolicy::Deny;
+        let chosen = page.forms.iter().find_map(|form| {
             form.buttons
                 .iter()
-                .find(|b| self.approves(b))
+                .find(|b| {
+                    if deny {
+                        self.denies(b)
+                    } else {
+                        self.approves(b)
+                    }
+                })
                 .map(|button| (form, button))
         });
-        let Some((form, button)) = approve else {
+        let Some((form, button)) = chosen else {
+            let which = if deny { "refuses" } else { "approves" };
             return Err(FormLoginError::UnexpectedPage {
                 url: display_without_query(url),
-                reason: "a form without a button that approves the app".into(),
+                reason: format!("a form without a button that {which} the app"),
             });
         };
         self.consented = true;
@@ -658,13 +711,14 @@ impl Walk<'_> {
             && self.config.login_field.matches(&field.name)
     }
 
+    /// A button that approves: one of the approving words, and none of
+    /// the refusing ones.
     fn approves(&self, button: &Button) -> bool {
-        let label = button.label.to_ascii_lowercase();
-        let value = button.value.to_ascii_lowercase();
-        self.config.approve_labels.iter().any(|word| {
-            let word = word.to_ascii_lowercase();
-            label.contains(&word) || value.contains(&word)
-        })
+        labelled(button, &self.config.approve_labels) && !self.denies(button)
+    }
+
+    fn denies(&self, button: &Button) -> bool {
+        labelled(button, &self.config.deny_labels)
     }
 
     /// The request a browser makes when `form` is submitted with `button`
@@ -711,3 +765,14 @@ impl fmt::Debug for Walk<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether one of `words` is in the button's label or value, ignoring
+/// ASCII case.
+fn labelled(button: &Button, words: &[String]) -> bool {
+    let label = button.label.to_ascii_lowercase();
+    let value = button.value.to_ascii_lowercase();
+    words.iter().any(|word| {
+        let word = word.to_ascii_lowercase();
+        label.contains(&word) || value.contains(&word)
+    })
+}

@@ -288,7 +288,7 @@ pub use crate::error::{
 };
 #[cfg(feature = "form-login")]
 pub use crate::form_login::{
-    ConsentPolicy, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
+    ConsentPolicy, DEFAULT_ERROR_SELECTOR, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
 };
 pub use crate::introspection::Introspection;
 #[cfg(feature = "loopback")]

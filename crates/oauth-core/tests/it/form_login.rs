@@ -362,3 +362,133 @@ fn login_futures_are_send() {
     let password = password();
     send(login.login(&client, &[], USER, &password));
 }
+
+#[tokio::test]
+async fn a_deny_policy_presses_the_refusing_button() {
+    let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
+    let client = client_of(&sandbox);
+    let login = FormLogin::new(
+        FormLoginConfig::new(
+            FieldMatcher::name("username"),
+            FieldMatcher::name("password"),
+        )
+        .consent(ConsentPolicy::Deny),
+    );
+    let err = login
+        .login(&client, &[], USER, &password())
+        .await
+        .unwrap_err();
+    let FormLoginError::ConsentDenied(denied) = &err else {
+        panic!("expected the server's denial, got {err:?}");
+    };
+    assert_eq!(denied.error, ErrorCode::AccessDenied);
+    // The consent form went with the refusing button's value.
+    let consent: Vec<_> = requests_to(&sandbox, "/consent")
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(consent.len(), 1);
+    assert_eq!(consent[0].form_value("decision").as_deref(), Some("deny"));
+    assert!(requests_to(&sandbox, "/token").is_empty());
+}
+
+/// A consent page whose refusing button says "Don't allow": approving
+/// presses "Allow access", never it; denying presses it.
+#[tokio::test]
+async fn a_button_that_refuses_is_never_taken_for_one_that_approves() {
+    let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
+    let client = client_of(&sandbox);
+    let page = "<html><body><form action=\"/consent\" method=\"post\">\
+        <input type=\"hidden\" name=\"request\" value=\"r1\">\
+        <button type=\"submit\" name=\"decision\" value=\"no\">Don't allow</button>\
+        <button type=\"submit\" name=\"decision\" value=\"yes\">Allow access</button>\
+        </form></body></html>";
+    for (policy, sent) in [(ConsentPolicy::Approve, "yes"), (ConsentPolicy::Deny, "no")] {
+        sandbox.clear_requests();
+        // The sign-in's answer is this consent page; what it posts, the
+        // sandbox refuses (it is not its own form), which ends the login.
+        sandbox.inject(
+            FaultRule::on(
+                "/login",
+                Fault::Status {
+                    status: 200,
+                    headers: vec![("content-type".into(), "text/html".into())],
+                    body: page.into(),
+                },
+            )
+            .fraction(0.5),
+        );
+        let login = FormLogin::new(
+            FormLoginConfig::new(
+                FieldMatcher::name("username"),
+                FieldMatcher::name("password"),
+            )
+            .consent(policy),
+        );
+        let _ = login.login(&client, &[], USER, &password()).await;
+        sandbox.clear_faults();
+        let consent = requests_to(&sandbox, "/consent");
+        assert_eq!(consent.len(), 1, "{policy:?}");
+        assert_eq!(
+            consent[0].form_value("decision").as_deref(),
+            Some(sent),
+            "{policy:?}"
+        );
+    }
+}
+
+/// Sign-in pages as common frameworks render a refused password: the
+/// default selector finds each one's message.
+#[tokio::test]
+async fn the_sign_in_errors_of_common_frameworks_are_read() {
+    let sandbox = sandbox_for(UserConfig::new(USER, PASSWORD)).await;
+    let client = client_of(&sandbox);
+    let form = "<form method=\"post\" action=\"/login\">\
+        <input name=\"username\"><input type=\"password\" name=\"password\">\
+        <button type=\"submit\">Sign in</button></form>";
+    let pages = [
+        (
+            "Django",
+            "<ul class=\"errorlist nonfield\"><li>Please enter a correct username and password.</li></ul>",
+            "Please enter a correct username and password.",
+        ),
+        (
+            "Spring Security",
+            "<div class=\"alert alert-danger\" role=\"alert\">Bad credentials</div>",
+            "Bad credentials",
+        ),
+        (
+            "Keycloak",
+            "<span id=\"input-error\" class=\"kc-feedback-text\" aria-live=\"polite\">Invalid username or password.</span>",
+            "Invalid username or password.",
+        ),
+        (
+            "ASP.NET Identity",
+            "<div class=\"text-danger validation-summary-errors\" data-valmsg-summary=\"true\"><ul><li>Invalid login attempt.</li></ul></div>",
+            "Invalid login attempt.",
+        ),
+    ];
+    for (framework, error, message) in pages {
+        sandbox.clear_requests();
+        sandbox.inject(
+            FaultRule::on(
+                "/login",
+                Fault::Status {
+                    status: 200,
+                    headers: vec![("content-type".into(), "text/html".into())],
+                    body: format!("<html><body>{error}{form}</body></html>"),
+                },
+            )
+            .fraction(0.5),
+        );
+        let err = form_login()
+            .login(&client, &[], USER, &password())
+            .await
+            .unwrap_err();
+        sandbox.clear_faults();
+        assert!(
+            matches!(&err, FormLoginError::WrongCredentials { message: Some(m) } if m == message),
+            "{framework}: {err:?}"
+        );
+    }
+}
