@@ -299,6 +299,16 @@ impl SigningKey {
         })
     }
 
+    /// `claims` signed as a JWT (`typ` `JWT`, this key's `alg` and `kid`):
+    /// an assertion for the JWT-bearer grant
+    /// ([`Client::jwt_bearer`](crate::Client::jwt_bearer)), say.
+    ///
+    /// # Errors
+    /// [`KeyError::Sign`] when signing fails.
+    pub fn sign(&self, claims: &Value) -> Result<String, KeyError> {
+        self.sign_jwt("JWT", &[], claims)
+    }
+
     /// A JWS in compact form of `claims`, its header `alg`, `kid` (if
     /// any), `typ` and the `extra` members.
     pub(crate) fn sign_jwt(
@@ -317,13 +327,13 @@ impl SigningKey {
         let mut jws = B64.encode(header.to_string());
         jws.push('.');
         jws.push_str(&B64.encode(claims.to_string()));
-        let signature = self.sign(jws.as_bytes())?;
+        let signature = self.sign_bytes(jws.as_bytes())?;
         jws.push('.');
         jws.push_str(&B64.encode(signature));
         Ok(jws)
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+    fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         let rng = SystemRandom::new();
         match &self.inner {
             Inner::Rsa(key) => {
@@ -537,7 +547,10 @@ mod tests {
         assert_eq!(from_jwk.algorithm(), JwsAlgorithm::EdDSA);
         assert_eq!(from_jwk.kid(), Some("ed"));
         assert_eq!(from_jwk.thumbprint(), from_der.thumbprint());
-        assert_eq!(from_jwk.sign(b"m").unwrap(), from_der.sign(b"m").unwrap());
+        assert_eq!(
+            from_jwk.sign_bytes(b"m").unwrap(),
+            from_der.sign_bytes(b"m").unwrap()
+        );
     }
 
     #[test]

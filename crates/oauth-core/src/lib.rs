@@ -245,6 +245,7 @@ mod discovery;
 mod error;
 #[cfg(feature = "form-login")]
 mod form_login;
+mod grants;
 mod introspection;
 #[cfg(feature = "jose")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jose")))]
@@ -290,6 +291,7 @@ pub use crate::error::{
 pub use crate::form_login::{
     ConsentPolicy, DEFAULT_ERROR_SELECTOR, FieldMatcher, FormLogin, FormLoginConfig, FormLoginError,
 };
+pub use crate::grants::{JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TokenExchange, token_types};
 pub use crate::introspection::Introspection;
 #[cfg(feature = "loopback")]
 pub use crate::loopback::{LoopbackConfig, LoopbackRedirect, OpenBrowser};

@@ -129,6 +129,13 @@ impl Token {
         self.id_token.as_ref()
     }
 
+    /// The type of token a token exchange issued (RFC 8693
+    /// `issued_token_type`), when the answer named one.
+    #[must_use]
+    pub fn issued_token_type(&self) -> Option<&str> {
+        self.extra.get("issued_token_type").and_then(Value::as_str)
+    }
+
     /// Fields of the answer this crate does not interpret (such as
     /// Battle.net's `sub`).
     #[must_use]

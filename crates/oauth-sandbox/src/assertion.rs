@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
-use crate::state::Shared;
+use crate::state::{Shared, State};
 
 /// The `client_assertion_type` of a JWT assertion.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -23,6 +23,38 @@ pub(crate) fn verify(
     assertion: &str,
     named: Option<&str>,
 ) -> Result<ClientConfig, String> {
+    verify_in(shared, &mut shared.state(), assertion, named, true).map(|(client, _)| client)
+}
+
+/// An authorization grant's JWT (RFC 7523 §2.1), signed by `client`'s
+/// key: the `sub` it names (a user's login, checked by the caller).
+pub(crate) fn verify_grant(
+    shared: &Shared,
+    state: &mut State,
+    assertion: &str,
+    client: &ClientConfig,
+) -> Result<String, String> {
+    let (signer, payload) = verify_in(shared, state, assertion, None, false)?;
+    if signer.id != client.id {
+        return Err("the assertion is not signed by this client".into());
+    }
+    payload
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| "the assertion has no sub".into())
+}
+
+/// Checks an assertion signed by the client its `iss` names: signature,
+/// `aud`, `exp`, a new `jti`, and (for client authentication) `sub`
+/// equal to `iss`.
+fn verify_in(
+    shared: &Shared,
+    state: &mut State,
+    assertion: &str,
+    named: Option<&str>,
+    authenticates: bool,
+) -> Result<(ClientConfig, Map<String, Value>), String> {
     let (header, payload) = parts(assertion).ok_or("the client assertion is not a JWT")?;
     let text = |map: &Map<String, Value>, name: &str| {
         map.get(name).and_then(Value::as_str).map(str::to_owned)
@@ -31,8 +63,7 @@ pub(crate) fn verify(
     if named.is_some_and(|id| id != iss) {
         return Err("client_id is not the client assertion's iss".into());
     }
-    let client = shared
-        .state()
+    let client = state
         .clients
         .get(&iss)
         .cloned()
@@ -57,7 +88,7 @@ pub(crate) fn verify(
     {
         return Err("the client assertion's signature does not verify".into());
     }
-    if text(&payload, "sub").as_deref() != Some(iss.as_str()) {
+    if authenticates && text(&payload, "sub").as_deref() != Some(iss.as_str()) {
         return Err("the client assertion's sub must be the client id".into());
     }
     let audiences: Vec<String> = match payload.get("aud") {
@@ -86,10 +117,10 @@ pub(crate) fn verify(
         return Err("the client assertion has expired".into());
     }
     let jti = text(&payload, "jti").ok_or("the client assertion has no jti")?;
-    if !shared.state().assertion_ids.insert(jti) {
+    if !state.assertion_ids.insert(jti) {
         return Err("the client assertion was used before (its jti)".into());
     }
-    Ok(client)
+    Ok((client, payload))
 }
 
 /// The JOSE header and the payload, unverified (to find the client and its

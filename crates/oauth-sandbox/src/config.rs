@@ -122,6 +122,12 @@ pub enum Grant {
     RefreshToken,
     /// `password`, the resource-owner password grant (RFC 6749 §4.3).
     Password,
+    /// A JWT as the authorization grant (RFC 7523 §2.1): an assertion the
+    /// client signs with one of its registered keys, `sub` a user's login.
+    JwtBearer,
+    /// Token exchange (RFC 8693): an access token the sandbox issued, for
+    /// another with the same user and at most its scopes.
+    TokenExchange,
 }
 
 impl Grant {
@@ -133,6 +139,8 @@ impl Grant {
             Self::ClientCredentials => "client_credentials",
             Self::RefreshToken => "refresh_token",
             Self::Password => "password",
+            Self::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 
@@ -142,6 +150,8 @@ impl Grant {
             "client_credentials" => Some(Self::ClientCredentials),
             "refresh_token" => Some(Self::RefreshToken),
             "password" => Some(Self::Password),
+            "urn:ietf:params:oauth:grant-type:jwt-bearer" => Some(Self::JwtBearer),
+            "urn:ietf:params:oauth:grant-type:token-exchange" => Some(Self::TokenExchange),
             _ => None,
         }
     }

@@ -296,6 +296,8 @@ pub(crate) fn token(shared: &Shared, request: &Request, extras: Extras) -> Reply
             Grant::ClientCredentials => client_credentials(shared, &mut state, &client, &form),
             Grant::RefreshToken => refresh(shared, &mut state, &client, &form),
             Grant::Password => password(shared, &mut state, &client, &form),
+            Grant::JwtBearer => jwt_bearer(shared, &mut state, &client, &form),
+            Grant::TokenExchange => token_exchange(shared, &mut state, &client, &form),
         };
         if result.is_ok() {
             *state.grants_served.entry(grant).or_default() += 1;
@@ -499,6 +501,109 @@ fn refresh(
     })
 }
 
+/// The JWT-bearer grant (RFC 7523 §2.1): the client's signed assertion
+/// names the user (`sub`, a login) it acts for.
+fn jwt_bearer(
+    shared: &Shared,
+    state: &mut State,
+    client: &ClientConfig,
+    form: &Params,
+) -> Result<Issued, OauthError> {
+    let Some(assertion) = form.first("assertion").filter(|a| !a.is_empty()) else {
+        return Err(OauthError::bad("invalid_request", "assertion is missing"));
+    };
+    let login = crate::assertion::verify_grant(shared, state, assertion, client)
+        .map_err(|reason| OauthError::bad("invalid_grant", reason))?;
+    let Some(user) = state.user_by_login(&login) else {
+        return Err(OauthError::bad(
+            "invalid_grant",
+            format!("the assertion's sub is no user: {login}"),
+        ));
+    };
+    let scopes = requested_scopes(shared, form)?;
+    let family = state.new_family();
+    let access = state.issue_access(shared, &client.id, Some(user), &scopes, family);
+    Ok(Issued {
+        access,
+        refresh: None,
+        scopes,
+        client_id: client.id.clone(),
+        user: Some(user),
+        grant: Grant::JwtBearer,
+        nonce: None,
+    })
+}
+
+/// The URI of an access token in token exchange (RFC 8693 §3).
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// Token exchange (RFC 8693): an active access token of this sandbox for
+/// another, of the same user, with at most its scopes.
+fn token_exchange(
+    shared: &Shared,
+    state: &mut State,
+    client: &ClientConfig,
+    form: &Params,
+) -> Result<Issued, OauthError> {
+    let (Some(subject), Some(kind)) = (
+        form.first("subject_token").filter(|s| !s.is_empty()),
+        form.first("subject_token_type"),
+    ) else {
+        return Err(OauthError::bad(
+            "invalid_request",
+            "subject_token and subject_token_type are required",
+        ));
+    };
+    if kind != ACCESS_TOKEN_TYPE {
+        return Err(OauthError::bad(
+            "invalid_request",
+            format!("subject_token_type {kind} is not supported"),
+        ));
+    }
+    if form
+        .first("requested_token_type")
+        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
+    {
+        return Err(OauthError::bad(
+            "invalid_request",
+            "only access tokens are issued",
+        ));
+    }
+    let now = shared.clock.elapsed();
+    let Some(record) = state
+        .access
+        .get(subject)
+        .filter(|r| r.expires_at > now)
+        .cloned()
+    else {
+        return Err(OauthError::bad(
+            "invalid_grant",
+            "the subject token is not active",
+        ));
+    };
+    let mut scopes = requested_scopes(shared, form)?;
+    if scopes.is_empty() {
+        scopes.clone_from(&record.scopes);
+    }
+    if let Some(wider) = scopes.iter().find(|s| !record.scopes.contains(s)) {
+        return Err(OauthError::bad(
+            "invalid_scope",
+            format!("the subject token does not have scope {wider}"),
+        ));
+    }
+    let family = state.new_family();
+    let access = state.issue_access(shared, &client.id, record.user, &scopes, family);
+    Ok(Issued {
+        access,
+        refresh: None,
+        scopes,
+        client_id: client.id.clone(),
+        user: record.user,
+        grant: Grant::TokenExchange,
+        nonce: None,
+    })
+}
+
 fn password(
     shared: &Shared,
     state: &mut State,
@@ -559,6 +664,9 @@ fn answer(shared: &Shared, issued: &Issued, quirk: Option<TokenQuirk>) -> Reply 
     };
     map.insert("token_type".into(), json!(token_type));
     map.insert("expires_in".into(), json!(lifetime));
+    if issued.grant == Grant::TokenExchange {
+        map.insert("issued_token_type".into(), json!(ACCESS_TOKEN_TYPE));
+    }
     if let Some(refresh) = &issued.refresh {
         map.insert("refresh_token".into(), json!(refresh));
     }

@@ -14,6 +14,7 @@ mod form_login;
 mod grants;
 mod layers;
 mod loopback;
+mod more_grants;
 mod openid;
 mod session;
 mod session_send;
