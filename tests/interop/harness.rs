@@ -254,7 +254,10 @@ fn spawn(dir: &Path) -> Server {
         // Keep reading: a closed pipe would fail the server's next write.
         for _ in lines {}
     });
-    let line = match rx.recv_timeout(Duration::from_secs(30)) {
+    // Node, oidc-provider and the keys made at start take a second or two;
+    // on a loaded two-core machine running the other suites at once, far
+    // longer.
+    let line = match rx.recv_timeout(Duration::from_secs(90)) {
         Ok(Ok(Some(line))) if !line.is_empty() => line,
         other => {
             let _ = child.kill();

@@ -215,7 +215,7 @@ impl fmt::Debug for IdTokenClaims {
 
 /// Verifies the ID tokens of one provider for one client.
 ///
-/// (Compiled, not run: the sandbox signs no ID tokens; the interop tests verify oidc-provider's (`tests/interop/authorization_code.rs`).)
+/// (Compiled, not run: it needs a provider on the network; `tests/it/openid.rs` runs it against the sandbox, which signs its ID tokens, and the interop tests against oidc-provider.)
 ///
 /// ```no_run
 /// # async fn run(client: oauth_core::Client, token: oauth_core::Token, nonce: &str) -> Result<(), Box<dyn std::error::Error>> {

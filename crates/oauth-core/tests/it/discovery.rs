@@ -419,9 +419,24 @@ async fn a_key_set_is_fetched_and_judged() {
     let (_, transport) = transports().remove(0);
     let sandbox =
         sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
-    // The sandbox signs no ID token, so its key set is empty: a document
-    // the client reads, and refuses, without quoting it.
+    // The sandbox's key set: its one signing key.
     let url = sandbox.oauth_url().join("jwks/certs").unwrap();
+    let jwks = oauth_core::Jwks::fetch(&url, &*transport).await.unwrap();
+    assert_eq!(jwks.len(), 1);
+    assert_eq!(
+        format!("{jwks:?}"),
+        "Jwks { kids: [Some(\"sandbox-es256\")] }"
+    );
+    // An empty key set: a document the client reads, and refuses, without
+    // quoting it.
+    sandbox.inject(oauth_sandbox::FaultRule::on(
+        "/jwks/certs",
+        oauth_sandbox::Fault::Status {
+            status: 200,
+            headers: Vec::new(),
+            body: r#"{"keys": []}"#.into(),
+        },
+    ));
     let err = oauth_core::Jwks::fetch(&url, &*transport)
         .await
         .unwrap_err();

@@ -1640,8 +1640,31 @@ async fn discovery_documents_name_the_real_urls() {
     assert_eq!(doc["userinfo_endpoint"], format!("{base}/userinfo"));
     assert_eq!(doc["jwks_uri"], format!("{base}/jwks/certs"));
     assert_eq!(doc["subject_types_supported"], json!(["public"]));
+    assert_eq!(
+        doc["id_token_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
+    // The ID token signing key: its public half only.
     let keys = get(doc["jwks_uri"].as_str().unwrap(), &[]).await.json();
-    assert_eq!(keys, json!({ "keys": [] }));
+    let key = &keys["keys"][0];
+    assert_eq!(keys["keys"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (
+            &key["kty"],
+            &key["crv"],
+            &key["alg"],
+            &key["use"],
+            &key["kid"]
+        ),
+        (
+            &json!("EC"),
+            &json!("P-256"),
+            &json!("ES256"),
+            &json!("sig"),
+            &json!("sandbox-es256")
+        )
+    );
+    assert!(key["x"].is_string() && key["y"].is_string() && key.get("d").is_none());
 
     let reply = get(&at(sandbox.oauth_url(), "/nowhere"), &[]).await;
     assert_eq!(reply.status, 404);
