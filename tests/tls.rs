@@ -26,6 +26,10 @@ pub(crate) struct Pki {
     pub(crate) ca: CertificateDer<'static>,
     server: CertificateDer<'static>,
     server_key: PrivateKeyDer<'static>,
+    /// A client certificate the CA signed, for mutual TLS, and its key
+    /// (PKCS#8).
+    client: CertificateDer<'static>,
+    client_key: Vec<u8>,
 }
 
 fn ca(name: &str) -> (CertificateParams, KeyPair, CertificateDer<'static>) {
@@ -53,21 +57,46 @@ pub(crate) fn pki() -> Pki {
         .push(rcgen::DnType::CommonName, "127.0.0.1");
     let key = KeyPair::generate().unwrap();
     let server = params.signed_by(&key, &issuer).unwrap();
+    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    client_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "mtls-client");
+    let client_key = KeyPair::generate().unwrap();
+    let client = client_params.signed_by(&client_key, &issuer).unwrap();
     Pki {
         ca,
         server: server.der().clone(),
         server_key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        client: client.der().clone(),
+        client_key: client_key.serialize_der(),
     }
 }
 
 /// A TLS front on 127.0.0.1 that hands every connection, decrypted, to the
 /// sandbox's authorization server. Returns its `https` base URL.
 pub(crate) async fn tls_front(pki: &Pki, sandbox: &Sandbox) -> String {
+    tls_front_with(pki, sandbox, false).await
+}
+
+/// As [`tls_front`]; with `client_certificates`, the handshake requires a
+/// client certificate the test CA signed (mutual TLS).
+async fn tls_front_with(pki: &Pki, sandbox: &Sandbox, client_certificates: bool) -> String {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
+        .unwrap();
+    let builder = if client_certificates {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pki.ca.clone()).unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let config = builder
         .with_single_cert(vec![pki.server.clone()], pki.server_key.clone_key())
         .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(config));
@@ -225,5 +254,86 @@ async fn plain_http_off_loopback_is_refused_before_any_request() {
         }
         let error = session.get("ftp://127.0.0.1/me").send().await.unwrap_err();
         assert!(matches!(error, Error::InsecureUrl { .. }), "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_is_shown_for_mutual_tls_and_names_the_client() {
+    let sandbox = Sandbox::builder()
+        .client(ClientConfig::public(ID))
+        .start()
+        .await
+        .unwrap();
+    let pki = pki();
+    let base = tls_front_with(&pki, &sandbox, true).await;
+    let certificate = oauth_core::transport::ClientCertificate::from_der(
+        vec![pki.client.to_vec()],
+        pki.client_key.clone(),
+    );
+    assert!(!format!("{certificate:?}").contains("key: ["));
+    // A key that is none: a typed error when the transport is made.
+    let broken = oauth_core::transport::ClientCertificate::from_der(
+        vec![pki.client.to_vec()],
+        b"not a private key".to_vec(),
+    );
+    for (name, error) in [
+        (
+            "reqwest",
+            ReqwestTransport::with_config(&config().client_certificate(broken.clone()))
+                .unwrap_err(),
+        ),
+        (
+            "hyper",
+            HyperTransport::with_config(&config().client_certificate(broken)).unwrap_err(),
+        ),
+    ] {
+        assert!(matches!(error, Error::Config(_)), "{name}: {error:?}");
+    }
+    let provider = GenericProvider::new(&format!("{base}/authorize"), &format!("{base}/token"))
+        .unwrap()
+        .with_client_auth(oauth_core::ClientAuth::TlsClientAuth);
+    for (name, adapter) in adapters() {
+        sandbox.clear_requests();
+        // Without a certificate the handshake is refused: nothing arrives.
+        let transport = adapter(&config().add_root_certificate(pki.ca.to_vec()));
+        let client = Client::builder(provider.clone(), ID)
+            .shared_transport(transport)
+            .build()
+            .unwrap();
+        let error = client.client_credentials(&[]).await.unwrap_err();
+        assert!(
+            matches!(error, Error::Transport { .. }),
+            "{name}: {}",
+            chain(&error)
+        );
+        assert!(sandbox.requests().is_empty(), "{name}");
+
+        // With it, the request goes through, naming the client only.
+        let transport = adapter(
+            &config()
+                .add_root_certificate(pki.ca.to_vec())
+                .client_certificate(certificate.clone()),
+        );
+        let client = Client::builder(provider.clone(), ID)
+            .shared_transport(transport)
+            .build()
+            .unwrap();
+        // The sandbox does not see the certificate (the front ends TLS)
+        // and refuses a public client this grant: what matters here is
+        // what arrived.
+        let _ = client.client_credentials(&[]).await;
+        let requests = sandbox.requests();
+        assert_eq!(requests.len(), 1, "{name}");
+        assert_eq!(requests[0].header("authorization"), None);
+        let mut form = requests[0].form();
+        form.sort();
+        assert_eq!(
+            form,
+            [
+                ("client_id".to_owned(), ID.to_owned()),
+                ("grant_type".to_owned(), "client_credentials".to_owned())
+            ],
+            "{name}"
+        );
     }
 }

@@ -638,7 +638,9 @@ impl Client {
                     .append_pair("client_assertion", &signed);
                 assertion = Some(signed);
             }
-            (None, _) => {
+            // Mutual TLS: the certificate in the handshake authenticates;
+            // the form names the client.
+            (None, _) | (_, ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth) => {
                 form.append_pair("client_id", &self.inner.client_id);
             }
             (Some(secret), ClientAuth::RequestBody) => {

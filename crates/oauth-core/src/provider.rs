@@ -70,6 +70,14 @@ pub enum ClientAuth {
     /// `client_secret_jwt`: a JWT signed (HS256) with the client secret,
     /// which itself is never sent (feature `jose`).
     ClientSecretJwt,
+    /// `tls_client_auth` (RFC 8705 §2.1): the client's certificate, from a
+    /// CA the server trusts, shown in the TLS handshake
+    /// ([`TransportConfig::client_certificate`](crate::TransportConfig::client_certificate));
+    /// the form names the client only.
+    TlsClientAuth,
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2): as `TlsClientAuth`,
+    /// with a self-signed certificate the client registered.
+    SelfSignedTlsClientAuth,
 }
 
 impl ClientAuth {
@@ -82,6 +90,8 @@ impl ClientAuth {
             Self::RequestBody => "client_secret_post",
             Self::PrivateKeyJwt => "private_key_jwt",
             Self::ClientSecretJwt => "client_secret_jwt",
+            Self::TlsClientAuth => "tls_client_auth",
+            Self::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
         }
     }
 }
@@ -358,6 +368,48 @@ impl GenericProvider {
     #[must_use]
     pub fn metadata(&self) -> Option<&ServerMetadata> {
         self.metadata.as_deref()
+    }
+
+    /// The provider with the server's mutual-TLS endpoints (RFC 8705 §5,
+    /// `mtls_endpoint_aliases` in its metadata) in place of the plain ones,
+    /// for a client that shows a certificate; unchanged without them.
+    ///
+    /// # Errors
+    /// [`Error::InsecureUrl`] or [`Error::Config`] for an alias the
+    /// endpoint policy refuses.
+    pub fn with_mtls_aliases(mut self) -> Result<Self, Error> {
+        let Some(aliases) = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.document().get("mtls_endpoint_aliases"))
+            .and_then(serde_json::Value::as_object)
+            .cloned()
+        else {
+            return Ok(self);
+        };
+        let alias = |name: &str| aliases.get(name).and_then(serde_json::Value::as_str);
+        let endpoints = &mut self.endpoints;
+        if let Some(url) = alias("token_endpoint") {
+            endpoints.token = parse_endpoint(url)?;
+        }
+        for (name, slot) in [
+            ("userinfo_endpoint", &mut endpoints.userinfo),
+            ("revocation_endpoint", &mut endpoints.revocation),
+            ("introspection_endpoint", &mut endpoints.introspection),
+            (
+                "device_authorization_endpoint",
+                &mut endpoints.device_authorization,
+            ),
+            (
+                "pushed_authorization_request_endpoint",
+                &mut endpoints.pushed_authorization,
+            ),
+        ] {
+            if let Some(url) = alias(name) {
+                *slot = Some(parse_endpoint(url)?);
+            }
+        }
+        Ok(self)
     }
 
     pub(crate) fn with_metadata(mut self, metadata: Arc<ServerMetadata>) -> Self {

@@ -65,6 +65,35 @@ pub struct TransportConfig {
     pub user_agent: String,
     /// The proxy, if any. Default: the environment's, as curl reads it.
     pub proxy: Proxy,
+    /// The certificate the client shows in TLS handshakes (mutual TLS, RFC
+    /// 8705), if any.
+    pub client_certificate: Option<ClientCertificate>,
+}
+
+/// A client certificate for mutual TLS (RFC 8705): its chain and its
+/// private key, DER. The key is a secret: never in `Debug`.
+#[derive(Clone)]
+#[cfg_attr(not(any(feature = "reqwest", feature = "hyper")), allow(dead_code))]
+pub struct ClientCertificate {
+    pub(crate) chain: Vec<Vec<u8>>,
+    pub(crate) key: Vec<u8>,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("certificates", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCertificate {
+    /// The certificate chain (the client's own first, DER) and its private
+    /// key (PKCS#8, PKCS#1 or SEC1 DER).
+    #[must_use]
+    pub fn from_der(chain: Vec<Vec<u8>>, key: Vec<u8>) -> Self {
+        ClientCertificate { chain, key }
+    }
 }
 
 impl Default for TransportConfig {
@@ -76,6 +105,7 @@ impl Default for TransportConfig {
             extra_root_certificates: Vec::new(),
             user_agent: concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
             proxy: Proxy::from_env(),
+            client_certificate: None,
         }
     }
 }
@@ -114,6 +144,13 @@ impl TransportConfig {
     #[must_use]
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
+        self
+    }
+
+    /// Shows this certificate in TLS handshakes (mutual TLS).
+    #[must_use]
+    pub fn client_certificate(mut self, certificate: ClientCertificate) -> Self {
+        self.client_certificate = Some(certificate);
         self
     }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use rustls::ClientConfig;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls_platform_verifier::Verifier;
 
 use super::TransportConfig;
@@ -18,7 +18,7 @@ use crate::error::{Cause, ConfigError};
 static PLATFORM_ROOTS_ONLY: OnceLock<ClientConfig> = OnceLock::new();
 
 pub(super) fn client_config(config: &TransportConfig) -> Result<ClientConfig, Error> {
-    if !config.extra_root_certificates.is_empty() {
+    if !config.extra_root_certificates.is_empty() || config.client_certificate.is_some() {
         return build(config);
     }
     if let Some(tls) = PLATFORM_ROOTS_ONLY.get() {
@@ -41,7 +41,7 @@ fn build(config: &TransportConfig) -> Result<ClientConfig, Error> {
             source: Cause::new(e),
         }
     })?;
-    let tls = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ConfigError::Environment {
             what: "set up TLS",
@@ -50,7 +50,27 @@ fn build(config: &TransportConfig) -> Result<ClientConfig, Error> {
         .dangerous()
         // Not dangerous: this is the platform verifier, which checks chains
         // and names in full; rustls only calls any custom verifier this.
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(tls)
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let Some(certificate) = &config.client_certificate else {
+        return Ok(builder.with_no_client_auth());
+    };
+    let chain = certificate
+        .chain
+        .iter()
+        .map(|der| CertificateDer::from(der.clone()))
+        .collect();
+    let key = PrivateKeyDer::try_from(certificate.key.clone()).map_err(|_| {
+        ConfigError::InvalidValue {
+            what: "the client certificate's key",
+            reason: "not a PKCS#8, PKCS#1 or SEC1 private key".into(),
+        }
+    })?;
+    // rustls's refusal names the problem, never the key.
+    builder.with_client_auth_cert(chain, key).map_err(|e| {
+        ConfigError::InvalidValue {
+            what: "the client certificate",
+            reason: e.to_string(),
+        }
+        .into()
+    })
 }

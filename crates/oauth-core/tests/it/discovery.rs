@@ -535,3 +535,38 @@ async fn without_a_usable_rfc8414_document_the_openid_one_stands_alone() {
         assert_eq!(endpoints.device_authorization(), None, "{status}");
     }
 }
+
+#[tokio::test]
+async fn mutual_tls_endpoint_aliases_replace_the_plain_ones_when_asked() {
+    let doc = r#"{
+        "issuer": "https://id.example.com/tenant",
+        "authorization_endpoint": "https://id.example.com/tenant/authorize",
+        "token_endpoint": "https://id.example.com/tenant/token",
+        "revocation_endpoint": "https://id.example.com/tenant/revoke",
+        "mtls_endpoint_aliases": {
+            "token_endpoint": "https://mtls.id.example.com/tenant/token",
+            "revocation_endpoint": "https://mtls.id.example.com/tenant/revoke"
+        }
+    }"#;
+    let (_, transport) = scripted(vec![("/tenant/.well-known/openid-configuration", 200, doc)]);
+    let provider = GenericProvider::discover_with("https://id.example.com/tenant", &transport)
+        .await
+        .unwrap();
+    let plain = oauth_core::Provider::endpoints(&provider).clone();
+    assert_eq!(
+        plain.token().as_str(),
+        "https://id.example.com/tenant/token"
+    );
+    let mtls = provider.with_mtls_aliases().unwrap();
+    let endpoints = oauth_core::Provider::endpoints(&mtls);
+    assert_eq!(
+        endpoints.token().as_str(),
+        "https://mtls.id.example.com/tenant/token"
+    );
+    assert_eq!(
+        endpoints.revocation().map(oauth_core::url::Url::as_str),
+        Some("https://mtls.id.example.com/tenant/revoke")
+    );
+    // The authorization endpoint is the browser's: no alias.
+    assert_eq!(endpoints.authorization(), plain.authorization());
+}
