@@ -204,7 +204,7 @@ fn start() -> Option<Server> {
         );
         return None;
     }
-    Some(spawn(&dir))
+    Some(spawn(&dir, None))
 }
 
 fn prerequisites(dir: &Path) -> Result<(), String> {
@@ -228,7 +228,7 @@ fn prerequisites(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn spawn(dir: &Path) -> Server {
+fn spawn(dir: &Path, tls_dir: Option<&Path>) -> Server {
     // The server's warnings (Node version, dev interactions) are noise in a
     // test run; INTEROP_SERVER_LOG=1 shows them and any server error.
     let stderr = if std::env::var_os("INTEROP_SERVER_LOG").is_some() {
@@ -236,7 +236,11 @@ fn spawn(dir: &Path) -> Server {
     } else {
         Stdio::null()
     };
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    if let Some(tls_dir) = tls_dir {
+        command.env("INTEROP_TLS_DIR", tls_dir);
+    }
+    let mut child = command
         .arg("server.js")
         .current_dir(dir)
         .stdin(Stdio::piped())
@@ -287,4 +291,52 @@ macro_rules! server_or_skip {
             None => return,
         }
     };
+}
+
+/// The server of the mutual TLS suite: TLS with client certificates asked
+/// for, and what the test made for it.
+#[derive(Debug)]
+pub struct MtlsServer {
+    pub server: Server,
+    /// The CA that signed the server's and the client's certificates (DER).
+    pub ca: Vec<u8>,
+    /// A client certificate the CA signed (`CN=mtls-client`) and its key.
+    pub client: (Vec<u8>, Vec<u8>),
+    /// A self-signed client certificate, registered, and its key.
+    pub self_signed: (Vec<u8>, Vec<u8>),
+}
+
+/// The mutual TLS server, started on first use; `None` when the suite is
+/// skipped.
+pub fn mtls_server() -> Option<&'static MtlsServer> {
+    static SERVER: OnceLock<Option<MtlsServer>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let dir = interop_dir();
+            if let Err(missing) = prerequisites(&dir) {
+                oauth_sandbox::skip::report(
+                    "mutual TLS interop tests against oidc-provider",
+                    &missing,
+                    "install Node 20+, then `cargo xtask test` runs `npm ci` in tests/interop",
+                );
+                return None;
+            }
+            let pki = crate::interop::mtls_pki::make();
+            let tls_dir = std::env::temp_dir().join(format!("interop-mtls-{}", std::process::id()));
+            std::fs::create_dir_all(&tls_dir).expect("interop: a directory for the TLS files");
+            for (name, text) in &pki.files {
+                std::fs::write(tls_dir.join(name), text).expect("interop: a TLS file");
+            }
+            let server = spawn(&dir, Some(&tls_dir));
+            // Read by the server as it started (it printed its issuer
+            // after): the key goes now.
+            let _ = std::fs::remove_dir_all(&tls_dir);
+            Some(MtlsServer {
+                server,
+                ca: pki.ca,
+                client: pki.client,
+                self_signed: pki.self_signed,
+            })
+        })
+        .as_ref()
 }

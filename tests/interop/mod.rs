@@ -7,6 +7,7 @@
 #![allow(unreachable_pub)] // A test binary: `pub` only shares items between its modules.
 
 mod harness;
+mod mtls_pki;
 mod user_agent;
 
 mod authorization_code;
@@ -15,6 +16,7 @@ mod client_credentials;
 mod device;
 mod discovery;
 mod dpop;
+mod mutual_tls;
 mod native_app;
 mod openid_login;
 mod pushed_authorization;

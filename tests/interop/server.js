@@ -9,8 +9,11 @@
 // themselves. Its clients and the test user are listed below, and the Rust
 // tests (`tests/interop/main.rs`) use the same values.
 
-import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { join } from 'node:path';
 
 import Provider from 'oidc-provider';
 
@@ -208,11 +211,89 @@ function configuration() {
   };
 }
 
-const server = createServer();
+// With INTEROP_TLS_DIR (the tests' mutual TLS suite), the server listens
+// with TLS and asks for client certificates (rfc 8705): the directory holds
+// its key and certificate, the CA that signs client certificates, and a
+// client's self-signed certificate, all made by the test.
+const TLS_DIR = process.env.INTEROP_TLS_DIR;
+
+function tlsFiles() {
+  const read = (name) => readFileSync(join(TLS_DIR, name), 'utf8');
+  return {
+    key: read('server-key.pem'),
+    cert: read('server.pem'),
+    ca: read('ca.pem'),
+    selfSigned: read('self-signed.pem'),
+  };
+}
+
+const pem = (der) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+
+function mutualTls(config, files) {
+  const selfSigned = new X509Certificate(files.selfSigned);
+  const selfSignedJwk = {
+    ...selfSigned.publicKey.export({ format: 'jwk' }),
+    x5c: [selfSigned.raw.toString('base64')],
+  };
+  config.clients.push(
+    {
+      // A certificate from the CA, named by its subject (tls_client_auth).
+      client_id: 'mtls-ca',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=mtls-client',
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      scope: SCOPE,
+    },
+    {
+      // A self-signed certificate, registered (self_signed_tls_client_auth).
+      client_id: 'mtls-self-signed',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [selfSignedJwk] },
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      scope: SCOPE,
+    },
+  );
+  config.clientAuthMethods = [
+    'client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none',
+    'tls_client_auth', 'self_signed_tls_client_auth',
+  ];
+  config.features.mTLS = {
+    enabled: true,
+    certificateBoundAccessTokens: true,
+    tlsClientAuth: true,
+    selfSignedTlsClientAuth: true,
+    getCertificate(ctx) {
+      const peer = ctx.socket.getPeerCertificate();
+      return peer && peer.raw ? pem(peer.raw) : undefined;
+    },
+    certificateAuthorized(ctx) {
+      return ctx.socket.authorized;
+    },
+    certificateSubjectMatches(ctx, property, expected) {
+      const peer = ctx.socket.getPeerCertificate();
+      return property === 'tls_client_auth_subject_dn' && `CN=${peer.subject.CN}` === expected;
+    },
+  };
+  return config;
+}
+
+const files = TLS_DIR ? tlsFiles() : undefined;
+const server = files
+  ? createTlsServer({
+    key: files.key, cert: files.cert, ca: files.ca, requestCert: true, rejectUnauthorized: false,
+  })
+  : createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
-  const provider = new Provider(issuer, configuration());
+  const issuer = `${files ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const config = files ? mutualTls(configuration(), files) : configuration();
+  const provider = new Provider(issuer, config);
   provider.on('server_error', (_ctx, err) => {
     process.stderr.write(`oidc-provider server error: ${err.stack}\n`);
   });
