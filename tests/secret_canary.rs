@@ -827,6 +827,21 @@ async fn proxy_flows(canary: &mut Canary) {
             }
         }
     }
+    // A client certificate's key (mutual TLS), in a transport's settings
+    // and a transport refused for a key that is none.
+    let key_pair = rcgen::KeyPair::generate().unwrap();
+    let key = key_pair.serialize_der();
+    canary.secret(
+        "client certificate key",
+        &base64::engine::general_purpose::STANDARD.encode(&key),
+    );
+    let certificate =
+        oauth_core::transport::ClientCertificate::from_der(vec![vec![0x30, 0x00]], key.clone());
+    let config = TransportConfig::default().client_certificate(certificate);
+    canary.debug("transport config with a client certificate", &config);
+    if let Err(error) = HyperTransport::with_config(&config) {
+        canary.error("client certificate refused", &error);
+    }
     let unreadable = Proxy::all(&format!("socks5://user:{WRONG_PROXY_PASSWORD}@h:1")).unwrap_err();
     canary.error("unreadable proxy URL", &unreadable);
 }

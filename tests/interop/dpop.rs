@@ -98,3 +98,80 @@ async fn bound_tokens_are_presented_with_proofs_and_refreshed_only_with_the_key(
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_stale_nonce_is_replaced_and_a_replayed_proof_refused() {
+    let server = server_or_skip!();
+    let key = DpopKey::generate().unwrap();
+    let client = dpop_client(server, Some(key.clone()));
+    let (url, pending) = client
+        .authorization_url()
+        .scopes(["openid", "offline_access"])
+        .param("prompt", "consent")
+        .build()
+        .unwrap();
+    let callback = form_login()
+        .sign_in(&client, &url, USER, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    let token = client
+        .exchange_callback(pending, callback.as_str())
+        .await
+        .unwrap();
+
+    // A nonce the server no longer takes (replayed from elsewhere): the
+    // refresh is told so, takes the new one and goes through.
+    let token_url = format!("{}/token", server.issuer_str());
+    let mut stale = oauth_core::http::HeaderMap::new();
+    stale.insert(
+        "dpop-nonce",
+        "a-nonce-replayed-from-long-ago".parse().unwrap(),
+    );
+    assert!(key.remember_nonce(&token_url, &stale));
+    let refreshed = client
+        .refresh(token.refresh_token().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(refreshed.token_type(), &TokenType::Other("dpop".into()));
+
+    // One proof sent twice to UserInfo: the first answered, the second
+    // refused as a replay. (A session's call first, so the key holds the
+    // server's current nonce.)
+    let me = format!("{}/me", server.issuer_str());
+    let session = Session::refreshing(&client)
+        .token(refreshed.clone())
+        .build()
+        .unwrap();
+    let _: serde_json::Value = session.get(&me).json().await.unwrap();
+    let proof = key
+        .proof(
+            &oauth_core::http::Method::GET,
+            &me,
+            Some(refreshed.access_token().secret()),
+        )
+        .unwrap();
+    let transport = crate::interop::harness::transport();
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let request = oauth_core::http::Request::builder()
+            .uri(me.as_str())
+            .header(
+                "authorization",
+                format!("DPoP {}", refreshed.access_token().secret()),
+            )
+            .header("dpop", proof.as_str())
+            .body(Vec::new())
+            .unwrap();
+        let answer = transport.send(request).await.unwrap();
+        key.remember_nonce(&me, answer.headers());
+        statuses.push((
+            answer.status().as_u16(),
+            answer.headers().get("www-authenticate").cloned(),
+        ));
+    }
+    assert_eq!(statuses[0].0, 200, "{statuses:?}");
+    let (second, challenge) = &statuses[1];
+    assert_eq!(*second, 401, "{statuses:?}");
+    let challenge = challenge.as_ref().unwrap().to_str().unwrap();
+    assert!(challenge.starts_with("DPoP"), "{challenge}");
+}

@@ -420,8 +420,13 @@ impl DpopKey {
 
     /// A proof for a request of `method` to `url` (its query and fragment
     /// left out, as `htu` wants), with the access token's hash when one is
-    /// presented, and the server's latest nonce.
-    pub(crate) fn proof(
+    /// presented, and the server's latest nonce: for a request made outside
+    /// a session, as the `DPoP` header. Each proof is for one request.
+    ///
+    /// # Errors
+    /// [`KeyError::Rejected`] for a URL that cannot be read;
+    /// [`KeyError::Sign`] when signing fails.
+    pub fn proof(
         &self,
         method: &http::Method,
         url: &str,
@@ -462,9 +467,9 @@ impl DpopKey {
         nonces.get(&url.origin().ascii_serialization()).cloned()
     }
 
-    /// Keeps the server's `DPoP-Nonce`, if its answer to `url` carries one;
-    /// whether it did.
-    pub(crate) fn remember_nonce(&self, url: &str, headers: &http::HeaderMap) -> bool {
+    /// Keeps the server's `DPoP-Nonce`, if its answer to `url` carries one,
+    /// for the next proofs to that origin; whether it did.
+    pub fn remember_nonce(&self, url: &str, headers: &http::HeaderMap) -> bool {
         let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) else {
             return false;
         };
