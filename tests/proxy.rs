@@ -30,6 +30,20 @@ async fn sandbox() -> Sandbox {
         .unwrap()
 }
 
+/// A sandbox, and its base URLs: plain `http`, and `https` through a TLS
+/// front with a certificate of the test's CA.
+async fn destinations() -> (Sandbox, crate::tls::Pki, String, String) {
+    let sandbox = sandbox().await;
+    let pki = pki();
+    let https = tls_front(&pki, &sandbox).await;
+    let http = sandbox
+        .oauth_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    (sandbox, pki, http, https)
+}
+
 fn count(requests: &[String], prefix: &str) -> usize {
     requests.iter().filter(|r| r.starts_with(prefix)).count()
 }
@@ -39,14 +53,7 @@ async fn both_transports_go_through_a_proxy_given_with_credentials() {
     let Some(proxy) = ProxyServer::start(SUITE) else {
         return;
     };
-    let sandbox = sandbox().await;
-    let pki = pki();
-    let https = tls_front(&pki, &sandbox).await;
-    let http = sandbox
-        .oauth_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
+    let (sandbox, pki, http, https) = destinations().await;
     let given = Proxy::all(&proxy.url())
         .unwrap()
         .basic_auth(proxy.user(), Password::new(proxy.password()));
@@ -137,14 +144,8 @@ async fn env_proxies_are_read_as_curl_reads_them() {
     let Some(proxy) = ProxyServer::start(SUITE) else {
         return;
     };
-    let sandbox = sandbox().await;
-    let pki = pki();
-    let https = tls_front(&pki, &sandbox).await;
-    let http = sandbox
-        .oauth_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
+    // Held: the TLS front hands its connections to the sandbox.
+    let (_sandbox, pki, http, https) = destinations().await;
     let run = |vars: &[(&str, &str)]| {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command

@@ -144,6 +144,7 @@ pub mod redis;
 mod ringplus;
 mod sandbox;
 mod server;
+mod service;
 mod signing;
 pub mod skip;
 mod state;

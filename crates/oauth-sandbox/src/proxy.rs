@@ -5,7 +5,7 @@
 //! a fixed port.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,34 +32,15 @@ impl ProxyServer {
     /// When the proxy is there but does not start.
     #[must_use]
     pub fn start(suite: &str) -> Option<ProxyServer> {
-        if Command::new("tinyproxy")
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            crate::skip::report(suite, "tinyproxy is not installed", ENABLE);
+        if !crate::service::installed("tinyproxy", "-v", suite, ENABLE) {
             return None;
         }
-        let mut last = String::new();
-        for _ in 0..5 {
-            match Self::try_start() {
-                Ok(server) => return Some(server),
-                Err(error) => last = error,
-            }
-        }
-        panic!("tinyproxy did not start: {last}");
+        Some(crate::service::start_retrying("tinyproxy", Self::try_start))
     }
 
     fn try_start() -> Result<ProxyServer, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let mut token = [0u8; 12];
-        getrandom::fill(&mut token).map_err(|e| e.to_string())?;
-        let password: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        let port = crate::service::free_port()?;
+        let password = crate::service::random_hex(12)?;
         let user = "proxy-user".to_owned();
         let dir =
             std::env::temp_dir().join(format!("oauth-sandbox-proxy-{}-{port}", std::process::id()));

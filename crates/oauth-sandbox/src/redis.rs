@@ -3,7 +3,7 @@
 //! system service, never a fixed port.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,36 +29,18 @@ impl RedisServer {
     /// When the server is there but does not start.
     #[must_use]
     pub fn start(suite: &str) -> Option<RedisServer> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            crate::skip::report(suite, "redis-server is not installed", ENABLE);
+        if !crate::service::installed("redis-server", "--version", suite, ENABLE) {
             return None;
         }
-        // A port the OS picks, freed for the server: another process may
-        // take it in between, so a failed start tries another.
-        let mut last = String::new();
-        for _ in 0..5 {
-            match Self::try_start() {
-                Ok(server) => return Some(server),
-                Err(error) => last = error,
-            }
-        }
-        panic!("redis-server did not start: {last}");
+        Some(crate::service::start_retrying(
+            "redis-server",
+            Self::try_start,
+        ))
     }
 
     fn try_start() -> Result<RedisServer, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let mut token = [0u8; 16];
-        getrandom::fill(&mut token).map_err(|e| e.to_string())?;
-        let password: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        let port = crate::service::free_port()?;
+        let password = crate::service::random_hex(16)?;
         let dir =
             std::env::temp_dir().join(format!("oauth-sandbox-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
