@@ -203,7 +203,7 @@
 //!   replaced atomically (temporary file, `fsync`, rename), mode 0600 on
 //!   Unix. Its file I/O runs on tokio's blocking pool.
 //! - `redis-store`: `RedisStore`, tokens on a Redis server shared by the
-//!   processes of a fleet; a newer token is never replaced by an older one;
+//!   processes of a fleet; each renewal saved compare-and-set;
 //!   `SessionBuilder::fleet`, one renewal at a time across the fleet;
 //!   `RateLimiter::fleet`, one rate budget across the fleet.
 //! - `redis-cache`: `cache::RedisCache`, the response cache on Redis.

@@ -93,6 +93,9 @@ type TokenHook = Arc<dyn Fn(&Token) + Send + Sync>;
 pub(crate) struct Tokens {
     source: Arc<dyn TokenSource>,
     store: Arc<dyn TokenStore>,
+    /// Whether the source saves what it renews itself (a fleet's renewal,
+    /// compare-and-set on Redis): the session then does not save it again.
+    source_saves: bool,
     key: String,
     clock: Arc<dyn Clock>,
     skew: Duration,
@@ -372,8 +375,9 @@ impl SessionBuilder {
     /// Shares the token with every process that uses `store` (the workers
     /// of a fleet): it is kept there, and renewed by one worker at a time
     /// across all of them. The worker that takes the store's lease renews
-    /// and saves; the others wait for its token and use it; a renewer that
-    /// dies frees the lease when it runs out
+    /// and saves (only if the stored token is still the one it renewed
+    /// from: else it takes the stored one); the others wait for its token
+    /// and use it; a renewer that dies frees the lease when it runs out
     /// ([`RedisStore::lease_time`](crate::RedisStore::lease_time)), and
     /// another renews. So many processes on one expired app token make one
     /// token request.
@@ -450,15 +454,16 @@ impl SessionBuilder {
         #[cfg(not(feature = "cache"))]
         let partition: Option<String> = None;
         #[cfg(feature = "redis-store")]
-        let source = match &self.fleet {
-            Some(store) => Arc::new(store.leased(self.key.clone(), self.source)),
-            None => self.source,
+        let (source, source_saves): (Arc<dyn TokenSource>, bool) = match &self.fleet {
+            Some(store) => (Arc::new(store.leased(self.key.clone(), self.source)), true),
+            None => (self.source, false),
         };
         #[cfg(not(feature = "redis-store"))]
-        let source = self.source;
+        let (source, source_saves) = (self.source, false);
         let tokens = Arc::new(Tokens {
             source,
             store: self.store,
+            source_saves,
             key: self.key,
             clock: Arc::clone(&self.clock),
             skew: self.skew,
@@ -839,7 +844,9 @@ impl Tokens {
         )?);
         // Saved before use: a rotated refresh token must never live only
         // in memory. A failed save fails the call and keeps the old token.
-        inner.store.save(&inner.key, &cached.token).await?;
+        if !inner.source_saves {
+            inner.store.save(&inner.key, &cached.token).await?;
+        }
         self.install(&cached, true);
         Ok(cached)
     }

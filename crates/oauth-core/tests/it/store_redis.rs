@@ -1,7 +1,7 @@
 //! `RedisStore` on a real `redis-server` with a password, started for each
-//! test on a free loopback port: the token store contract, a newer token
-//! never replaced by an older one, expiry in Redis, sessions of two
-//! workers sharing one app token, and failures that stay typed and quiet.
+//! test on a free loopback port: the token store contract, keys kept
+//! apart, expiry in Redis, workers sharing one app token with renewals
+//! saved compare-and-set, and failures that stay typed and quiet.
 #![cfg(feature = "redis-store")]
 
 use std::time::{Duration, SystemTime};
@@ -11,6 +11,7 @@ use oauth_core::{
     TokenStore,
 };
 use oauth_sandbox::redis::RedisServer;
+use oauth_sandbox::{Fault, FaultRule};
 
 use crate::support::*;
 
@@ -40,7 +41,7 @@ async fn raw<T: ::redis::FromRedisValue>(redis: &RedisServer, args: &[&str]) -> 
 }
 
 #[tokio::test]
-async fn a_newer_token_is_never_replaced_by_an_older_one() {
+async fn a_save_replaces_and_keys_stay_apart() {
     let Some(redis) = RedisServer::start(SUITE) else {
         return;
     };
@@ -50,18 +51,32 @@ async fn a_newer_token_is_never_replaced_by_an_older_one() {
     let newer = token("at-2", Some("rt-2"), Duration::from_secs(7200));
     store.save("alice", &older).await.unwrap();
     store.save("alice", &newer).await.unwrap();
-    // A worker whose renewal answered late saves the older token: the
-    // rotated refresh token stays.
-    store.save("alice", &older).await.unwrap();
     let kept = store.load("alice").await.unwrap().unwrap();
     assert_eq!(kept.access_token().secret(), "at-2");
     assert_eq!(kept.refresh_token().unwrap().secret(), "rt-2");
-    // Keys apart: another user, another namespace.
-    assert_eq!(access(store.load("bob").await.unwrap()), None);
+    // A save replaces whatever is stored, even a token living longer (a
+    // new sign-in on a server that gives shorter tokens, say).
+    store.save("bob", &newer).await.unwrap();
+    store.save("bob", &older).await.unwrap();
+    assert_eq!(
+        access(store.load("bob").await.unwrap()).as_deref(),
+        Some("at-1")
+    );
+    store.remove("bob").await.unwrap();
+    // Keys apart: another user, another namespace, and a key holding the
+    // separator, which cannot reach into another namespace's keys.
+    assert_eq!(access(store.load("carol").await.unwrap()), None);
     let other = RedisStore::connect(&redis.url(), "other").unwrap();
     assert_eq!(access(other.load("alice").await.unwrap()), None);
-    let keys: Vec<String> = raw(&redis, &["KEYS", "*"]).await;
-    assert_eq!(keys, ["app:token:alice"]);
+    other.save("k:lease:z", &older).await.unwrap();
+    let mut keys: Vec<String> = raw(&redis, &["KEYS", "*"]).await;
+    keys.sort();
+    assert_eq!(keys, ["app:token:alice", "other:token:k%3Alease%3Az"]);
+    assert_eq!(
+        access(other.load("k:lease:z").await.unwrap()).as_deref(),
+        Some("at-1")
+    );
+    other.remove("k:lease:z").await.unwrap();
 
     // Removed only while it is still the token named.
     assert!(!store.remove_if("alice", &older).await.unwrap());
@@ -263,6 +278,150 @@ async fn a_renewer_that_dies_holding_the_lease_is_taken_over_when_it_runs_out() 
     // Its lease released: none left behind.
     let held: i64 = raw(&redis, &["EXISTS", "fleet:lease:app"]).await;
     assert_eq!(held, 0);
+}
+
+/// The fleet's app token, expired, as the workers find it on Redis.
+async fn expired_app_token(redis: &RedisServer) -> Token {
+    let expired = Token::bearer(AccessToken::new("expired"))
+        .with_expires_at(SystemTime::now() - Duration::from_secs(60));
+    RedisStore::connect(&redis.url(), "fleet")
+        .unwrap()
+        .save("app", &expired)
+        .await
+        .unwrap();
+    expired
+}
+
+async fn stored_app_token(redis: &RedisServer) -> String {
+    let store = RedisStore::connect(&redis.url(), "fleet").unwrap();
+    access(store.load("app").await.unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewer_slower_than_its_lease_keeps_it_and_the_others_wait() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    expired_app_token(&redis).await;
+    // The token endpoint answers in 1.2 s, four lease times.
+    sandbox.inject(FaultRule::on(
+        sandbox.token_endpoint().path(),
+        Fault::Delay(Duration::from_millis(1200)),
+    ));
+    let lease = Duration::from_millis(300);
+    let (one, two) = (
+        fleet_worker(&sandbox, &redis, lease),
+        fleet_worker(&sandbox, &redis, lease),
+    );
+    let first = tokio::spawn(async move { one.access_token().await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = two.access_token().await.unwrap();
+    let first = first.await.unwrap();
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        1,
+        "the renewer extended its lease while its request ran: no second renewal"
+    );
+    assert_eq!(
+        first.access_token().secret(),
+        second.access_token().secret()
+    );
+    assert_eq!(
+        stored_app_token(&redis).await,
+        first.access_token().secret()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_answered_after_another_was_saved_takes_the_fleets_token() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    expired_app_token(&redis).await;
+    sandbox.inject(FaultRule::on(
+        sandbox.token_endpoint().path(),
+        Fault::Delay(Duration::from_millis(1500)),
+    ));
+    let lease = Duration::from_millis(300);
+    let (slow, other) = (
+        fleet_worker(&sandbox, &redis, lease),
+        fleet_worker(&sandbox, &redis, lease),
+    );
+    let slow = tokio::spawn(async move { slow.access_token().await.unwrap() });
+    // The slow renewer's lease is lost (as to a renewer stalled past it),
+    // and another worker renews and saves first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _: i64 = raw(&redis, &["DEL", "fleet:lease:app"]).await;
+    let saved_first = other.access_token().await.unwrap();
+    let late = slow.await.unwrap();
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        2
+    );
+    assert_eq!(
+        late.access_token().secret(),
+        saved_first.access_token().secret(),
+        "the late renewal took the token saved first, not its own"
+    );
+    assert_eq!(
+        stored_app_token(&redis).await,
+        saved_first.access_token().secret(),
+        "and did not replace it"
+    );
+}
+
+#[tokio::test]
+async fn a_renewal_living_shorter_than_the_token_it_replaces_is_saved() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    // Two hours left, renewed three hours early: the sandbox's new token
+    // lives one hour, less than the old one.
+    let old = token("old", None, Duration::from_secs(7200));
+    let store = RedisStore::connect(&redis.url(), "fleet").unwrap();
+    store.save("app", &old).await.unwrap();
+    let transport = transports().remove(0).1;
+    let client = client(&sandbox, ClientAuth::Basic, Some(SECRET), &transport);
+    let worker = Session::client_credentials(&client, &[])
+        .fleet(store)
+        .key("app")
+        .skew(Duration::from_secs(3 * 3600))
+        .build()
+        .unwrap();
+    let renewed = worker.access_token().await.unwrap();
+    assert_ne!(renewed.access_token().secret(), "old");
+    assert_eq!(
+        stored_app_token(&redis).await,
+        renewed.access_token().secret(),
+        "the fleet shares the renewed token"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_that_never_runs_out_is_a_typed_error_not_a_hang() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    expired_app_token(&redis).await;
+    // Set by something else, without an expiry.
+    let _: () = raw(&redis, &["SET", "fleet:lease:app", "stuck"]).await;
+    let worker = fleet_worker(&sandbox, &redis, Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let error = worker.access_token().await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(cause(&error), Some(RedisStoreError::LeaseStuck(_))),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(600) && waited < Duration::from_secs(3),
+        "three lease times: {waited:?}"
+    );
+    assert!(requests_to(&sandbox, sandbox.token_endpoint().path()).is_empty());
 }
 
 /// The most acquisitions in any window of `width` starting at one of them.
