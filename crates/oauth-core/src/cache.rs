@@ -220,7 +220,9 @@ impl CachedResponse {
         asked: &HeaderMap,
         now: SystemTime,
     ) -> Self {
-        let fresh_until = (!headers.contains_key(VARY) && asks_nothing(asked)).then(|| now + ttl);
+        let fresh_until = (!headers.contains_key(VARY) && asks_nothing(asked))
+            .then(|| now.checked_add(ttl))
+            .flatten();
         let mut kept = headers.clone();
         // Rare in answers: looked for in one pass before removing any.
         if headers.keys().any(|name| HOP_BY_HOP.contains(name)) {

@@ -68,8 +68,10 @@ impl RateLimiter {
     }
 
     /// At most `requests` per `per` sustained, and at most `burst` at once.
+    /// A period beyond a hundred years is a hundred years.
     #[must_use]
     pub fn with_burst(requests: u32, per: Duration, burst: u32) -> Self {
+        let per = per.min(Duration::from_secs(100 * 365 * 24 * 3600));
         let interval = per / requests.max(1);
         RateLimiter {
             inner: Arc::new(Inner {
@@ -95,7 +97,9 @@ impl RateLimiter {
     /// at once when unused). Each request is one atomic script on Redis,
     /// timed by the server's clock. A process that cannot reach Redis paces itself at
     /// `1 / share` of each limit (give the number of processes), says so
-    /// in a warning, and tries Redis again a second later.
+    /// in a warning, and tries Redis again a second later (then two, then
+    /// four while it stays out of reach), waiting a quarter second at most
+    /// for its answer.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -112,7 +116,8 @@ impl RateLimiter {
     ///
     /// # Errors
     /// [`Error::Store`](crate::Error::Store) when the URL cannot be read (it
-    /// is not quoted: it may hold the password).
+    /// is not quoted: it may hold the password);
+    /// [`Error::Config`](crate::Error::Config) when `limits` is empty.
     #[cfg(feature = "redis-store")]
     pub fn fleet(
         url: &str,
@@ -183,6 +188,15 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_period_too_long_to_add_is_a_hundred_years() {
+        let limiter = RateLimiter::new(1, Duration::MAX);
+        limiter.acquire().await;
+        assert!(!limiter.try_acquire());
+        let limiter = RateLimiter::with_burst(u32::MAX, Duration::MAX, u32::MAX);
+        assert!(limiter.try_acquire());
+    }
 
     #[tokio::test(start_paused = true)]
     async fn bursts_then_paces() {

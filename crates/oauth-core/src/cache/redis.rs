@@ -8,6 +8,9 @@ use std::time::{Duration, SystemTime};
 use super::{CacheError, CacheKey, CacheStore, CachedResponse};
 use crate::redis_link;
 
+/// The longest an entry is kept on Redis: a hundred years.
+const LONGEST_KEPT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Answers kept in Redis, shared by every process that names the same
 /// server and namespace: what one worker fetched, the others are served.
 /// The rules of the [cache module](super) hold as they do in memory: keys
@@ -107,7 +110,13 @@ impl CacheStore for RedisCache {
         if bytes.len() > self.max_entry_bytes {
             return Ok(());
         }
-        let ttl = entry.policy.time_to_live(SystemTime::now()) + self.keep_stale;
+        // A time to live beyond a hundred years is a hundred years: Redis
+        // refuses an expiry past what it can hold.
+        let ttl = entry
+            .policy
+            .time_to_live(SystemTime::now())
+            .saturating_add(self.keep_stale)
+            .min(LONGEST_KEPT);
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut connection = self.link.connection().map_err(|e| store_error(&e))?;
         let len = bytes.len();

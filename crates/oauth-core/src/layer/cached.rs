@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::header::{AUTHORIZATION, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use http::header::{AGE, AUTHORIZATION, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use http::{Method, StatusCode};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 
@@ -117,7 +117,10 @@ impl Cached {
         if !may_store_status(response.status()) {
             return;
         }
-        let policy = CachePolicy::new_options(asked, response, now, private_cache());
+        let policy = match with_age_bounded(response) {
+            Some(bounded) => CachePolicy::new_options(asked, &bounded, now, private_cache()),
+            None => CachePolicy::new_options(asked, response, now, private_cache()),
+        };
         if !policy.is_storable() {
             return;
         }
@@ -126,7 +129,7 @@ impl Cached {
         let validated = [ETAG, LAST_MODIFIED]
             .iter()
             .any(|name| response.headers().contains_key(name));
-        let ttl = policy.time_to_live(now);
+        let ttl = bounded(policy.time_to_live(now));
         if ttl.is_zero() && !validated {
             return;
         }
@@ -178,14 +181,18 @@ impl Cached {
                 return failed.map(|response| marked(response, CacheStatus::Miss));
             }
         };
-        match stored.policy.after_response(&asked, &response, now) {
+        let after = match with_age_bounded(&response) {
+            Some(bounded) => stored.policy.after_response(&asked, &bounded, now),
+            None => stored.policy.after_response(&asked, &response, now),
+        };
+        match after {
             AfterResponse::NotModified(policy, parts) => {
                 Counts::add(&self.counts().revalidations);
                 tracing::debug!(
                     cache = "revalidated",
                     "stored api answer confirmed by the server"
                 );
-                let ttl = policy.time_to_live(now);
+                let ttl = bounded(policy.time_to_live(now));
                 let entry = CachedResponse::new(
                     policy,
                     ttl,
@@ -432,6 +439,37 @@ fn answer(stored: &CachedResponse, now: SystemTime, status: CacheStatus) -> Http
 fn marked(mut response: HttpResponse, status: CacheStatus) -> HttpResponse {
     response.extensions_mut().insert(status);
     response
+}
+
+/// The greatest number of seconds a cache need hold (RFC 9111 §1.2.2): an
+/// `Age`, a `max-age` or a time to live beyond it is taken as it, so that
+/// no sum of times overflows.
+const GREATEST_DELTA: u64 = 1 << 31;
+
+/// `ttl`, at most [`GREATEST_DELTA`] seconds.
+fn bounded(ttl: std::time::Duration) -> std::time::Duration {
+    ttl.min(std::time::Duration::from_secs(GREATEST_DELTA))
+}
+
+/// `response`'s status and headers with its `Age` written as
+/// [`GREATEST_DELTA`], when the `Age` is a number beyond it: the policy
+/// adds the time an answer is kept to its `Age`, which must not overflow.
+/// `None` (the common case) when the `Age` is absent or within bounds.
+fn with_age_bounded(response: &HttpResponse) -> Option<http::Response<()>> {
+    let age = response.headers().get(AGE)?.to_str().ok()?.trim();
+    let beyond = !age.is_empty()
+        && age.bytes().all(|b| b.is_ascii_digit())
+        && age.parse::<u64>().map_or(true, |age| age > GREATEST_DELTA);
+    if !beyond {
+        return None;
+    }
+    let mut bounded = http::Response::new(());
+    *bounded.status_mut() = response.status();
+    *bounded.headers_mut() = response.headers().clone();
+    bounded
+        .headers_mut()
+        .insert(AGE, http::HeaderValue::from(GREATEST_DELTA));
+    Some(bounded)
 }
 
 #[cfg(test)]

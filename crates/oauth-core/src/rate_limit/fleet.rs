@@ -17,7 +17,9 @@ use crate::store::RedisStoreError;
 /// Takes one request from every limit's bucket, or none. Keys: one per
 /// limit. Arguments: each limit's interval and burst, in microseconds.
 /// Returns 0 when taken, else the microseconds to wait. The clock is the
-/// server's, so the fleet's machines need not agree on the time.
+/// server's, so the fleet's machines need not agree on the time. A value
+/// that is not a number (something else wrote it) counts as a full
+/// bucket, and is replaced.
 const TAKE: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -26,7 +28,7 @@ local next = {}
 for i, key in ipairs(KEYS) do
   local interval = tonumber(ARGV[2 * i - 1])
   local burst = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or now)
+  local tat = tonumber(redis.call('GET', key)) or now
   if tat < now then tat = now end
   local due = tat - now + interval
   if due > burst then
@@ -44,8 +46,17 @@ return 0
 ";
 
 /// How long a process paces itself locally after Redis failed, before it
-/// tries Redis again.
+/// tries Redis again: doubled after each failure in a row, up to
+/// [`LOCAL_FOR_AT_MOST`].
 const LOCAL_FOR: Duration = Duration::from_secs(1);
+const LOCAL_FOR_AT_MOST: Duration = Duration::from_secs(4);
+
+/// How long a try of Redis after a failure may take: a Redis that answers
+/// answers in far less, and the process's requests wait on the try.
+const RETRY_WITHIN: Duration = Duration::from_millis(250);
+
+/// The longest period a limit may have: a hundred years.
+const LONGEST_PERIOD: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// The interval and burst (the script's arguments) of a limit spaced
 /// evenly: `requests` per `per`, as a provider counts a per-second limit.
@@ -59,8 +70,8 @@ const LOCAL_FOR: Duration = Duration::from_secs(1);
 /// they reach it out of step by less than 9 thousandths of `per`. The
 /// budget used at most: 99 %.
 fn paced(requests: u32, per: Duration) -> (Duration, Duration) {
-    let interval = (per + per / 100) / requests;
-    (interval, interval + per / 1000)
+    let interval = per.saturating_add(per / 100) / requests;
+    (interval, interval.saturating_add(per / 1000))
 }
 
 pub(super) struct Fleet {
@@ -70,8 +81,9 @@ pub(super) struct Fleet {
     args: Vec<u64>,
     /// Each limit at this process's share, used while Redis is out of reach.
     local: Vec<RateLimiter>,
-    /// Until when the local limiters pace, after a failure of Redis.
-    local_until: Mutex<Option<Instant>>,
+    /// Until when the local limiters pace, after a failure of Redis, and
+    /// for how long they paced last (doubled after each failure in a row).
+    local_until: Mutex<(Option<Instant>, Duration)>,
     /// Whether the fall back to local pacing has been told, this outage.
     told: AtomicBool,
     /// This process's requests go to Redis one at a time, in order.
@@ -85,14 +97,27 @@ impl Fleet {
         limits: &[(u32, Duration)],
         share: u32,
     ) -> Result<Self, Error> {
+        if limits.is_empty() {
+            return Err(crate::error::ConfigError::InvalidValue {
+                what: "the fleet's rate limits",
+                reason: "none given".to_owned(),
+            }
+            .into());
+        }
         let link = redis_link::connect(url).map_err(|_| Error::store(RedisStoreError::Url))?;
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let mut keys = Vec::new();
         let mut args = Vec::new();
         let mut local = Vec::new();
-        for (index, (requests, per)) in limits.iter().enumerate() {
-            let requests = (*requests).max(1);
-            keys.push(format!("{namespace}:rate:{requests}/{}ms", per.as_millis()));
+        for (index, &(requests, per)) in limits.iter().enumerate() {
+            let requests = requests.max(1);
+            let per = &per.min(LONGEST_PERIOD);
+            // The first limit is spaced, the others quotas: kept apart.
+            let kind = if index == 0 { "paced" } else { "quota" };
+            keys.push(format!(
+                "{namespace}:rate:{requests}/{}ms:{kind}",
+                per.as_millis()
+            ));
             let (interval, burst) = if index == 0 {
                 paced(requests, *per)
             } else {
@@ -115,7 +140,7 @@ impl Fleet {
             keys,
             args,
             local,
-            local_until: Mutex::new(None),
+            local_until: Mutex::new((None, Duration::ZERO)),
             told: AtomicBool::new(false),
             line: tokio::sync::Mutex::new(()),
         })
@@ -130,14 +155,31 @@ impl Fleet {
                 }
                 return;
             }
-            match self.take().await {
+            // After a failure, Redis is tried briefly: the process's
+            // requests wait on the try.
+            let taken = if self.told.load(Ordering::Relaxed) {
+                tokio::time::timeout(RETRY_WITHIN, self.take())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(RedisStoreError::Redis(
+                            "no answer within the retry's time".to_owned(),
+                        ))
+                    })
+            } else {
+                self.take().await
+            };
+            match taken {
                 Ok(0) => {
                     self.told.store(false, Ordering::Relaxed);
+                    self.local_until().1 = Duration::ZERO;
                     return;
                 }
                 Ok(wait) => tokio::time::sleep(Duration::from_micros(wait)).await,
                 Err(error) => {
-                    *self.local_until() = Some(Instant::now() + LOCAL_FOR);
+                    let mut local = self.local_until();
+                    let pace_for = (local.1 * 2).clamp(LOCAL_FOR, LOCAL_FOR_AT_MOST);
+                    *local = (Some(Instant::now() + pace_for), pace_for);
+                    drop(local);
                     if !self.told.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
                             %error,
@@ -151,18 +193,18 @@ impl Fleet {
 
     fn pacing_locally(&self) -> bool {
         let mut until = self.local_until();
-        match *until {
+        match until.0 {
             Some(at) if Instant::now() < at => true,
             Some(_) => {
-                *until = None;
+                until.0 = None;
                 false
             }
             None => false,
         }
     }
 
-    fn local_until(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
-        // One `Instant`, always whole.
+    fn local_until(&self) -> std::sync::MutexGuard<'_, (Option<Instant>, Duration)> {
+        // Always whole.
         self.local_until
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -303,6 +303,53 @@ async fn an_answer_stale_at_once_without_validators_is_not_kept() {
     assert_eq!(cache.stats().stored_bytes, 0);
 }
 
+/// A `u64`'s greatest value, as a server may write it in `Age` and
+/// `max-age` (or a hostile one, to overflow a cache's sums).
+const HUGE: &str = "18446744073709551615";
+
+/// The headers of an answer fresh "forever" and already "ancient".
+fn huge_times(vary: bool) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("cache-control", format!("max-age={HUGE}")),
+        ("age", HUGE.to_owned()),
+    ];
+    if vary {
+        headers.push(("vary", "accept-language".to_owned()));
+    }
+    headers
+}
+
+fn as_pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn times_past_what_a_cache_holds_are_taken_as_the_greatest_it_does() {
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::memory(1 << 20);
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    for (path, vary) in [
+        ("data/wow/item/6?namespace=static-us", false),
+        ("data/wow/item/7?namespace=static-us", true),
+    ] {
+        let headers = huge_times(vary);
+        sandbox.inject(scripted(path, r#"{"id":6}"#, &as_pairs(&headers), 200).times(1));
+        let first = get(&session, &sandbox, path).await;
+        assert_eq!(status_of(&first), Some(CacheStatus::Miss));
+        clock.advance(Duration::from_secs(3600));
+        let second = get(&session, &sandbox, path).await;
+        assert_eq!(status_of(&second), Some(CacheStatus::Hit), "vary: {vary}");
+        assert_eq!(second.body(), first.body());
+        // RFC 9111 §1.2.2: an `Age` past 2^31 seconds is taken as 2^31.
+        assert_eq!(
+            second.headers()["age"],
+            (2_147_483_648_u64 + 3600).to_string()
+        );
+        assert_eq!(upstream(&sandbox, path), 1);
+    }
+}
+
 #[tokio::test]
 async fn a_url_with_a_secret_in_its_query_is_never_kept() {
     let sandbox = battlenet().await;

@@ -485,8 +485,8 @@ async fn a_fleet_draws_from_one_rate_budget() {
     assert_eq!(
         keys,
         [
-            "fleet:client:rate:1000/3600000ms",
-            "fleet:client:rate:20/1000ms"
+            "fleet:client:rate:1000/3600000ms:quota",
+            "fleet:client:rate:20/1000ms:paced"
         ]
     );
 }
@@ -512,6 +512,35 @@ async fn a_process_that_cannot_reach_the_budget_paces_itself_at_its_share() {
     assert!(
         took >= Duration::from_millis(450) && took < Duration::from_secs(10),
         "six at ten a second, after one failed look at Redis: {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_budget_key_someone_else_wrote_is_taken_as_full_and_no_limits_is_refused() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let limits = [(5, Duration::from_secs(1))];
+    let limiter = oauth_core::RateLimiter::fleet(&redis.url(), "fleet", &limits, 1).unwrap();
+    let _: () = raw(
+        &redis,
+        &["SET", "fleet:rate:5/1000ms:paced", "not a number"],
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        limiter.acquire().await;
+    }
+    // Drawn from Redis (not paced locally at one a second after a failed
+    // script): three at five a second.
+    assert!(started.elapsed() < Duration::from_millis(900));
+    let value: String = raw(&redis, &["GET", "fleet:rate:5/1000ms:paced"]).await;
+    assert!(value.parse::<u64>().is_ok(), "{value}");
+
+    let error = oauth_core::RateLimiter::fleet(&redis.url(), "fleet", &[], 1).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "configuration error: cannot write the fleet's rate limits: none given"
     );
 }
 
@@ -609,12 +638,13 @@ async fn a_fleet_goes_on_through_a_redis_outage_and_recovers_by_itself() {
     assert!(stored.access_token().ct_eq(renewed.access_token()));
     // The budget is drawn from Redis again within seconds: a handle's
     // first command after the restart may meet its failed connection, and
-    // paces locally one more second.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    // paces locally up to four seconds more (its tries spaced out while
+    // Redis stayed away).
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
     loop {
         limiter.acquire().await;
         let keys: Vec<String> = raw(&redis, &["KEYS", "fleet:client:rate:*"]).await;
-        if keys == ["fleet:client:rate:40/1000ms"] {
+        if keys == ["fleet:client:rate:40/1000ms:paced"] {
             break;
         }
         assert!(

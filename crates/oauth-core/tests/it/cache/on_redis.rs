@@ -94,6 +94,43 @@ async fn reader_in_another_process() {
 }
 
 #[tokio::test]
+async fn an_answer_fresh_forever_is_kept_a_hundred_years() {
+    let Some(redis) = RedisServer::start("oauth-core cache on Redis") else {
+        return;
+    };
+    let sandbox = battlenet().await;
+    let cache = ResponseCache::new(store(&redis, "forever"));
+    let clock = Arc::new(ManualClock::new());
+    let session = app_session(&sandbox, &cache, &clock);
+    let path = "data/wow/item/8?namespace=static-us";
+    let headers = huge_times(true);
+    sandbox.inject(scripted(path, r#"{"id":8}"#, &as_pairs(&headers), 200).times(1));
+    assert_eq!(
+        status_of(&get(&session, &sandbox, path).await),
+        Some(CacheStatus::Miss)
+    );
+    assert_eq!(cache.stats().stores, 1, "stored, not refused by Redis");
+    let second = get(&session, &sandbox, path).await;
+    assert_eq!(status_of(&second), Some(CacheStatus::Hit));
+    assert_eq!(upstream(&sandbox, path), 1);
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg("forever:*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    let ttl: i64 = ::redis::cmd("PTTL")
+        .arg(&keys[0])
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let century_ms = 100 * 365 * 24 * 3600 * 1000_i64;
+    assert!((century_ms - 60_000..=century_ms).contains(&ttl), "{ttl}");
+}
+
+#[tokio::test]
 async fn users_are_kept_apart_and_namespaces_too() {
     let Some(redis) = RedisServer::start("oauth-core cache on Redis") else {
         return;
