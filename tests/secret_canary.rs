@@ -25,7 +25,8 @@ use ringplus::{AccountId, OAuthHandler};
 use serde_json::{Value, json};
 
 const ID: &str = "canary-client";
-const SECRET: &str = "canary-client-secret-Q7x9Lm2Pz";
+/// Long enough for `client_secret_jwt` (HS256 needs 32 bytes, RFC 7518 §3.2).
+const SECRET: &str = "canary-client-secret-Q7x9Lm2Pz-hs256-k4Rw";
 const WRONG_SECRET: &str = "canary-wrong-secret-K3vB7qT1";
 const LOGIN: &str = "alice";
 const PASSWORD: &str = "canary-password-Zr4tW8nV";

@@ -145,6 +145,100 @@ async fn a_response_from_another_issuer_or_without_one_is_refused() {
 }
 
 #[tokio::test]
+async fn code_and_state_alone_are_refused_and_the_issuer_given_is_compared_exactly() {
+    let server = server_or_skip!();
+    let (client, _verifier) = discovered_client(server).await;
+    let (callback, pending) = sign_in(&client).await;
+    let param = |name: &str| {
+        callback
+            .query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    let (code, state, iss) = (param("code"), param("state"), param("iss"));
+    assert_eq!(iss, server.issuer_str());
+    let copy = || -> oauth_core::PendingAuthorization {
+        serde_json::from_value(serde_json::to_value(&pending).unwrap()).unwrap()
+    };
+
+    // The server always sends `iss` (its metadata says so): without it the
+    // response cannot be told from another issuer's.
+    let error = client
+        .exchange_code_with_state(copy(), &code, &state)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Callback(CallbackError::MissingIssuer)),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "invalid callback: no `iss` parameter, which this server always sends"
+    );
+    let error = client
+        .exchange_code_with_issuer(copy(), &code, &state, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Callback(CallbackError::MissingIssuer)),
+        "{error:?}"
+    );
+
+    // Another issuer, or this one spelt otherwise (RFC 9207 §2.4: simple
+    // string comparison), is refused.
+    let issuer = server.issuer_str();
+    for wrong in [
+        "https://attacker.example".to_owned(),
+        format!("{issuer}/"),
+        issuer.to_uppercase(),
+    ] {
+        let error = client
+            .exchange_code_with_issuer(copy(), &code, &state, Some(&wrong))
+            .await
+            .unwrap_err();
+        match error {
+            Error::Callback(CallbackError::IssuerMismatch { expected, actual }) => {
+                assert_eq!(
+                    (expected.as_str(), actual.as_str()),
+                    (issuer, wrong.as_str())
+                );
+            }
+            other => panic!("{wrong}: expected an issuer mismatch, got {other:?}"),
+        }
+    }
+    // The same refusal from the whole callback URL, with a trailing slash.
+    let mut slashed = callback.clone();
+    let pairs: Vec<(String, String)> = callback
+        .query_pairs()
+        .map(|(n, v)| {
+            let v = if n == "iss" {
+                format!("{v}/")
+            } else {
+                v.into_owned()
+            };
+            (n.into_owned(), v)
+        })
+        .collect();
+    slashed.query_pairs_mut().clear().extend_pairs(pairs);
+    let error = client
+        .exchange_callback(copy(), slashed.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Callback(CallbackError::IssuerMismatch { .. })),
+        "{error:?}"
+    );
+
+    // None of them spent the code: the right issuer gets the token.
+    let token = client
+        .exchange_code_with_issuer(pending, &code, &state, Some(&iss))
+        .await
+        .unwrap();
+    assert!(token.id_token().is_some());
+}
+
+#[tokio::test]
 async fn rotated_keys_are_fetched_again_once_a_minute() {
     let server = server_or_skip!();
     let (client, verifier) = discovered_client(server).await;

@@ -2,7 +2,7 @@
 //! by POST with the client's authentication, the browser given only
 //! `client_id` and `request_uri`; a client registered to require it.
 
-use oauth_core::{Error, ErrorCode, Password};
+use oauth_core::{ConfigError, Error, ErrorCode, Password};
 
 use crate::interop::authorization_code::form_login;
 use crate::interop::harness::{
@@ -110,4 +110,38 @@ async fn a_push_the_server_refuses_is_its_typed_error() {
     let server_error = error.server_error().expect("the server's error");
     assert_eq!(server_error.error, ErrorCode::InvalidClient);
     assert!(!format!("{error:?}").contains("not-the-secret"));
+}
+
+#[tokio::test]
+async fn a_request_uri_given_to_a_push_is_refused_before_it_is_sent() {
+    let server = server_or_skip!();
+    // RFC 9126 §2.1: the server gives the request_uri; a pushed request
+    // carrying one is not sent at all.
+    for registration in [CONFIDENTIAL_BASIC, PAR_REQUIRED] {
+        let client = server.client(registration);
+        let refused = || {
+            client
+                .authorization_url()
+                .scope("openid")
+                .param("request_uri", "urn:ietf:params:oauth:request_uri:chosen")
+        };
+        let error = refused().push().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(ConfigError::ReservedParameter(name)) if name == "request_uri"),
+            "{registration:?}: {error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "configuration error: parameter `request_uri` is set by the authorization request itself"
+        );
+    }
+    // A plain request may name a request object by reference (RFC 9101):
+    // only the push refuses it.
+    let client = server.client(CONFIDENTIAL_BASIC);
+    let (url, _pending) = client
+        .authorization_url()
+        .param("request_uri", "urn:example:request-object")
+        .build()
+        .unwrap();
+    assert!(url.query_pairs().any(|(name, _)| name == "request_uri"));
 }

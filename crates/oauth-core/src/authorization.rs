@@ -122,9 +122,14 @@ impl<'a> AuthorizationRequest<'a> {
     /// # Errors
     /// Those of [`build`](Self::build) (but for the push it asks for);
     /// [`Error::Config`] when the provider has no pushed authorization
-    /// request endpoint; the server's errors; [`Error::Parse`] for an
-    /// answer without a `request_uri`.
+    /// request endpoint, or for a `request_uri` parameter, which a pushed
+    /// request may not carry (RFC 9126 §2.1; the server gives it); the
+    /// server's errors; [`Error::Parse`] for an answer without a
+    /// `request_uri`.
     pub async fn push(self) -> Result<(Url, PendingAuthorization), Error> {
+        if self.params.iter().any(|(name, _)| name == "request_uri") {
+            return Err(ConfigError::ReservedParameter("request_uri".into()).into());
+        }
         let client = self.client;
         let par = client
             .provider()
@@ -192,10 +197,9 @@ impl<'a> AuthorizationRequest<'a> {
             .iter()
             .find(|(name, _)| name == "nonce")
             .map(|(_, value)| Nonce::new(value.clone()));
+        let separator = self.client.provider().scope_separator();
         let made_nonce = match given_nonce {
-            None if self.scopes.iter().any(|s| s == "openid") => {
-                Some(Nonce::new(random_token(16)?))
-            }
+            None if asks_for_openid(&self.scopes, separator) => Some(Nonce::new(random_token(16)?)),
             _ => None,
         };
         let metadata = self.client.provider().metadata();
@@ -211,7 +215,6 @@ impl<'a> AuthorizationRequest<'a> {
             ("redirect_uri".into(), redirect.exact.clone()),
         ];
         if !self.scopes.is_empty() {
-            let separator = self.client.provider().scope_separator();
             params.push(("scope".into(), self.scopes.join(separator)));
         }
         params.push(("state".into(), state.secret().to_owned()));
@@ -246,6 +249,24 @@ fn authorization_endpoint(client: &Client) -> Result<Url, Error> {
         .authorization()
         .ok_or(ConfigError::NoEndpoint("authorization"))?
         .clone())
+}
+
+/// Whether `scopes` ask for `openid`, each one split on whitespace and on
+/// the provider's separator, since a caller may give several in one string
+/// (`"openid profile"`).
+pub(crate) fn asks_for_openid(scopes: &[String], separator: &str) -> bool {
+    // An empty separator would split a scope into its characters.
+    let separator = separator.trim();
+    scopes
+        .iter()
+        .flat_map(|scope| scope.split_whitespace())
+        .any(|part| {
+            if separator.is_empty() {
+                part == "openid"
+            } else {
+                part.split(separator).any(|scope| scope == "openid")
+            }
+        })
 }
 
 /// The `request_uri` of a pushed authorization request's answer (RFC 9126
@@ -427,12 +448,12 @@ impl PendingAuthorization {
     }
 
     /// Checks the response's `iss` against the issuer the request went to
-    /// (RFC 9207): the same when both are known, present when the server
-    /// always sends it.
-    fn check_issuer(&self, iss: Option<&str>) -> Result<(), Error> {
-        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    /// (RFC 9207): the same string exactly when both are known (§2.4: no
+    /// normalisation, so `https://as.example/` is not `https://as.example`),
+    /// present when the server always sends it.
+    pub(crate) fn check_issuer(&self, iss: Option<&str>) -> Result<(), Error> {
         match (iss, &self.issuer) {
-            (Some(actual), Some(expected)) if !same(actual, expected) => {
+            (Some(actual), Some(expected)) if actual != expected => {
                 Err(Error::Callback(CallbackError::IssuerMismatch {
                     expected: expected.clone(),
                     actual: actual.to_owned(),
@@ -742,6 +763,69 @@ mod tests {
                 .ct_eq(openid.nonce().expect("nonce"))
         );
         assert!(format!("{back:?}").contains("nonce: Some(Nonce([redacted]))"));
+    }
+
+    #[test]
+    fn openid_is_found_among_scopes_given_in_one_string() {
+        let cases: &[(&str, &[&str], bool)] = &[
+            (" ", &["openid"], true),
+            (" ", &["openid profile"], true),
+            (" ", &["profile\topenid"], true),
+            (",", &["profile,openid"], true),
+            (",", &["email", "profile, openid"], true),
+            ("+", &["profile+openid"], true),
+            ("", &["openid"], true),
+            (" ", &["profile,openid"], false),
+            (" ", &["openid_connect", "xopenid"], false),
+            (",", &[], false),
+        ];
+        for (separator, scopes, expected) in cases {
+            let client = client(Some(REDIRECT), provider().with_scope_separator(*separator));
+            let (url, pending) = client
+                .authorization_url()
+                .scopes(scopes.iter().copied())
+                .build()
+                .expect("build");
+            let sent = query(&url).into_iter().find(|(k, _)| k == "nonce");
+            assert_eq!(sent.is_some(), *expected, "{separator:?} {scopes:?}");
+            assert_eq!(
+                sent.map(|(_, v)| v).as_deref(),
+                pending.nonce().map(Nonce::secret),
+                "{separator:?} {scopes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_issuer_is_compared_exactly() {
+        let mut pending = pending();
+        pending.issuer = Some("https://auth.example".into());
+        let state = pending.state().secret().to_owned();
+        for (iss, expected) in [
+            ("https://auth.example", Ok(())),
+            (
+                "https://auth.example/",
+                Err(
+                    "invalid callback: the authorization response comes from issuer `https://auth.example/`, expected `https://auth.example`",
+                ),
+            ),
+            (
+                "https://AUTH.example",
+                Err(
+                    "invalid callback: the authorization response comes from issuer `https://AUTH.example`, expected `https://auth.example`",
+                ),
+            ),
+        ] {
+            let callback = format!(
+                "{REDIRECT}?code=c&state={state}&iss={}",
+                url::form_urlencoded::byte_serialize(iss.as_bytes()).collect::<String>()
+            );
+            let got = pending
+                .code_from_callback(&callback)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert_eq!(got, expected.map_err(str::to_owned), "{iss}");
+        }
     }
 
     #[test]

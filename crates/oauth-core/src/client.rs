@@ -231,6 +231,15 @@ impl ClientBuilder {
             ClientAuth::ClientSecretJwt if self.client_secret.is_none() => {
                 refuse("client_secret_jwt needs the client secret")
             }
+            // RFC 7518 §3.2: an HS256 key as long as the hash at least.
+            ClientAuth::ClientSecretJwt
+                if self
+                    .client_secret
+                    .as_ref()
+                    .is_some_and(|s| s.secret().len() < HS256_MIN_SECRET_BYTES) =>
+            {
+                refuse("client_secret_jwt needs a secret of at least 32 bytes (RFC 7518 §3.2)")
+            }
             ClientAuth::Basic | ClientAuth::RequestBody if has_key => {
                 let takes_keys = self
                     .provider
@@ -304,6 +313,10 @@ fn asks_for_dpop_nonce(response: &HttpResponse) -> bool {
         && serde_json::from_slice::<serde_json::Value>(response.body())
             .is_ok_and(|body| body["error"] == "use_dpop_nonce")
 }
+
+/// The shortest secret `client_secret_jwt` signs with: an HS256 key must
+/// be at least as long as the hash (RFC 7518 §3.2).
+const HS256_MIN_SECRET_BYTES: usize = 32;
 
 /// The `client_assertion_type` of a JWT assertion (RFC 7523 §2.2).
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -428,14 +441,55 @@ impl Client {
     /// Completes an authorization from the `code` and `state` parameters of
     /// the callback, as a web framework hands them over.
     ///
+    /// It cannot see the callback's `iss` (RFC 9207), so it refuses to go
+    /// on when the server's metadata says it always sends one
+    /// (`authorization_response_iss_parameter_supported`): then use
+    /// [`exchange_code_with_issuer`](Self::exchange_code_with_issuer), or
+    /// [`exchange_callback`](Self::exchange_callback) with the whole URL.
+    ///
     /// # Errors
-    /// As [`Client::exchange_callback`].
+    /// As [`Client::exchange_callback`]; [`Error::Callback`] with
+    /// [`CallbackError::MissingIssuer`](crate::CallbackError::MissingIssuer)
+    /// when the server always sends `iss`, before any request is made.
     pub async fn exchange_code_with_state(
         &self,
         pending: PendingAuthorization,
         code: &str,
         state: &str,
     ) -> Result<Token, Error> {
+        self.exchange_code_with_issuer(pending, code, state, None)
+            .await
+    }
+
+    /// Completes an authorization from the `code`, `state` and `iss`
+    /// parameters of the callback (`iss` `None` when it has none), as a web
+    /// framework hands them over. `iss` is checked as
+    /// [`exchange_callback`](Self::exchange_callback) checks it (RFC 9207):
+    /// when the provider was discovered, it must be the issuer exactly, and
+    /// present when the server says it always sends it. Undiscovered, there
+    /// is no issuer to compare it with and it is not checked.
+    ///
+    /// ```no_run
+    /// # async fn run(client: oauth_core::Client, pending: oauth_core::PendingAuthorization) -> Result<(), oauth_core::Error> {
+    /// // From the callback's query: ?code=…&state=…&iss=…
+    /// let (code, state, iss) = ("the-code", "the-state", Some("https://auth.example.com"));
+    /// let token = client.exchange_code_with_issuer(pending, code, state, iss).await?;
+    /// # let _ = token; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::exchange_callback`]: among them [`Error::Callback`]
+    /// with [`CallbackError::IssuerMismatch`](crate::CallbackError::IssuerMismatch)
+    /// or [`CallbackError::MissingIssuer`](crate::CallbackError::MissingIssuer),
+    /// before any request is made.
+    pub async fn exchange_code_with_issuer(
+        &self,
+        pending: PendingAuthorization,
+        code: &str,
+        state: &str,
+        iss: Option<&str>,
+    ) -> Result<Token, Error> {
+        pending.check_issuer(iss)?;
         let code = pending.code_from_parts(Some(code), Some(state))?;
         self.exchange_code(&pending, &code).await
     }
@@ -679,6 +733,7 @@ impl Client {
             (ClientAuth::PrivateKeyJwt, Some(key), _) => key.clone(),
             (ClientAuth::ClientSecretJwt, _, Some(secret)) => {
                 crate::jose::SigningKey::hmac(secret.secret().as_bytes())
+                    .map_err(|e| assertion_error(&e))?
             }
             _ => return Err(ConfigError::ClientAuth("no key to sign the assertion".into()).into()),
         };

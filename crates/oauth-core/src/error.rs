@@ -441,7 +441,9 @@ pub enum ConfigError {
     /// The provider has no endpoint for this operation.
     #[error("the provider has no {0} endpoint")]
     NoEndpoint(&'static str),
-    /// An extra authorization parameter that the request sets itself.
+    /// An extra authorization parameter that the request sets itself (a
+    /// pushed request's `request_uri` among them: the server gives it,
+    /// RFC 9126 §2.1).
     #[error("parameter `{0}` is set by the authorization request itself")]
     ReservedParameter(String),
     /// A header's value (or name) holds characters a header cannot carry.

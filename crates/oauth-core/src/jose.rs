@@ -226,11 +226,20 @@ impl SigningKey {
     }
 
     /// An HMAC key (HS256) from a shared secret.
-    pub(crate) fn hmac(secret: &[u8]) -> Self {
-        SigningKey {
+    ///
+    /// # Errors
+    /// [`KeyError::Rejected`] for a secret shorter than 32 bytes, the
+    /// least RFC 7518 §3.2 allows.
+    pub(crate) fn hmac(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.len() < 32 {
+            return Err(KeyError::Rejected(
+                "an HS256 secret must be at least 32 bytes (RFC 7518 §3.2)".to_owned(),
+            ));
+        }
+        Ok(SigningKey {
             inner: Inner::Hmac(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret)),
             kid: None,
-        }
+        })
     }
 
     /// The key id sent in the JWS header (`kid`), as the server knows the
@@ -643,7 +652,14 @@ mod tests {
         );
         assert!(claims.get("nonce").is_none());
         // An HMAC key cannot be shown, so it cannot be a DPoP key.
-        assert!(DpopKey::new(SigningKey::hmac(b"secret")).is_err());
+        let hmac = SigningKey::hmac(b"a shared secret of thirty-two by").unwrap();
+        assert!(DpopKey::new(hmac).is_err());
+        // Shorter than RFC 7518 §3.2 allows, refused without being quoted.
+        let short = SigningKey::hmac(b"a shared secret, 31 bytes long.").unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "the key is refused: an HS256 secret must be at least 32 bytes (RFC 7518 §3.2)"
+        );
         assert!(!format!("{key:?}").contains("\"d\""));
     }
 }

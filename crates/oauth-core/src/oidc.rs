@@ -70,9 +70,20 @@ pub enum IdTokenError {
     /// `exp` has passed (beyond the leeway).
     #[error("the ID token expired")]
     Expired,
+    /// `iat` is in the future (beyond the leeway): the token is not yet
+    /// valid, or the provider's clock is far ahead.
+    #[error("the ID token was issued in the future (iat beyond the clock skew allowed)")]
+    IssuedInFuture,
     /// `nonce` is missing or not the one sent with the authorization request.
     #[error("the ID token's nonce is missing or not the one sent")]
     Nonce,
+    /// The authorization asked for `openid` but holds no nonce to check the
+    /// ID token against (a pending authorization altered, or made by an
+    /// older version): the token could be replayed, so it is not taken.
+    #[error(
+        "the authorization asked for `openid` but recorded no nonce to check the ID token with"
+    )]
+    NoNonceRecorded,
     /// The JWKS is not a JSON Web Key Set with a usable signing key.
     #[error("invalid JWKS: {0}")]
     InvalidJwks(String),
@@ -298,7 +309,7 @@ const ASYMMETRIC: &[Algorithm] = &[
 impl IdTokenVerifier {
     /// A verifier of tokens from `issuer` (exactly as in its tokens' `iss`)
     /// for `client_id`, signed by a key of `jwks`, with 60 seconds of leeway
-    /// on expiry and every asymmetric algorithm accepted.
+    /// on `exp` and `iat` and every asymmetric algorithm accepted.
     #[must_use]
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Self {
         IdTokenVerifier {
@@ -338,7 +349,8 @@ impl IdTokenVerifier {
         Ok(verifier)
     }
 
-    /// Sets how far past `exp` a token is still accepted (clock skew).
+    /// Sets the clock skew allowed: how far past `exp` a token is still
+    /// accepted, and how far ahead of now its `iat` may be.
     #[must_use]
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
@@ -424,7 +436,8 @@ impl IdTokenVerifier {
     }
 
     /// Verifies an ID token now: the signature with the JWKS, then `iss`,
-    /// `aud` (and `azp` with several audiences), `exp`, `iat`, `sub`, and
+    /// `aud` (and `azp` with several audiences), `exp`, `iat` (present and
+    /// not in the future beyond the leeway), `sub`, and
     /// the `nonce` when one was sent (pass the one given to the
     /// authorization request with [`AuthorizationRequest::param`]).
     ///
@@ -565,6 +578,15 @@ impl IdTokenVerifier {
         {
             return Err(IdTokenError::Expired);
         }
+        // The same leeway the other way: a clock that far behind the
+        // provider's is not skew. A `now` so far ahead that the leeway
+        // overflows has every `iat` behind it.
+        if now
+            .checked_add(self.leeway)
+            .is_some_and(|limit| iat > limit)
+        {
+            return Err(IdTokenError::IssuedInFuture);
+        }
         if let Some(expected) = nonce {
             let matches = token_nonce
                 .as_deref()
@@ -628,7 +650,9 @@ impl Client {
     ///
     /// # Errors
     /// Those of [`Client::exchange_callback`]; [`Error::IdToken`] when the
-    /// ID token is missing or fails a check.
+    /// ID token is missing or fails a check, and
+    /// ([`IdTokenError::NoNonceRecorded`]) before the code is exchanged
+    /// when the request asked for `openid` and `pending` holds no nonce.
     pub async fn complete_login(
         &self,
         pending: crate::PendingAuthorization,
@@ -636,6 +660,16 @@ impl Client {
         verifier: &IdTokenVerifier,
     ) -> Result<OpenIdLogin, Error> {
         let code = pending.code_from_callback(callback_url)?;
+        // Without a nonce the ID token's binding to this request cannot be
+        // checked; the request makes one for `openid`, so none means the
+        // pending authorization did not come from it as it is.
+        let openid = crate::authorization::asks_for_openid(
+            pending.scopes(),
+            self.provider().scope_separator(),
+        );
+        if openid && pending.nonce().is_none() {
+            return Err(IdTokenError::NoNonceRecorded.into());
+        }
         let token = self.exchange_code(&pending, &code).await?;
         let claims = verifier
             .verify_login(&token, pending.nonce(), Some(&code))

@@ -207,6 +207,13 @@ fn claims_are_checked() {
             None,
             IdTokenError::InvalidClaim("iat"),
         ),
+        // `check` runs at NOW + 1 with 60 s of leeway: the first second out.
+        (json!({"iat": NOW + 62}), None, IdTokenError::IssuedInFuture),
+        (
+            json!({"iat": NOW + 3600}),
+            None,
+            IdTokenError::IssuedInFuture,
+        ),
         (json!({"sub": ""}), None, IdTokenError::InvalidClaim("sub")),
         (json!({"iss": 7}), None, IdTokenError::InvalidClaim("iss")),
         (json!({}), Some("another nonce"), IdTokenError::Nonce),
@@ -230,6 +237,10 @@ fn claims_are_checked() {
     payload["aud"] = json!([CLIENT, "api"]);
     payload["azp"] = json!(CLIENT);
     payload["exp"] = json!(NOW - 30);
+    check(&sign(&payload, Some("k1")), None).unwrap();
+    // An `iat` ahead by the leeway, no more, is fine too.
+    let mut payload = claims();
+    payload["iat"] = json!(NOW + 61);
     check(&sign(&payload, Some("k1")), None).unwrap();
 }
 

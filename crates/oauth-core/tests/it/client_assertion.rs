@@ -21,6 +21,10 @@ use crate::support::*;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// A secret long enough to sign HS256 with (RFC 7518 §3.2: 32 bytes at
+/// least), with the characters that HTTP Basic must form-encode.
+const HS256_SECRET: &str = "p@ss w:rd/+%&=? shared for HS256 signing";
+
 fn claims_of(assertion: &str, key: &DecodingKey, alg: Algorithm, audience: &str) -> Value {
     let mut validation = Validation::new(alg);
     validation.set_audience(&[audience]);
@@ -160,11 +164,11 @@ async fn an_expired_replayed_or_foreign_assertion_is_invalid_client() {
 
 #[tokio::test]
 async fn a_client_secret_jwt_request_never_sends_the_secret() {
-    let sandbox = sandbox(ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    let sandbox = sandbox(ClientConfig::confidential(CLIENT_ID, HS256_SECRET)).await;
     let signed = client(
         &sandbox,
         ClientAuth::ClientSecretJwt,
-        Some(SECRET),
+        Some(HS256_SECRET),
         &transports().remove(0).1,
     );
     assert_eq!(signed.auth_method(), ClientAuth::ClientSecretJwt);
@@ -176,7 +180,7 @@ async fn a_client_secret_jwt_request_never_sends_the_secret() {
     let assertion = request.form_value("client_assertion").unwrap();
     let claims = claims_of(
         &assertion,
-        &DecodingKey::from_secret(SECRET.as_bytes()),
+        &DecodingKey::from_secret(HS256_SECRET.as_bytes()),
         Algorithm::HS256,
         sandbox.token_endpoint().as_str(),
     );
@@ -185,7 +189,7 @@ async fn a_client_secret_jwt_request_never_sends_the_secret() {
     let wrong = client(
         &sandbox,
         ClientAuth::ClientSecretJwt,
-        Some("another secret of some length"),
+        Some("another secret, of the length HS256 needs"),
         &transports().remove(0).1,
     );
     let error = wrong.client_credentials(&[]).await.unwrap_err();
@@ -225,6 +229,32 @@ async fn settings_that_cannot_authenticate_are_refused_when_built() {
         config_error(build(ClientAuth::ClientSecretJwt, None, None)),
         "client_secret_jwt needs the client secret"
     );
+    // RFC 7518 §3.2: an HS256 key of 32 bytes at least. The secret is
+    // not shown.
+    let short = "a secret of thirty-one bytes...";
+    assert_eq!(short.len(), 31);
+    let error = build(ClientAuth::ClientSecretJwt, Some(short), None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "configuration error: client authentication: client_secret_jwt needs a secret of at least 32 bytes (RFC 7518 §3.2)"
+    );
+    assert!(!format!("{error:?}").contains(short), "{error:?}");
+    assert_eq!(
+        config_error(build(ClientAuth::ClientSecretJwt, Some(SECRET), None)),
+        "client_secret_jwt needs a secret of at least 32 bytes (RFC 7518 §3.2)"
+    );
+    // 32 bytes are enough, and the server takes the assertion.
+    let exactly = "a secret of exactly 32 bytes...!";
+    assert_eq!(exactly.len(), 32);
+    let hs256 = crate::support::sandbox(ClientConfig::confidential(CLIENT_ID, exactly)).await;
+    Client::builder(provider(&hs256, ClientAuth::ClientSecretJwt), CLIENT_ID)
+        .client_secret(exactly)
+        .shared_transport(transport.clone())
+        .build()
+        .unwrap()
+        .client_credentials(&[])
+        .await
+        .unwrap();
 
     // The sandbox's metadata lists the secret methods only: a key is not
     // used there; with no secret either, the client cannot authenticate.
