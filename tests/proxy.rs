@@ -2,9 +2,11 @@
 //! started for the test with a user and password it requires): plain
 //! `http` sent to the proxy whole, `https` through a `CONNECT` tunnel with
 //! TLS to the destination inside it; a proxy given explicitly and one read
-//! from the environment as curl reads it (`HTTPS_PROXY`, `HTTP_PROXY`,
-//! `NO_PROXY`, in a child process of this test binary); credentials that
-//! the proxy refuses are a typed error that never shows them.
+//! from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+//! `NO_PROXY`, in a child process of this test binary), where only
+//! `http://` proxies are used and a `NO_PROXY` entry turns the proxy off
+//! for its destinations only; credentials that the proxy refuses are a
+//! typed error that never shows them.
 
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
@@ -120,11 +122,16 @@ async fn both_transports_go_through_a_proxy_given_with_credentials() {
 /// transports (which read them) make token requests to the URLs it is
 /// given. Not a test of its own: without the variable it does nothing.
 #[tokio::test]
-#[ignore = "run by env_proxies_are_read_as_curl_reads_them in a child process"]
+#[ignore = "run by the env_proxies_* tests in a child process"]
 async fn env_proxy_child() {
     let Ok(urls) = std::env::var(CHILD_URLS) else {
         return;
     };
+    // The transports' warnings, for the parent to read.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let ca = std::env::var("PROXY_TEST_CHILD_CA").unwrap();
     let ca = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, ca).unwrap();
     for (name, adapter) in adapters() {
@@ -139,49 +146,55 @@ async fn env_proxy_child() {
     }
 }
 
+/// Runs [`env_proxy_child`] with these proxy variables (and no others) to
+/// `http` and `https`; what it logged.
+fn run_child(http: &str, https: &str, pki: &crate::tls::Pki, vars: &[(&str, &str)]) -> String {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            "proxy::env_proxy_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_URLS, format!("{http} {https}"))
+        .env(
+            "PROXY_TEST_CHILD_CA",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &pki.ca),
+        )
+        .env_remove("REQUEST_METHOD");
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+    ] {
+        command.env_remove(name);
+    }
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{vars:?}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn env_proxies_are_read_as_curl_reads_them() {
+async fn env_proxies_are_read_by_both_transports() {
     let Some(proxy) = ProxyServer::start(SUITE) else {
         return;
     };
     // Held: the TLS front hands its connections to the sandbox.
     let (_sandbox, pki, http, https) = destinations().await;
-    let run = |vars: &[(&str, &str)]| {
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args([
-                "--exact",
-                "proxy::env_proxy_child",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env(CHILD_URLS, format!("{http} {https}"))
-            .env(
-                "PROXY_TEST_CHILD_CA",
-                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &pki.ca),
-            );
-        for name in [
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-            "NO_PROXY",
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-            "no_proxy",
-        ] {
-            command.env_remove(name);
-        }
-        for (name, value) in vars {
-            command.env(name, value);
-        }
-        let output = command.output().unwrap();
-        assert!(
-            output.status.success(),
-            "{vars:?}: {}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-    };
+    let run = |vars: &[(&str, &str)]| run_child(&http, &https, &pki, vars);
     let tunnel = https.trim_start_matches("https://").to_owned();
     let with_credentials = proxy.url_with_credentials();
 
@@ -211,17 +224,62 @@ async fn env_proxies_are_read_as_curl_reads_them() {
         "nothing more went through the proxy"
     );
 
-    // ALL_PROXY alone: all four through it.
-    run(&[("ALL_PROXY", &with_credentials)]);
-    let requests = proxy.requests();
-    assert_eq!(
-        count(&requests, &format!("POST {http}/token")),
-        4,
-        "{requests:?}"
-    );
-    assert_eq!(
-        count(&requests, &format!("CONNECT {tunnel}")),
-        4,
-        "{requests:?}"
-    );
+    // ALL_PROXY alone: all four through it. A NO_PROXY naming other
+    // destinations (`.invalid` among them, the reserved TLD) leaves the
+    // proxy on for these: each run sends four more through it.
+    let mut through = 2;
+    for no_proxy in [
+        None,
+        Some(".invalid"),
+        Some("invalid"),
+        Some("example.com,.invalid"),
+    ] {
+        let mut vars = vec![("ALL_PROXY", with_credentials.as_str())];
+        vars.extend(no_proxy.map(|list| ("NO_PROXY", list)));
+        run(&vars);
+        through += 2;
+        let requests = proxy.requests();
+        assert_eq!(
+            count(&requests, &format!("POST {http}/token")),
+            through,
+            "NO_PROXY {no_proxy:?}: {requests:?}"
+        );
+        assert_eq!(
+            count(&requests, &format!("CONNECT {tunnel}")),
+            through,
+            "NO_PROXY {no_proxy:?}: {requests:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_proxies_of_other_schemes_are_ignored_and_their_credentials_never_sent() {
+    let Some(proxy) = ProxyServer::start(SUITE) else {
+        return;
+    };
+    let (_sandbox, pki, http, https) = destinations().await;
+    // The proxy's own port and credentials under another scheme: were the
+    // scheme not checked, the transports would send `CONNECT` and the
+    // credentials to it in cleartext (or an HTTP request to a SOCKS port).
+    let port = proxy.url().rsplit(':').next().unwrap().to_owned();
+    let (user, password) = (proxy.user(), proxy.password());
+    let https_proxy = format!("https://{user}:{password}@127.0.0.1:{port}");
+    let socks_proxy = format!("socks5://{user}:{password}@127.0.0.1:{port}");
+    for (variable, value) in [
+        ("HTTPS_PROXY", &https_proxy),
+        ("https_proxy", &https_proxy),
+        ("ALL_PROXY", &socks_proxy),
+    ] {
+        let log = run_child(&http, &https, &pki, &[(variable, value)]);
+        // Every request went direct: the proxy saw nothing.
+        assert_eq!(proxy.requests(), Vec::<String>::new(), "{variable}");
+        // One warning per transport, naming the variable, never the value.
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(&format!("ignoring the proxy in {variable}")))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{variable}: {log}");
+        assert!(warnings.iter().all(|w| w.contains("WARN")), "{log}");
+        assert!(!log.contains(password), "{variable}: {log}");
+    }
 }

@@ -63,7 +63,9 @@ pub struct TransportConfig {
     pub extra_root_certificates: Vec<Vec<u8>>,
     /// The `User-Agent` sent with every request.
     pub user_agent: String,
-    /// The proxy, if any. Default: the environment's, as curl reads it.
+    /// The proxy, if any. Default: the environment's `HTTP_PROXY`,
+    /// `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, read as [`Proxy`] says
+    /// (`http://` proxies only).
     pub proxy: Proxy,
     /// The certificate the client shows in TLS handshakes (mutual TLS, RFC
     /// 8705), if any.

@@ -64,11 +64,9 @@ impl HyperTransport {
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
-        let proxies = config
-            .proxy
-            .matcher()
-            .filter(proxies_anything)
-            .map(Arc::new);
+        // `None` when no proxy is configured or the environment names
+        // none: then no destination is asked about.
+        let proxies = config.proxy.matcher().map(Arc::new);
         let connector = Connector {
             direct: hyper_rustls::HttpsConnectorBuilder::new()
                 .with_tls_config(tls.clone())
@@ -142,17 +140,6 @@ impl HttpTransport for HyperTransport {
             .await
             .unwrap_or_else(|_| Err(TransportError::from_kind(TransportErrorKind::Timeout)))
     }
-}
-
-/// Whether a matcher sends anything through a proxy (an environment
-/// without proxy variables makes one that never does).
-fn proxies_anything(matcher: &Matcher) -> bool {
-    [
-        "http://proxy-probe.invalid/",
-        "https://proxy-probe.invalid/",
-    ]
-    .iter()
-    .any(|probe| matcher.intercept(&Uri::from_static(probe)).is_some())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

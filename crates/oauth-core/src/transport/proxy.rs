@@ -1,5 +1,5 @@
-//! Which proxy, if any, a built-in transport goes through: curl's rules
-//! from the environment, or one given with its credentials.
+//! Which proxy, if any, a built-in transport goes through: the
+//! environment's `*_PROXY` variables, or one given with its credentials.
 
 use std::fmt;
 
@@ -8,14 +8,45 @@ use crate::secret::Password;
 
 /// The proxy of a built-in transport ([`TransportConfig::proxy`]).
 ///
-/// [`Proxy::from_env`] (the default) reads `HTTPS_PROXY`, `HTTP_PROXY`,
-/// `ALL_PROXY` and `NO_PROXY` (or their lower-case forms) as curl does,
-/// for both transports alike; [`Proxy::all`], [`Proxy::http`] and
-/// [`Proxy::https`] name one, with [`basic_auth`](Proxy::basic_auth)
-/// credentials (kept secret: never in `Debug`, errors or logs) and
-/// [`no_proxy`](Proxy::no_proxy) exceptions; [`Proxy::none`] goes direct.
-/// An `https` destination is reached through a `CONNECT` tunnel, so the
-/// proxy sees its host and port, never the exchange.
+/// [`Proxy::from_env`] (the default) reads the environment when the
+/// transport is built, the same way for both transports;
+/// [`Proxy::all`], [`Proxy::http`] and [`Proxy::https`] name one, with
+/// [`basic_auth`](Proxy::basic_auth) credentials (kept secret: never in
+/// `Debug`, errors or logs) and [`no_proxy`](Proxy::no_proxy) exceptions;
+/// [`Proxy::none`] goes direct. An `https` destination is reached through
+/// a `CONNECT` tunnel, so the proxy sees its host and port, never the
+/// exchange.
+///
+/// # The environment
+///
+/// - `HTTP_PROXY` serves `http` destinations and `HTTPS_PROXY` `https`
+///   ones; `ALL_PROXY` serves either when its own variable is unset. Each
+///   upper-case name is read first, then its lower-case form (an
+///   upper-case one that is set, even empty, hides the lower-case one).
+/// - Only plain `http://` proxies are used (a bare `host:port` is one):
+///   the transports speak to the proxy in cleartext, so a value of
+///   another scheme (`https://`, `socks5://`, …) or that is not a URL is
+///   ignored, as if unset, with one warning (a `tracing` event) naming
+///   the variable, never its value.
+/// - Credentials in the URL (`http://user:password@host:port`) are sent
+///   as `Proxy-Authorization: Basic`.
+/// - `NO_PROXY` lists the destinations that go direct, comma-separated
+///   (spaces around entries ignored): a host or domain (`example.com` and
+///   `.example.com` alike cover the domain and its subdomains, case
+///   aside), an IP address, or a network (`10.0.0.0/8`, `fd00::/8`). An
+///   entry `*` sends every destination direct.
+/// - None of them is read when `REQUEST_METHOD` is set: in a CGI program
+///   `HTTP_PROXY` may come from a request's `Proxy` header.
+///
+/// This is hyper-util's reading (the one reqwest uses), which differs
+/// from curl's: curl reads lower-case names first and never upper-case
+/// `HTTP_PROXY` (here it is honoured outside CGI); curl takes `https://`
+/// and SOCKS proxies (here ignored); curl's `*` sends everything direct
+/// only as the whole `NO_PROXY`, here as any entry; curl ignores a
+/// trailing dot on names (here `example.com.` is another name than
+/// `example.com`), takes bracketed IPv6 entries (here `[::1]` never
+/// matches: write `::1`) and splits the list on spaces too (here only on
+/// commas: `a.example b.example` is one entry, which matches nothing).
 ///
 /// ```
 /// use oauth_core::transport::{Proxy, TransportConfig};
@@ -39,21 +70,41 @@ pub struct Proxy {
 enum Kind {
     /// Direct, whatever the environment says.
     None,
-    /// curl's rules from the environment.
+    /// The environment's, read when the transport is built.
     #[default]
     FromEnv,
     /// One given: for `http` destinations, `https` ones, or both.
     Given(Box<Given>),
 }
 
-/// A proxy given by the user.
+/// The proxies a transport uses: given by the user, or read from the
+/// environment.
 #[derive(Clone)]
 #[cfg_attr(not(any(feature = "reqwest", feature = "hyper")), allow(dead_code))]
 struct Given {
-    http: Option<url::Url>,
-    https: Option<url::Url>,
+    http: Option<Target>,
+    https: Option<Target>,
     no: String,
+}
+
+/// One proxy: its `http://` URL without credentials, and the credentials.
+#[derive(Clone)]
+#[cfg_attr(not(any(feature = "reqwest", feature = "hyper")), allow(dead_code))]
+struct Target {
+    url: url::Url,
     auth: Option<(String, Password)>,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &self.url.as_str())
+            .field(
+                "auth",
+                &self.auth.as_ref().map(|(user, _)| (user, "[redacted]")),
+            )
+            .finish()
+    }
 }
 
 impl fmt::Debug for Proxy {
@@ -63,13 +114,9 @@ impl fmt::Debug for Proxy {
             Kind::FromEnv => f.write_str("Proxy::from_env"),
             Kind::Given(given) => f
                 .debug_struct("Proxy")
-                .field("http", &given.http.as_ref().map(url::Url::as_str))
-                .field("https", &given.https.as_ref().map(url::Url::as_str))
+                .field("http", &given.http)
+                .field("https", &given.https)
                 .field("no_proxy", &given.no)
-                .field(
-                    "auth",
-                    &given.auth.as_ref().map(|(user, _)| (user, "[redacted]")),
-                )
                 .finish(),
         }
     }
@@ -82,8 +129,8 @@ impl Proxy {
         Proxy { kind: Kind::None }
     }
 
-    /// The environment's proxies, read as curl reads them, when the
-    /// transport is built (the default).
+    /// The environment's proxies, read when the transport is built (the
+    /// default); see [the rules](Proxy#the-environment).
     #[must_use]
     pub fn from_env() -> Self {
         Proxy {
@@ -97,8 +144,8 @@ impl Proxy {
     /// [`Error::Config`] for a URL that is not an `http` proxy's; the URL
     /// is not quoted when it holds credentials.
     pub fn all(url: &str) -> Result<Self, Error> {
-        let (url, auth) = parse(url)?;
-        Ok(Self::given(Some(url.clone()), Some(url), auth))
+        let target = given_target(url)?;
+        Ok(Self::given(Some(target.clone()), Some(target)))
     }
 
     /// This proxy for `http` destinations only.
@@ -106,8 +153,7 @@ impl Proxy {
     /// # Errors
     /// As [`Proxy::all`].
     pub fn http(url: &str) -> Result<Self, Error> {
-        let (url, auth) = parse(url)?;
-        Ok(Self::given(Some(url), None, auth))
+        Ok(Self::given(Some(given_target(url)?), None))
     }
 
     /// This proxy for `https` destinations only.
@@ -115,28 +161,23 @@ impl Proxy {
     /// # Errors
     /// As [`Proxy::all`].
     pub fn https(url: &str) -> Result<Self, Error> {
-        let (url, auth) = parse(url)?;
-        Ok(Self::given(None, Some(url), auth))
+        Ok(Self::given(None, Some(given_target(url)?)))
     }
 
-    fn given(
-        http: Option<url::Url>,
-        https: Option<url::Url>,
-        auth: Option<(String, Password)>,
-    ) -> Self {
+    fn given(http: Option<Target>, https: Option<Target>) -> Self {
         Proxy {
             kind: Kind::Given(Box::new(Given {
                 http,
                 https,
                 no: String::new(),
-                auth,
             })),
         }
     }
 
-    /// Destinations that go direct, in `NO_PROXY`'s form: hosts, domains
-    /// (`.internal` or `internal` covers its subdomains), IP addresses and
-    /// networks, comma-separated; `*` for all.
+    /// Destinations that go direct, in `NO_PROXY`'s form (see [the
+    /// rules](Proxy#the-environment)): hosts, domains (`.internal` or
+    /// `internal` covers its subdomains), IP addresses and networks,
+    /// comma-separated; `*` for all.
     #[must_use]
     pub fn no_proxy(mut self, list: &str) -> Self {
         if let Kind::Given(given) = &mut self.kind {
@@ -149,21 +190,29 @@ impl Proxy {
     #[must_use]
     pub fn basic_auth(mut self, user: impl Into<String>, password: Password) -> Self {
         if let Kind::Given(given) = &mut self.kind {
-            given.auth = Some((user.into(), password));
+            let auth = (user.into(), password);
+            for target in [&mut given.http, &mut given.https].into_iter().flatten() {
+                target.auth = Some(auth.clone());
+            }
         }
         self
     }
 
-    /// The proxy as reqwest takes it: `None` to go direct, `Some(None)`
-    /// for its own reading of the environment (curl's rules, the same
-    /// matcher as hyper's).
+    /// The proxies to use, the environment read now; `None` to go direct.
+    #[cfg(any(feature = "reqwest", feature = "hyper"))]
+    fn resolved(&self) -> Option<Given> {
+        match &self.kind {
+            Kind::None => None,
+            Kind::FromEnv => from_environment(),
+            Kind::Given(given) => Some((**given).clone()),
+        }
+    }
+
+    /// The proxies as reqwest takes them; none to go direct.
     #[cfg(feature = "reqwest")]
-    pub(crate) fn for_reqwest(&self) -> Result<Option<Option<reqwest::Proxy>>, Error> {
-        let Kind::Given(given) = &self.kind else {
-            return Ok(match self.kind {
-                Kind::FromEnv => Some(None),
-                _ => None,
-            });
+    pub(crate) fn for_reqwest(&self) -> Result<Vec<reqwest::Proxy>, Error> {
+        let Some(Given { http, https, no }) = self.resolved() else {
+            return Ok(Vec::new());
         };
         let refused = |_| {
             Error::from(ConfigError::InvalidValue {
@@ -171,81 +220,123 @@ impl Proxy {
                 reason: "reqwest refused it".into(),
             })
         };
-        let Given {
-            http,
-            https,
-            no,
-            auth,
-        } = &**given;
-        let mut proxy = match (http, https) {
-            (Some(http), Some(https)) if http == https => {
-                reqwest::Proxy::all(http.as_str()).map_err(refused)?
+        let mut proxies = Vec::new();
+        for (target, for_https) in [(http, false), (https, true)] {
+            let Some(Target { url, auth }) = target else {
+                continue;
+            };
+            let proxy = if for_https {
+                reqwest::Proxy::https(url.as_str())
+            } else {
+                reqwest::Proxy::http(url.as_str())
+            };
+            let mut proxy = proxy.map_err(refused)?;
+            if let Some((user, password)) = &auth {
+                proxy = proxy.basic_auth(user, password.secret());
             }
-            (Some(http), None) => reqwest::Proxy::http(http.as_str()).map_err(refused)?,
-            (None, Some(https)) => reqwest::Proxy::https(https.as_str()).map_err(refused)?,
-            _ => return Ok(None),
-        };
-        if let Some((user, password)) = auth {
-            proxy = proxy.basic_auth(user, password.secret());
+            proxies.push(proxy.no_proxy(reqwest::NoProxy::from_string(&no)));
         }
-        Ok(Some(Some(
-            proxy.no_proxy(reqwest::NoProxy::from_string(no)),
-        )))
+        Ok(proxies)
     }
 
     /// The matcher hyper's connector asks, destination by destination;
-    /// `None` to go direct.
+    /// `None` to go direct (then no destination is asked about).
     #[cfg(feature = "hyper")]
     pub(crate) fn matcher(&self) -> Option<hyper_util::client::proxy::matcher::Matcher> {
         use hyper_util::client::proxy::matcher::Matcher;
-        match &self.kind {
-            Kind::None => None,
-            Kind::FromEnv => Some(Matcher::from_env()),
-            Kind::Given(given) => {
-                let Given {
-                    http,
-                    https,
-                    no,
-                    auth,
-                } = &**given;
-                let with_auth = |url: &url::Url| {
-                    let mut url = url.clone();
-                    if let Some((user, password)) = auth {
-                        // The matcher reads credentials from the URL.
-                        let _ = url.set_username(user);
-                        let _ = url.set_password(Some(password.secret()));
-                    }
-                    url.to_string()
-                };
-                let mut builder = Matcher::builder().no(no.clone());
-                if let Some(http) = http {
-                    builder = builder.http(with_auth(http));
-                }
-                if let Some(https) = https {
-                    builder = builder.https(with_auth(https));
-                }
-                Some(builder.build())
+        let Given { http, https, no } = self.resolved()?;
+        let with_auth = |target: &Target| {
+            let mut url = target.url.clone();
+            if let Some((user, password)) = &target.auth {
+                // The matcher reads credentials from the URL.
+                let _ = url.set_username(user);
+                let _ = url.set_password(Some(password.secret()));
             }
+            url.to_string()
+        };
+        let mut builder = Matcher::builder().no(no);
+        if let Some(http) = &http {
+            builder = builder.http(with_auth(http));
+        }
+        if let Some(https) = &https {
+            builder = builder.https(with_auth(https));
+        }
+        Some(builder.build())
+    }
+}
+
+/// The environment's proxies ([the rules](Proxy#the-environment)), or
+/// `None` when it names none that can be used.
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+fn from_environment() -> Option<Given> {
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return None;
+    }
+    let all = env_target(&["ALL_PROXY", "all_proxy"]);
+    let http = env_target(&["HTTP_PROXY", "http_proxy"]).or_else(|| all.clone());
+    let https = env_target(&["HTTPS_PROXY", "https_proxy"]).or(all);
+    if http.is_none() && https.is_none() {
+        return None;
+    }
+    let no = first_env(&["NO_PROXY", "no_proxy"]).map_or_else(String::new, |(_, value)| value);
+    Some(Given { http, https, no })
+}
+
+/// The first of these variables that is set, by name.
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+fn first_env(names: &[&'static str]) -> Option<(&'static str, String)> {
+    names
+        .iter()
+        .find_map(|name| std::env::var(name).ok().map(|value| (*name, value)))
+}
+
+/// The proxy the first of these variables that is set names, if it is one
+/// to use; a warning naming the variable (never its value, which may hold
+/// credentials) when it is not.
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+fn env_target(names: &[&'static str]) -> Option<Target> {
+    let (variable, value) = first_env(names)?;
+    if value.is_empty() {
+        return None;
+    }
+    // A bare `host:port` is an http proxy's.
+    let url = if value.contains("://") {
+        value
+    } else {
+        format!("http://{value}")
+    };
+    match parse(&url) {
+        Ok(target) => Some(target),
+        Err(reason) => {
+            tracing::warn!(
+                variable,
+                "ignoring the proxy in {variable}: {reason}; requests it would carry go direct"
+            );
+            None
         }
     }
 }
 
-/// An `http://` proxy URL (the transports tunnel through plain HTTP
-/// proxies), and the credentials it held, taken out of it (its text is not
-/// quoted in errors, as it may hold them).
-fn parse(url: &str) -> Result<(url::Url, Option<(String, Password)>), Error> {
-    let invalid = |reason: &str| {
+/// A proxy given by the user, its text not quoted in errors (it may hold
+/// credentials).
+fn given_target(url: &str) -> Result<Target, Error> {
+    parse(url).map_err(|reason| {
         Error::from(ConfigError::InvalidValue {
             what: "the proxy URL",
             reason: reason.to_owned(),
         })
-    };
-    let parsed = url::Url::parse(url).map_err(|_| invalid("not a URL"))?;
+    })
+}
+
+/// An `http://` proxy URL (the transports speak plain HTTP to the proxy),
+/// and the credentials it held, taken out of it; or why it is not one.
+fn parse(url: &str) -> Result<Target, &'static str> {
+    let parsed = url::Url::parse(url).map_err(|_| "not a URL")?;
     if parsed.scheme() != "http" {
-        return Err(invalid("only http:// proxies are supported"));
+        return Err("only http:// proxies are supported");
     }
     if parsed.host_str().is_none() {
-        return Err(invalid("no host"));
+        return Err("no host");
     }
     let decode = |text: &str| {
         percent_encoding::percent_decode_str(text)
@@ -261,7 +352,7 @@ fn parse(url: &str) -> Result<(url::Url, Option<(String, Password)>), Error> {
     let mut bare = parsed;
     let _ = bare.set_username("");
     let _ = bare.set_password(None);
-    Ok((bare, auth))
+    Ok(Target { url: bare, auth })
 }
 
 #[cfg(test)]
@@ -275,11 +366,9 @@ mod tests {
         let Kind::Given(given) = &proxy.kind else {
             panic!("a given proxy");
         };
-        assert_eq!(
-            given.http.as_ref().unwrap().as_str(),
-            "http://proxy.internal:3128/"
-        );
-        let (user, password) = given.auth.as_ref().unwrap();
+        let http = given.http.as_ref().unwrap();
+        assert_eq!(http.url.as_str(), "http://proxy.internal:3128/");
+        let (user, password) = http.auth.as_ref().unwrap();
         assert_eq!(user, "bot");
         assert_eq!(password.secret(), "p@ss word");
         let shown = format!("{proxy:?}");

@@ -46,13 +46,13 @@ impl ReqwestTransport {
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone());
-        // reqwest reads the environment itself, with the same matcher
-        // (curl's rules) as the hyper transport.
-        builder = match config.proxy.for_reqwest()? {
-            None => builder.no_proxy(),
-            Some(None) => builder,
-            Some(Some(proxy)) => builder.no_proxy().proxy(proxy),
-        };
+        // Never reqwest's own reading of the environment: it would take
+        // `https://` and SOCKS proxies, which the hyper transport does not.
+        // The environment is read once, by `Proxy`, for both.
+        builder = builder.no_proxy();
+        for proxy in config.proxy.for_reqwest()? {
+            builder = builder.proxy(proxy);
+        }
         let client = builder
             .tls_backend_preconfigured(tls)
             .build()
