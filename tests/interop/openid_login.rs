@@ -87,6 +87,34 @@ async fn a_sign_in_is_verified_for_the_caller_and_userinfo_is_the_same_user() {
 }
 
 #[tokio::test]
+async fn a_sign_in_with_a_max_age_is_checked_against_its_auth_time() {
+    let server = server_or_skip!();
+    let (client, verifier) = discovered_client(server).await;
+    let (url, pending) = client
+        .authorization_url()
+        .scopes(["openid"])
+        .param("max_age", "300")
+        .build()
+        .unwrap();
+    assert_eq!(pending.max_age(), Some(std::time::Duration::from_secs(300)));
+    assert!(url.query_pairs().any(|(k, v)| k == "max_age" && v == "300"));
+    let callback = form_login()
+        .sign_in(&client, &url, USER, &Password::new(PASSWORD))
+        .await
+        .unwrap();
+    let login = client
+        .complete_login(pending, callback.as_str(), &verifier)
+        .await
+        .unwrap();
+    // oidc-provider gives `auth_time` when `max_age` is asked for, and it
+    // is the sign-in just made.
+    let ago = std::time::SystemTime::now()
+        .duration_since(login.claims.auth_time.expect("auth_time"))
+        .unwrap_or_default();
+    assert!(ago < std::time::Duration::from_secs(60), "{ago:?}");
+}
+
+#[tokio::test]
 async fn a_response_from_another_issuer_or_without_one_is_refused() {
     let server = server_or_skip!();
     let (client, verifier) = discovered_client(server).await;

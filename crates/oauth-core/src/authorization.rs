@@ -197,6 +197,20 @@ impl<'a> AuthorizationRequest<'a> {
             .iter()
             .find(|(name, _)| name == "nonce")
             .map(|(_, value)| Nonce::new(value.clone()));
+        // OpenID Connect: the longest ago the user may have signed in.
+        let max_age = match self.params.iter().find(|(name, _)| name == "max_age") {
+            None => None,
+            Some((_, value)) => {
+                Some(
+                    value
+                        .parse::<u64>()
+                        .map_err(|_| ConfigError::InvalidValue {
+                            what: "the max_age parameter",
+                            reason: "not a whole number of seconds".to_owned(),
+                        })?,
+                )
+            }
+        };
         let separator = self.client.provider().scope_separator();
         let made_nonce = match given_nonce {
             None if asks_for_openid(&self.scopes, separator) => Some(Nonce::new(random_token(16)?)),
@@ -236,6 +250,7 @@ impl<'a> AuthorizationRequest<'a> {
             issuer: metadata.map(|m| m.issuer().to_owned()),
             issuer_required: metadata
                 .is_some_and(crate::ServerMetadata::authorization_response_iss_parameter_supported),
+            max_age,
         };
         Ok((params, pending))
     }
@@ -310,6 +325,10 @@ pub struct PendingAuthorization {
     /// Whether the server always sends `iss` in its responses.
     #[serde(default)]
     issuer_required: bool,
+    /// The `max_age` sent (OpenID Connect Core §3.1.2.1), in seconds: the
+    /// ID token's `auth_time` must be within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_age: Option<u64>,
 }
 
 impl fmt::Debug for PendingAuthorization {
@@ -321,6 +340,7 @@ impl fmt::Debug for PendingAuthorization {
             .field("scopes", &self.scopes)
             .field("nonce", &self.nonce)
             .field("issuer", &self.issuer)
+            .field("max_age", &self.max_age)
             .finish()
     }
 }
@@ -364,6 +384,16 @@ impl PendingAuthorization {
     #[must_use]
     pub fn nonce(&self) -> Option<&Nonce> {
         self.nonce.as_ref()
+    }
+
+    /// The `max_age` sent (OpenID Connect Core §3.1.2.1), given with
+    /// [`param("max_age", …)`](AuthorizationRequest::param): the longest
+    /// ago the user may have signed in.
+    /// [`Client::complete_login`](crate::Client::complete_login) checks the
+    /// ID token's `auth_time` against it.
+    #[must_use]
+    pub fn max_age(&self) -> Option<std::time::Duration> {
+        self.max_age.map(std::time::Duration::from_secs)
     }
 
     /// The issuer the request went to, when the provider was discovered.

@@ -84,6 +84,11 @@ pub enum IdTokenError {
         "the authorization asked for `openid` but recorded no nonce to check the ID token with"
     )]
     NoNonceRecorded,
+    /// The authorization asked for a `max_age` and the ID token says the
+    /// user signed in longer ago (`auth_time`, beyond the leeway): the
+    /// server did not ask the user to sign in again.
+    #[error("the user signed in longer ago than the max_age asked for")]
+    SignedInTooLongAgo,
     /// The JWKS is not a JSON Web Key Set with a usable signing key.
     #[error("invalid JWKS: {0}")]
     InvalidJwks(String),
@@ -386,6 +391,35 @@ impl IdTokenVerifier {
         Ok(true)
     }
 
+    /// Checks that the user signed in within `max_age` of `now` (the
+    /// leeway allowed), as a sign-in that sent `max_age` requires
+    /// (OpenID Connect Core §3.1.3.7, step 13): `auth_time` must be
+    /// present.
+    ///
+    /// # Errors
+    /// [`IdTokenError::InvalidClaim`]`("auth_time")` when it is missing;
+    /// [`IdTokenError::SignedInTooLongAgo`] when it is too long ago.
+    pub fn check_auth_time(
+        &self,
+        claims: &IdTokenClaims,
+        max_age: Duration,
+        now: SystemTime,
+    ) -> Result<(), IdTokenError> {
+        let auth_time = claims
+            .auth_time
+            .ok_or(IdTokenError::InvalidClaim("auth_time"))?;
+        // A limit past the end of time is never reached.
+        let within = auth_time
+            .checked_add(max_age)
+            .and_then(|limit| limit.checked_add(self.leeway))
+            .is_none_or(|limit| now <= limit);
+        if within {
+            Ok(())
+        } else {
+            Err(IdTokenError::SignedInTooLongAgo)
+        }
+    }
+
     /// Verifies the ID token of a sign-in's token answer as
     /// [`verify`](Self::verify) does, and more: the keys are fetched again
     /// once when the token names an unknown one (rotated keys); `nonce`
@@ -637,7 +671,9 @@ impl Client {
     /// the callback (redirect, `state`, the issuer of RFC 9207), exchanges
     /// the code, and verifies the ID token with `verifier`
     /// ([`IdTokenVerifier::verify_login`]: signature, `iss`, `aud`/`azp`,
-    /// `exp`, `iat`, the nonce the request made, `at_hash`, `c_hash`).
+    /// `exp`, `iat`, the nonce the request made, `at_hash`, `c_hash`), and
+    /// `auth_time` when the request sent a `max_age`
+    /// ([`IdTokenVerifier::check_auth_time`]).
     ///
     /// ```no_run
     /// # async fn run(client: oauth_core::Client, verifier: oauth_core::IdTokenVerifier, callback: &str) -> Result<(), oauth_core::Error> {
@@ -674,6 +710,9 @@ impl Client {
         let claims = verifier
             .verify_login(&token, pending.nonce(), Some(&code))
             .await?;
+        if let Some(max_age) = pending.max_age() {
+            verifier.check_auth_time(&claims, max_age, SystemTime::now())?;
+        }
         Ok(OpenIdLogin { token, claims })
     }
 

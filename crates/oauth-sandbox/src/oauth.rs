@@ -388,6 +388,9 @@ fn code_redirect(shared: &Shared, state: &mut State, request: AuthRequest, user:
             expires_at: shared.clock.elapsed().saturating_add(CODE_LIFETIME),
             used: false,
             family,
+            auth_time: state.users[user]
+                .signed_in_at
+                .unwrap_or_else(|| shared.clock.epoch()),
         },
     );
     wire::redirect(&location)
@@ -508,6 +511,7 @@ fn sign_in(shared: &Shared, request: &Request) -> Reply {
     if let Some(fresh) = guard.sessions.get_mut(&new_id) {
         fresh.user = Some(user);
     }
+    guard.users[user].signed_in_at = Some(shared.clock.epoch());
     let login = guard.users[user].config.login.clone();
     drop(guard);
     let mut reply = match session.return_to {
@@ -655,7 +659,7 @@ fn discovery(shared: &Shared, openid: bool) -> Reply {
             );
             map.insert(
                 "claims_supported".into(),
-                json!(["sub", "iss", "aud", "exp", "iat", "nonce"]),
+                json!(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"]),
             );
         } else {
             map.remove("jwks_uri");

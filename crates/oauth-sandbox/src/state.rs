@@ -170,6 +170,9 @@ pub(crate) struct User {
     pub(crate) battletag: String,
     pub(crate) email: String,
     pub(crate) name: String,
+    /// When the user last signed in through the sign-in page (seconds
+    /// since 1970 on the sandbox's clock): the ID token's `auth_time`.
+    pub(crate) signed_in_at: Option<u64>,
 }
 
 impl User {
@@ -192,6 +195,7 @@ impl User {
             email,
             id,
             config,
+            signed_in_at: None,
         }
     }
 }
@@ -240,6 +244,8 @@ pub(crate) struct Code {
     pub(crate) expires_at: Duration,
     pub(crate) used: bool,
     pub(crate) family: u64,
+    /// When the user signed in, for the ID token's `auth_time`.
+    pub(crate) auth_time: u64,
 }
 
 /// An issued access token.

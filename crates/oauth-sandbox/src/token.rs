@@ -247,6 +247,8 @@ struct Issued {
     user: Option<usize>,
     grant: Grant,
     nonce: Option<String>,
+    /// When the user signed in (a code's), for the ID token.
+    auth_time: Option<u64>,
 }
 
 /// `POST /token`.
@@ -408,6 +410,7 @@ fn authorization_code(
         user: Some(record.user),
         grant: Grant::AuthorizationCode,
         nonce: record.request.nonce,
+        auth_time: Some(record.auth_time),
     })
 }
 
@@ -445,6 +448,7 @@ fn client_credentials(
         user: None,
         grant: Grant::ClientCredentials,
         nonce: None,
+        auth_time: None,
     })
 }
 
@@ -498,6 +502,7 @@ fn refresh(
         user: record.user,
         grant: Grant::RefreshToken,
         nonce: None,
+        auth_time: None,
     })
 }
 
@@ -531,6 +536,7 @@ fn jwt_bearer(
         user: Some(user),
         grant: Grant::JwtBearer,
         nonce: None,
+        auth_time: None,
     })
 }
 
@@ -601,6 +607,7 @@ fn token_exchange(
         user: record.user,
         grant: Grant::TokenExchange,
         nonce: None,
+        auth_time: None,
     })
 }
 
@@ -644,6 +651,7 @@ fn password(
         user: Some(user),
         grant: Grant::Password,
         nonce: None,
+        auth_time: None,
     })
 }
 
@@ -700,7 +708,8 @@ fn answer(shared: &Shared, issued: &Issued, quirk: Option<TokenQuirk>) -> Reply 
                 &issued.client_id,
                 sub,
                 user_login.as_deref(),
-                issued.nonce.as_deref()
+                issued.nonce.as_deref(),
+                issued.auth_time,
             )),
         );
     }
@@ -755,6 +764,7 @@ fn id_token(
     sub: u64,
     login: Option<&str>,
     nonce: Option<&str>,
+    auth_time: Option<u64>,
 ) -> String {
     let now = shared.clock.epoch();
     let mut claims = json!({
@@ -770,6 +780,9 @@ fn id_token(
         }
         if let Some(login) = login {
             map.insert("preferred_username".into(), json!(login));
+        }
+        if let Some(auth_time) = auth_time {
+            map.insert("auth_time".into(), json!(auth_time));
         }
     }
     shared.signer.sign(&claims)

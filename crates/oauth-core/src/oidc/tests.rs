@@ -245,6 +245,40 @@ fn claims_are_checked() {
 }
 
 #[test]
+fn a_max_age_needs_an_auth_time_within_it() {
+    let verifier = verifier();
+    let signed_in = |auth_time: Option<u64>| {
+        let mut claims = claims();
+        if let Some(auth_time) = auth_time {
+            claims["auth_time"] = json!(auth_time);
+        }
+        check(&sign(&claims, Some("k1")), None).unwrap()
+    };
+    let five_minutes = Duration::from_secs(300);
+    // Signed in four minutes ago; and six, within the minute of leeway.
+    for ago in [240, 360] {
+        let claims = signed_in(Some(NOW - ago));
+        assert_eq!(
+            verifier.check_auth_time(&claims, five_minutes, at(NOW)),
+            Ok(())
+        );
+    }
+    assert_eq!(
+        verifier.check_auth_time(&signed_in(Some(NOW - 361)), five_minutes, at(NOW)),
+        Err(IdTokenError::SignedInTooLongAgo)
+    );
+    assert_eq!(
+        verifier.check_auth_time(&signed_in(None), five_minutes, at(NOW)),
+        Err(IdTokenError::InvalidClaim("auth_time"))
+    );
+    // A max_age too large to add is never exceeded.
+    assert_eq!(
+        verifier.check_auth_time(&signed_in(Some(0)), Duration::MAX, at(NOW)),
+        Ok(())
+    );
+}
+
+#[test]
 fn garbage_is_malformed_not_a_panic() {
     for garbage in [
         "",

@@ -200,3 +200,61 @@ async fn an_id_token_issued_in_the_future_is_refused() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_max_age_is_sent_kept_and_checked_against_the_auth_time() {
+    let (sandbox, client, verifier) = discovered().await;
+    let sign_in_within = |max_age: &str| {
+        let built = client
+            .authorization_url()
+            .scopes(["openid"])
+            .param("max_age", max_age)
+            .build();
+        async move {
+            let (url, pending) = built.unwrap();
+            let callback = browser::sign_in(&url, USER, PASSWORD, Decision::Approve)
+                .await
+                .unwrap();
+            (callback, pending)
+        }
+    };
+    let (callback, pending) = sign_in_within("300").await;
+    // Kept through the pending authorization's JSON, as a web app keeps it.
+    let pending: oauth_core::PendingAuthorization =
+        serde_json::from_value(serde_json::to_value(&pending).unwrap()).unwrap();
+    assert_eq!(pending.max_age(), Some(Duration::from_secs(300)));
+    let login = client
+        .complete_login(pending, callback.as_str(), &verifier)
+        .await
+        .unwrap();
+    let signed_in = login.claims.auth_time.expect("the sandbox sends auth_time");
+    assert!(signed_in.elapsed().unwrap_or_default() < Duration::from_secs(60));
+
+    // With no leeway, a sign-in even a moment ago is older than a max_age
+    // of 0: the check is made, and its error is the one a user sees.
+    let strict = verifier.clone().leeway(Duration::ZERO);
+    let (callback, pending) = sign_in_within("0").await;
+    let error = client
+        .complete_login(pending, callback.as_str(), &strict)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "ID token: the user signed in longer ago than the max_age asked for"
+    );
+    assert_eq!(
+        requests_to(&sandbox, sandbox.token_endpoint().path()).len(),
+        2
+    );
+
+    let error = client
+        .authorization_url()
+        .scopes(["openid"])
+        .param("max_age", "five minutes")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "configuration error: cannot write the max_age parameter: not a whole number of seconds"
+    );
+}
