@@ -351,9 +351,21 @@ impl Leased {
             return Ok(token);
         }
         // Another worker saved a token while this renewal ran: that one is
-        // the fleet's, whatever this renewal got.
+        // the fleet's, whatever this renewal got. If it was removed since
+        // (a sign-out, a rejected refresh), this one is saved where
+        // nothing is, never kept only here.
         tracing::debug!("another worker's renewal was saved first; its token is used");
-        Ok(store.load(&self.key).await?.unwrap_or(token))
+        for _ in 0..3 {
+            if let Some(stored) = store.load(&self.key).await? {
+                return Ok(stored);
+            }
+            if store.save_if(&self.key, &token, "-".to_owned()).await? {
+                return Ok(token);
+            }
+        }
+        Err(Error::store(RedisStoreError::Redis(
+            "the stored token kept changing while the renewed one was saved".to_owned(),
+        )))
     }
 }
 

@@ -373,6 +373,35 @@ async fn a_renewal_answered_after_another_was_saved_takes_the_fleets_token() {
 }
 
 #[tokio::test]
+async fn a_renewal_whose_token_was_removed_meanwhile_is_still_saved() {
+    let Some(redis) = RedisServer::start(SUITE) else {
+        return;
+    };
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    expired_app_token(&redis).await;
+    sandbox.inject(FaultRule::on(
+        sandbox.token_endpoint().path(),
+        Fault::Delay(Duration::from_millis(800)),
+    ));
+    let worker = fleet_worker(&sandbox, &redis, Duration::from_secs(5));
+    let renewal = tokio::spawn(async move { worker.access_token().await.unwrap() });
+    // While the token request runs, the token is removed (a sign-out on
+    // another worker): the renewal's condition fails, and its token is
+    // saved where nothing is rather than kept only in its process.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    RedisStore::connect(&redis.url(), "fleet")
+        .unwrap()
+        .remove("app")
+        .await
+        .unwrap();
+    let renewed = renewal.await.unwrap();
+    assert_eq!(
+        stored_app_token(&redis).await,
+        renewed.access_token().secret()
+    );
+}
+
+#[tokio::test]
 async fn a_renewal_living_shorter_than_the_token_it_replaces_is_saved() {
     let Some(redis) = RedisServer::start(SUITE) else {
         return;
