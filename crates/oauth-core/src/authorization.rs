@@ -775,7 +775,8 @@ mod tests {
             format!("{pending:?}"),
             "PendingAuthorization { state: CsrfState([redacted]), \
              pkce_verifier: Some(PkceCodeVerifier([redacted])), \
-             redirect_uri: \"https://app.example/cb\", scopes: [], nonce: None, issuer: None }"
+             redirect_uri: \"https://app.example/cb\", scopes: [], nonce: None, issuer: None, \
+             max_age: None }"
         );
         // An OpenID request's nonce round-trips too, and shows redacted.
         let client = client(Some(REDIRECT), provider());
