@@ -14,14 +14,8 @@ async fn discovery_fills_endpoints_auth_and_pkce() {
     for (name, transport) in transports() {
         let sandbox =
             sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
-        let issuer = sandbox
-            .oauth_url()
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned();
-        let provider = GenericProvider::discover_with(&issuer, &*transport)
-            .await
-            .unwrap();
+        let issuer = issuer(&sandbox);
+        let provider = discovered_provider(&sandbox, &*transport).await;
         let endpoints = oauth_core::Provider::endpoints(&provider);
         let at = |path: &str| sandbox.oauth_url().join(path).unwrap();
         assert_eq!(endpoints.authorization(), Some(&at("authorize")), "{name}");
@@ -460,14 +454,7 @@ async fn the_openid_document_is_completed_by_the_rfc8414_one() {
     let sandbox =
         sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
     let transport = transports().remove(0).1;
-    let issuer = sandbox
-        .oauth_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let provider = GenericProvider::discover_with(&issuer, &*transport)
-        .await
-        .unwrap();
+    let provider = discovered_provider(&sandbox, &*transport).await;
     // The sandbox's OpenID document leaves revocation and introspection
     // out, as many do; its RFC 8414 document has them.
     let fetched: Vec<String> = sandbox.requests().iter().map(|r| r.path.clone()).collect();

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use oauth_core::{Client, Error, GenericProvider, IdTokenError, IdTokenVerifier};
+use oauth_core::{Client, Error, IdTokenError, IdTokenVerifier};
 use oauth_sandbox::browser::{self, Decision};
 use oauth_sandbox::{ClientConfig, Sandbox};
 
@@ -19,14 +19,7 @@ async fn discovered() -> (Sandbox, Client, IdTokenVerifier) {
     let sandbox =
         sandbox(ClientConfig::confidential(CLIENT_ID, SECRET).redirect_uri(REDIRECT)).await;
     let transport = transports().remove(0).1;
-    let issuer = sandbox
-        .oauth_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let provider = GenericProvider::discover_with(&issuer, &*transport)
-        .await
-        .unwrap();
+    let provider = discovered_provider(&sandbox, &*transport).await;
     let client = Client::builder(provider, CLIENT_ID)
         .client_secret(SECRET)
         .redirect_uri(REDIRECT)
@@ -77,11 +70,7 @@ fn altered(
 #[tokio::test]
 async fn a_sign_in_on_the_sandbox_is_verified_and_a_wrong_nonce_refused() {
     let (sandbox, client, verifier) = discovered().await;
-    let issuer = sandbox
-        .oauth_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
+    let issuer = issuer(&sandbox);
     let sign_in = || sign_in_with_scopes(&client, &["openid", "profile"]);
     let (callback, pending) = sign_in().await;
     let nonce = pending.nonce().unwrap().secret().to_owned();

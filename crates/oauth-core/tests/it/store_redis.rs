@@ -297,23 +297,33 @@ async fn stored_app_token(redis: &RedisServer) -> String {
     access(store.load("app").await.unwrap()).unwrap()
 }
 
+/// A sandbox whose next token request answers after `delay`, the fleet's
+/// app token on Redis expired, and two workers on leases of 300 ms.
+async fn slow_renewal(
+    redis: &RedisServer,
+    delay: Duration,
+) -> (oauth_sandbox::Sandbox, Session, Session) {
+    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
+    expired_app_token(redis).await;
+    sandbox.inject(FaultRule::on(
+        sandbox.token_endpoint().path(),
+        Fault::Delay(delay),
+    ));
+    let lease = Duration::from_millis(300);
+    let workers = (
+        fleet_worker(&sandbox, redis, lease),
+        fleet_worker(&sandbox, redis, lease),
+    );
+    (sandbox, workers.0, workers.1)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewer_slower_than_its_lease_keeps_it_and_the_others_wait() {
     let Some(redis) = RedisServer::start(SUITE) else {
         return;
     };
-    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
-    expired_app_token(&redis).await;
     // The token endpoint answers in 1.2 s, four lease times.
-    sandbox.inject(FaultRule::on(
-        sandbox.token_endpoint().path(),
-        Fault::Delay(Duration::from_millis(1200)),
-    ));
-    let lease = Duration::from_millis(300);
-    let (one, two) = (
-        fleet_worker(&sandbox, &redis, lease),
-        fleet_worker(&sandbox, &redis, lease),
-    );
+    let (sandbox, one, two) = slow_renewal(&redis, Duration::from_millis(1200)).await;
     let first = tokio::spawn(async move { one.access_token().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let second = two.access_token().await.unwrap();
@@ -338,17 +348,7 @@ async fn a_renewal_answered_after_another_was_saved_takes_the_fleets_token() {
     let Some(redis) = RedisServer::start(SUITE) else {
         return;
     };
-    let sandbox = sandbox(oauth_sandbox::ClientConfig::confidential(CLIENT_ID, SECRET)).await;
-    expired_app_token(&redis).await;
-    sandbox.inject(FaultRule::on(
-        sandbox.token_endpoint().path(),
-        Fault::Delay(Duration::from_millis(1500)),
-    ));
-    let lease = Duration::from_millis(300);
-    let (slow, other) = (
-        fleet_worker(&sandbox, &redis, lease),
-        fleet_worker(&sandbox, &redis, lease),
-    );
+    let (sandbox, slow, other) = slow_renewal(&redis, Duration::from_millis(1500)).await;
     let slow = tokio::spawn(async move { slow.access_token().await.unwrap() });
     // The slow renewer's lease is lost (as to a renewer stalled past it),
     // and another worker renews and saves first.

@@ -45,6 +45,26 @@ pub async fn sandbox(client: ClientConfig) -> Sandbox {
         .expect("sandbox starts")
 }
 
+/// The sandbox's issuer, as its discovery documents name it (no trailing
+/// slash).
+pub fn issuer(sandbox: &Sandbox) -> String {
+    sandbox
+        .oauth_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// A provider discovered from the sandbox's documents through `transport`.
+pub async fn discovered_provider(
+    sandbox: &Sandbox,
+    transport: &dyn HttpTransport,
+) -> GenericProvider {
+    GenericProvider::discover_with(&issuer(sandbox), transport)
+        .await
+        .expect("the sandbox's documents are read")
+}
+
 pub fn provider(sandbox: &Sandbox, auth: ClientAuth) -> GenericProvider {
     GenericProvider::new(
         sandbox.oauth_url().join("authorize").expect("url").as_str(),
